@@ -1,0 +1,51 @@
+# fireline — every target sets itself up; `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FIRELINE_HOME ?= $(CURDIR)/fireline-data
+
+.PHONY: run test quick lint bench smoke clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The runtime install (no dev tools): what a user gets.
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# Everything the tests, linters and benchmarks need.
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(BIN)/fireline init
+	$(BIN)/fireline demo
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Installs without dev dependencies into a throwaway venv and runs `fireline --help`.
+smoke:
+	rm -rf .smoke-venv && $(PYTHON) -m venv .smoke-venv
+	.smoke-venv/bin/python -m pip install --quiet .
+	.smoke-venv/bin/fireline --help > /dev/null
+	rm -rf .smoke-venv
+	@echo "smoke: fireline --help works from a runtime-only install"
+
+test: lint
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90
+
+quick: $(VENV)/.dev
+	$(BIN)/pytest -m "not slow" -q
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -1,0 +1,5 @@
+"""`python -m fireline` runs the CLI."""
+
+from fireline.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""The fireline CLI: a Typer root, the one error boundary, and thin helpers shared by groups.
+
+Command modules parse input, build a command, call `service.execute` (or a query) and render.
+Heavy modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so that
+`import fireline.cli` stays light.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from fireline.errors import FirelineError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from fireline.commands import Command
+    from fireline.config import Settings
+    from fireline.ledger.chain import Event
+
+app = typer.Typer(
+    name="fireline",
+    help="Governed, evidence-first incident response with a tamper-evident record.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Act as this person (default: FIRELINE_ACTOR, then the OS user)."),
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
+    """The CLI's one error boundary: a FirelineError becomes one stderr line and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except FirelineError as exc:
+            typer.echo(f"fireline: error: {exc.message}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def load() -> Settings:
+    from fireline.config import load_settings
+
+    return load_settings()
+
+
+def write(command: Command, as_: str | None) -> list[Event]:
+    """Run one command through the service as the resolved actor."""
+    from fireline.service import execute, open_context, resolve_actor
+
+    ctx = open_context(load())
+    return execute(command, resolve_actor(as_, ctx.settings), ctx=ctx)
+
+
+@contextmanager
+def reading() -> Iterator[tuple[Connection, Settings]]:
+    """A read-only connection to an initialised store, with the settings."""
+    from fireline.db import check_schema, make_engine
+
+    settings = load()
+    engine = make_engine(settings.database_url)
+    check_schema(engine)
+    with engine.connect() as conn:
+        yield conn, settings
+
+
+def recorded(events: list[Event]) -> None:
+    """Confirm a write: one line per new event."""
+    for event in events:
+        typer.echo(f"{event.incident_id} event {event.seq}: {event.kind}")
+
+
+def emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+from fireline.cli import action, admin, incident, role, views  # noqa: E402
+
+__all__ = ["action", "admin", "app", "incident", "main", "role", "views"]

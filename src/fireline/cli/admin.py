@@ -1,0 +1,84 @@
+"""Store administration: init, verify, rebuild, and the demo scenario."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fireline.cli import AsOption, app, guarded, load, reading
+from fireline.domain import parse_incident_id
+from fireline.errors import IntegrityError
+
+
+@app.command()
+@guarded
+def init() -> None:
+    """Create (or migrate) the data dir, database and signing key. Safe to re-run."""
+    from fireline.schema import initialise
+
+    settings = load()
+    _engine, created = initialise(settings)
+    typer.echo(f"store ready at {settings.home}")
+    typer.echo(f"  database     {settings.database_url}")
+    state = "created (mode 0600)" if created else "kept"
+    typer.echo(f"  signing key  {settings.key_path} {state}")
+
+
+@app.command()
+@guarded
+def verify(
+    incident_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[INCIDENT]...", help="Default: every incident.")
+    ] = None,
+) -> None:
+    """Verify hash chains and signed checkpoints; exit non-zero naming the first broken event."""
+    from fireline.integrity import load_store_public_key, verify_store
+
+    wanted: list[str] | None = (
+        [parse_incident_id(i) for i in incident_ids] if incident_ids else None
+    )
+    with reading() as (conn, settings):
+        public_key = load_store_public_key(settings.public_key_path)
+        report = verify_store(conn, public_key, incident_ids=wanted)
+    for broken in report.breaks:
+        typer.echo(f"BROKEN {broken}")
+    if report.breaks:
+        more = len(report.breaks) - 1
+        tail = f" (and {more} more broken chain{'s' if more > 1 else ''})" if more else ""
+        raise IntegrityError(f"{report.breaks[0]}{tail}")
+    typer.echo(
+        f"ok: {report.events} events in {report.chains} incident chains verified "
+        "(hashes, links, signed checkpoints)"
+    )
+
+
+@app.command()
+@guarded
+def rebuild() -> None:
+    """Drop every projection and replay the ledger into it (same state, by construction)."""
+    from fireline.service import open_context
+    from fireline.service import rebuild as replay
+
+    count = replay(open_context(load()))
+    typer.echo(f"rebuilt projections from {count} events")
+
+
+@app.command()
+@guarded
+def demo(as_: AsOption = None) -> None:
+    """Play the seed runbook's SEV1 scenario into the store and say where to go next."""
+    from fireline.scenario import play_sev1
+    from fireline.service import open_context, resolve_actor
+
+    ctx = open_context(load())
+    incident_id = play_sev1(ctx, declarer=resolve_actor(as_, ctx.settings))
+    typer.echo(f"played the SEV1 scenario as {incident_id}")
+    typer.echo("next:")
+    for hint in (
+        "list",
+        f"show {incident_id}",
+        f"timeline {incident_id} --tz America/Chicago",
+        "verify",
+    ):
+        typer.echo(f"  .venv/bin/fireline {hint}")

@@ -1,0 +1,189 @@
+"""Read commands: `list`, `show`, `timeline`. Times print in UTC and in a local zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+
+from fireline.cli import Format, FormatOption, app, emit_json, guarded, reading
+from fireline.domain import parse_incident_id, parse_status
+from fireline.errors import InvalidCommandError
+
+if TYPE_CHECKING:
+    from fireline.queries import IncidentDetail, TimelineEntry
+
+TzOption = Annotated[
+    str | None, typer.Option("--tz", help="Local zone shown beside UTC (default: config timezone).")
+]
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidCommandError(
+            f"unknown time zone {name!r}; use an IANA name like America/Chicago"
+        ) from None
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def utc_text(iso: str | None) -> str:
+    return "—" if iso is None else _parse(iso).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def local_text(iso: str | None, tz: ZoneInfo) -> str:
+    return "—" if iso is None else _parse(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+@app.command("list")
+@guarded
+def list_(
+    status: Annotated[list[str], typer.Option(help="Only these statuses (repeatable).")] = [],  # noqa: B006
+    open_: Annotated[bool, typer.Option("--open", help="Only incidents not closed.")] = False,
+    format_: FormatOption = Format.table,
+) -> None:
+    """List incidents, worst severity first."""
+    from fireline import queries
+    from fireline.domain import Status
+
+    wanted = tuple(parse_status(s).value for s in status)
+    if open_:
+        wanted = wanted or tuple(s.value for s in Status if s is not Status.CLOSED)
+        wanted = tuple(s for s in wanted if s != Status.CLOSED.value)
+    with reading() as (conn, _settings):
+        rows = queries.list_incidents(conn, statuses=wanted)
+    if format_ is Format.json:
+        emit_json([row.as_dict() for row in rows])
+        return
+    if not rows:
+        typer.echo("no incidents")
+    for row in rows:
+        typer.echo(
+            f"{row.id}  {row.severity:<5} {row.status:<13} ic={row.ic or '—':<10} "
+            f"{utc_text(row.declared_at)}  {row.title}"
+        )
+
+
+@app.command()
+@guarded
+def show(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    tz: TzOption = None,
+    format_: FormatOption = Format.table,
+) -> None:
+    """Show one incident: severity, status, roles, updates, action items."""
+    from fireline import queries
+
+    with reading() as (conn, settings):
+        detail = queries.get_incident(
+            conn, parse_incident_id(incident_id), ladders=settings.ladders
+        )
+    if format_ is Format.json:
+        emit_json(detail.as_dict())
+        return
+    for line in render_detail(detail, zone(tz or settings.timezone), datetime.now(UTC)):
+        typer.echo(line)
+
+
+def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:
+    s = d.summary
+    lines = [
+        f"{s.id}  {s.severity} ({d.ladder})  {s.status}",
+        s.title,
+        f"Impact: {d.impact or '—'}",
+        f"Declared {utc_text(s.declared_at)} ({local_text(s.declared_at, tz)}) by {d.declared_by}",
+    ]
+    if d.detected_at:
+        lines.append(f"Detected {utc_text(d.detected_at)}")
+    for label, stamp in (
+        ("Mitigated", d.mitigated_at),
+        ("Resolved", d.resolved_at),
+        ("Closed", d.closed_at),
+    ):
+        if stamp:
+            lines.append(f"{label} {utc_text(stamp)}")
+    datasets = [
+        f"{x['dataset_id']}:{x['version_id']}" if x["version_id"] else x["dataset_id"]
+        for x in d.datasets
+    ]
+    lines.append(
+        f"Systems: {', '.join(d.systems) or '—'}   Datasets: {', '.join(datasets) or '—'}   "
+        f"Labels: {', '.join(d.labels) or '—'}   Flags: {', '.join(d.flags) or '—'}"
+    )
+    lines.append("Roles:")
+    for t in d.roles:
+        until = f"until {utc_text(t.released_at)}" if t.released_at else "(current)"
+        lines.append(f"  {t.role:<19} {t.holder:<12} from {utc_text(t.assigned_at)} {until}")
+    if d.missing_roles:
+        lines.append(f"  missing for {s.severity}: {', '.join(d.missing_roles)}")
+    if s.next_update_due:
+        minutes = int((_parse(s.next_update_due) - now).total_seconds() // 60)
+        when = f"in {minutes} min" if minutes >= 0 else f"OVERDUE by {-minutes} min"
+        lines.append(f"Next update due {utc_text(s.next_update_due)} ({when})")
+    if d.latest_update:
+        u = d.latest_update
+        lines.append(f"Latest update #{u.number} ({u.status}) at {utc_text(u.ts)} by {u.actor}")
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(d.entry_counts.items()))
+    lines.append(f"Entries: {counts or 'none'}")
+    open_items = sum(1 for item in d.action_items if item.status == "open")
+    lines.append(f"Action items: {open_items} open / {len(d.action_items)} total")
+    for item in d.action_items:
+        lines.append(
+            f"  #{item.number} [{item.status}] {item.priority} {item.title} — owner {item.owner}, "
+            f"due {item.due or 'unset'}"
+        )
+    lines.append(f"Events: {d.event_count} (check with `fireline verify`)")
+    return lines
+
+
+@app.command()
+@guarded
+def timeline(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    tz: TzOption = None,
+    format_: FormatOption = Format.table,
+) -> None:
+    """The incident's timeline: every event, UTC and local time, corrections marked."""
+    from dataclasses import asdict
+
+    from fireline import queries
+
+    with reading() as (conn, settings):
+        entries = queries.get_timeline(conn, parse_incident_id(incident_id))
+    local = zone(tz or settings.timezone)
+    if format_ is Format.json:
+        emit_json([{**asdict(e), "local": local_text(e.ts, local)} for e in entries])
+        return
+    for entry in entries:
+        typer.echo(render_entry(entry, local))
+
+
+def render_entry(e: TimelineEntry, tz: ZoneInfo) -> str:
+    kind = e.kind.split(".", 1)[-1] if e.kind.startswith("entry.") else e.kind
+    text = e.summary if e.summary is not None else "[erased]"
+    notes = []
+    if e.at:
+        notes.append(f"at {utc_text(e.at)}")
+    if e.detail:
+        notes.extend(
+            f"{key} {', '.join(value) if isinstance(value, list) else value}"
+            for key, value in e.detail.items()
+            if key != "reason"
+        )
+    if e.corrects_seq is not None:
+        notes.append(f"corrects #{e.corrects_seq}")
+    if e.corrected_by_seq is not None:
+        notes.append(f"corrected by #{e.corrected_by_seq}")
+    if e.erased_by_seq is not None:
+        notes.append(f"erased by #{e.erased_by_seq}")
+    suffix = f"  [{'; '.join(notes)}]" if notes else ""
+    return (
+        f"{e.seq:>4}  {utc_text(e.ts)}  {local_text(e.ts, tz):<27} {e.actor:<12} {kind:<22} "
+        f"{text}{suffix}"
+    )

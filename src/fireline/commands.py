@@ -1,0 +1,121 @@
+"""Commands: one frozen, keyword-only dataclass per kind of write. Plain data, imperative names.
+
+Adapters build these from user input; `service.execute` is the only thing that acts on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from fireline.domain import IncidentId
+
+
+@dataclass(frozen=True, kw_only=True)
+class Declare:
+    title: str
+    severity: str
+    impact: str = ""
+    systems: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    ic: str | None = None
+    detected_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignRole:
+    incident_id: IncidentId
+    role: str
+    holder: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseRole:
+    incident_id: IncidentId
+    role: str
+    holder: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeSeverity:
+    incident_id: IncidentId
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transition:
+    incident_id: IncidentId
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogEntry:
+    incident_id: IncidentId
+    kind: str
+    text: str
+    refs: tuple[str, ...] = ()
+    why: str | None = None
+    approver: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishUpdate:
+    incident_id: IncidentId
+    status: str | None = None
+    impact: str = ""
+    facts: tuple[str, ...] = ()
+    hypotheses: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    next_steps: tuple[str, ...] = ()
+    next_update_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddActionItem:
+    incident_id: IncidentId
+    title: str
+    owner: str
+    due: date | None = None
+    priority: str = "P2"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteActionItem:
+    incident_id: IncidentId
+    number: int
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectEntry:
+    incident_id: IncidentId
+    target_seq: int
+    text: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EraseEntry:
+    incident_id: IncidentId
+    target_seq: int
+    reason: str
+
+
+Command = (
+    Declare
+    | AssignRole
+    | ReleaseRole
+    | ChangeSeverity
+    | Transition
+    | LogEntry
+    | PublishUpdate
+    | AddActionItem
+    | CompleteActionItem
+    | CorrectEntry
+    | EraseEntry
+)

@@ -1,0 +1,220 @@
+"""Settings: defaults < fireline.toml < FIRELINE_* environment, from one table.
+
+Built by `load_settings()` and passed in; never read at import. Any bad value stops fireline
+with one line naming the key and the value.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fireline.domain import DEFAULT_ROSTER, Ladder, RoleSpec, Roster, SeverityLevel
+from fireline.errors import ConfigError, InvalidCommandError
+from fireline.ladders import PRESETS
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value: its name (TOML key, FIRELINE_<NAME> env var), default and help."""
+
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "./fireline-data", "Data directory: database, signing key, later evidence."),
+    Setting("database_url", "", "SQLAlchemy URL; empty means SQLite at <home>/fireline.db."),
+    Setting(
+        "ladder", "kfm", "Severity ladder: a preset (kfm, classic, five-level) or [ladders.X]."
+    ),
+    Setting("timezone", "UTC", "IANA zone shown beside UTC in timelines (e.g. America/Chicago)."),
+    Setting("actor", "", "Who is acting when --as is not given; empty means the OS user."),
+    Setting(
+        "policy_flags",
+        "sensitive-location,license-uncertain,policy-bypass",
+        "Comma-separated vocabulary accepted by `declare --flag`.",
+    ),
+    Setting(
+        "labels",
+        "public,internal,confidential,restricted",
+        "Comma-separated vocabulary accepted by `declare --label`.",
+    ),
+)
+_NAMES = {s.name for s in SETTINGS}
+_TABLES = {"ladders", "roles"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; every field already validated."""
+
+    home: Path
+    database_url: str
+    ladder: Ladder
+    timezone: str
+    actor: str | None
+    policy_flags: tuple[str, ...]
+    labels: tuple[str, ...]
+    roster: Roster = DEFAULT_ROSTER
+    ladders: Mapping[str, Ladder] = field(default_factory=lambda: dict(PRESETS))
+    source: str = "defaults"
+
+    @property
+    def key_path(self) -> Path:
+        return self.home / "keys" / "signing.key"
+
+    @property
+    def public_key_path(self) -> Path:
+        return self.home / "keys" / "signing.pub"
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
+    """Merge defaults, the TOML file and FIRELINE_* variables; ConfigError on any bad value."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    values: dict[str, str] = {s.name: s.default for s in SETTINGS}
+    file_data, source = _read_toml(env, cwd)
+    for key, value in file_data.items():
+        if key in _TABLES:
+            continue
+        if key not in _NAMES:
+            raise ConfigError(
+                f"unknown setting {key!r} in {source}; known: {', '.join(sorted(_NAMES | _TABLES))}"
+            )
+        values[key] = _scalar(key, value, source)
+    for setting in SETTINGS:
+        env_value = env.get(f"FIRELINE_{setting.name.upper()}")
+        if env_value is not None:
+            values[setting.name] = env_value
+
+    home = Path(values["home"]).expanduser()
+    home = home if home.is_absolute() else (cwd / home)
+    ladders = dict(PRESETS)
+    ladders.update(_custom_ladders(file_data.get("ladders", {}), source))
+    if values["ladder"] not in ladders:
+        raise ConfigError(
+            f"unknown ladder {values['ladder']!r}; choose one of: {', '.join(sorted(ladders))}"
+        )
+    try:
+        ZoneInfo(values["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown timezone {values['timezone']!r} (an IANA zone)") from None
+    roster = _custom_roster(file_data["roles"], source) if "roles" in file_data else DEFAULT_ROSTER
+    known_roles = {role.key for role in roster.roles}
+    for ladder in ladders.values():
+        for level in ladder.levels:
+            unknown = set(level.required_roles) - known_roles
+            if unknown:
+                raise ConfigError(
+                    f"ladder {ladder.name!r} level {level.name} requires unknown role(s) "
+                    f"{', '.join(sorted(unknown))}; roles: {', '.join(sorted(known_roles))}"
+                )
+    return Settings(
+        home=home,
+        database_url=values["database_url"] or f"sqlite:///{home / 'fireline.db'}",
+        ladder=ladders[values["ladder"]],
+        timezone=values["timezone"],
+        actor=values["actor"] or None,
+        policy_flags=_csv(values["policy_flags"]),
+        labels=_csv(values["labels"]),
+        roster=roster,
+        ladders=ladders,
+        source=source,
+    )
+
+
+def _read_toml(env: Mapping[str, str], cwd: Path) -> tuple[dict[str, Any], str]:
+    explicit = env.get("FIRELINE_CONFIG")
+    path = Path(explicit) if explicit else cwd / "fireline.toml"
+    if not explicit and not path.exists():
+        return {}, "defaults"
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle), str(path)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+
+
+def _scalar(key: str, value: object, source: str) -> str:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    if isinstance(value, str):
+        return value
+    raise ConfigError(f"setting {key!r} in {source} must be a string, got {value!r}")
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _custom_ladders(tables: object, source: str) -> dict[str, Ladder]:
+    if not isinstance(tables, dict):
+        raise ConfigError(f"[ladders] in {source} must be a table of ladders")
+    ladders = {}
+    for name, table in tables.items():
+        levels = table.get("levels") if isinstance(table, dict) else None
+        if not isinstance(levels, list):
+            raise ConfigError(f"ladder {name!r} in {source} needs a [[ladders.{name}.levels]] list")
+        try:
+            ladders[name] = Ladder(name, tuple(_level(name, raw) for raw in levels))
+        except InvalidCommandError as exc:
+            raise ConfigError(f"{exc.message} (in {source})") from None
+    return ladders
+
+
+_LEVEL_KEYS: dict[str, Callable[[object], bool]] = {
+    "name": lambda v: isinstance(v, str) and bool(v),
+    "rank": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "description": lambda v: isinstance(v, str),
+    "update_cadence_minutes": lambda v: isinstance(v, int) and v > 0,
+    "response_target": lambda v: isinstance(v, str),
+    "customer_notice_minutes": lambda v: isinstance(v, int) and v > 0,
+    "required_roles": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "freeze": lambda v: isinstance(v, bool),
+}
+
+
+def _level(ladder: str, raw: object) -> SeverityLevel:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"a level of ladder {ladder!r} is not a table")
+    for key, value in raw.items():
+        check = _LEVEL_KEYS.get(key)
+        if check is None:
+            raise ConfigError(
+                f"unknown key {key!r} in ladder {ladder!r}; known: {', '.join(_LEVEL_KEYS)}"
+            )
+        if not check(value):
+            raise ConfigError(f"invalid {key} {value!r} in ladder {ladder!r}")
+    for key in ("name", "rank"):
+        if key not in raw:
+            raise ConfigError(f"a level of ladder {ladder!r} lacks {key!r}")
+    return SeverityLevel(
+        name=raw["name"],
+        rank=raw["rank"],
+        description=raw.get("description", ""),
+        update_cadence_minutes=raw.get("update_cadence_minutes"),
+        response_target=raw.get("response_target", ""),
+        customer_notice_minutes=raw.get("customer_notice_minutes"),
+        required_roles=tuple(raw.get("required_roles", ())),
+        freeze=raw.get("freeze", False),
+    )
+
+
+def _custom_roster(tables: object, source: str) -> Roster:
+    if not isinstance(tables, dict) or not tables:
+        raise ConfigError(f"[roles] in {source} must be a non-empty table of roles")
+    roles = []
+    for key, table in tables.items():
+        if not isinstance(table, dict) or not isinstance(table.get("title"), str):
+            raise ConfigError(f"role {key!r} in {source} needs a title string")
+        roles.append(RoleSpec(key, table["title"], bool(table.get("multiple", False))))
+    return Roster(tuple(roles))

@@ -1,0 +1,220 @@
+"""Storage plumbing: the engine factory, Core table definitions and the unit of work.
+
+SQLite (the default) runs in WAL mode with synchronous=FULL and BEGIN IMMEDIATE, so every
+transaction is durable and writers serialise instead of failing. PostgreSQL uses psycopg 3.
+Nothing here writes rows: the ledger store and the projections own their tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from fireline.errors import StoreError
+
+SCHEMA_REVISION = "0001"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+metadata = sa.MetaData()
+
+
+def _id() -> sa.Column[str]:
+    return sa.Column("incident_id", sa.String(32), primary_key=True)
+
+
+def _ts(name: str, *, nullable: bool = False) -> sa.Column[str]:
+    # Timestamps are ISO 8601 UTC strings: identical on every backend and exactly replayable.
+    return sa.Column(name, sa.String(32), nullable=nullable)
+
+
+events = sa.Table(
+    "events",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    _ts("ts"),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=True),
+    sa.Column("payload_sha256", sa.String(64), nullable=False),
+    sa.Column("prev", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+heads = sa.Table(
+    "heads",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("head", sa.String(64), nullable=False),
+    _ts("ts"),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("severity", sa.String(32), nullable=False),
+    sa.Column("severity_rank", sa.Integer, nullable=False),
+    sa.Column("ladder", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("impact", sa.Text, nullable=False),
+    sa.Column("systems", sa.JSON, nullable=False),
+    sa.Column("datasets", sa.JSON, nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),
+    sa.Column("flags", sa.JSON, nullable=False),
+    _ts("declared_at"),
+    sa.Column("declared_by", sa.String(64), nullable=False),
+    _ts("detected_at", nullable=True),
+    _ts("mitigated_at", nullable=True),
+    _ts("resolved_at", nullable=True),
+    _ts("closed_at", nullable=True),
+    _ts("last_update_at", nullable=True),
+    _ts("next_update_due", nullable=True),
+)
+
+role_assignments = sa.Table(
+    "role_assignments",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("holder", sa.String(64), nullable=False),
+    _ts("assigned_at"),
+    sa.Column("assigned_by", sa.String(64), nullable=False),
+    _ts("released_at", nullable=True),
+    sa.Column("released_seq", sa.Integer, nullable=True),
+)
+
+timeline = sa.Table(
+    "timeline",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    _ts("ts"),
+    _ts("at", nullable=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("summary", sa.Text, nullable=True),
+    sa.Column("detail", sa.JSON, nullable=True),
+    sa.Column("corrects_seq", sa.Integer, nullable=True),
+    sa.Column("corrected_by_seq", sa.Integer, nullable=True),
+    sa.Column("erased_by_seq", sa.Integer, nullable=True),
+)
+
+updates = sa.Table(
+    "updates",
+    metadata,
+    _id(),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    _ts("ts"),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    _ts("next_update_at", nullable=True),
+)
+
+action_items = sa.Table(
+    "action_items",
+    metadata,
+    _id(),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("due", sa.String(10), nullable=True),
+    sa.Column("priority", sa.String(4), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    _ts("created_at"),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    _ts("completed_at", nullable=True),
+    sa.Column("completed_by", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+)
+
+PROJECTION_TABLES = (incidents, role_assignments, timeline, updates, action_items)
+
+
+def is_sqlite(url: str) -> bool:
+    return sa.engine.make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str, *, create: bool = False) -> Engine:
+    """Build an engine; refuse to conjure an empty SQLite file unless `create` (init) asks."""
+    path = sqlite_path(url)
+    if path is not None and not create and not path.exists():
+        raise StoreError(f"no fireline store at {path}; run `fireline init`")
+    try:
+        engine = sa.create_engine(url, pool_pre_ping=not is_sqlite(url))
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+    if is_sqlite(url):
+        _make_sqlite_durable(engine)
+    return engine
+
+
+def _make_sqlite_durable(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # Take the write lock up front so concurrent writers queue instead of deadlocking.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Connection]:
+    """One transaction: commit once if the block returns, roll back if it raises."""
+    with engine.begin() as connection:
+        yield connection
+
+
+def check_schema(engine: Engine) -> None:
+    """Fail closed unless the store is initialised at the schema this version expects."""
+    try:
+        with engine.connect() as connection:
+            found = None
+            if sa.inspect(connection).has_table("alembic_version"):
+                found = connection.execute(
+                    sa.text("SELECT version_num FROM alembic_version")
+                ).scalar()
+    except sa.exc.DBAPIError as exc:
+        raise StoreError(f"cannot open the fireline store: {_first_line(exc)}") from None
+    if found is None:
+        raise StoreError("the fireline store is not initialised; run `fireline init`")
+    if found != SCHEMA_REVISION:
+        raise StoreError(
+            f"the store is at schema {found}, this fireline expects {SCHEMA_REVISION}; "
+            "run `fireline init` to migrate"
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc)) or type(exc).__name__
+    return text.splitlines()[0]

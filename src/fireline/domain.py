@@ -1,0 +1,214 @@
+"""Pure incident vocabulary: ids, severity ladders, roles and the lifecycle state machine.
+
+No I/O, no clock: everything here is a value or a rule, so it is property-tested fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import NewType
+
+from fireline.errors import InvalidCommandError, InvalidTransitionError
+
+IncidentId = NewType("IncidentId", str)
+ActorId = NewType("ActorId", str)
+
+_INCIDENT_ID = re.compile(r"INC-(\d{8})-(\d{3,6})")
+_ACTOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+ENTRY_KINDS = ("fact", "hypothesis", "decision", "mitigation")
+PRIORITIES = ("P0", "P1", "P2", "P3")
+
+
+def format_incident_id(day: date, number: int) -> IncidentId:
+    """The id of the `number`-th incident declared on `day` (UTC): INC-YYYYMMDD-NNN."""
+    return IncidentId(f"INC-{day:%Y%m%d}-{number:03d}")
+
+
+def parse_incident_id(text: str) -> IncidentId:
+    """Accept only well-formed incident ids, so a typo never reaches the store."""
+    if not _INCIDENT_ID.fullmatch(text):
+        raise InvalidCommandError(f"malformed incident id {text!r}; expected INC-YYYYMMDD-NNN")
+    return IncidentId(text)
+
+
+def parse_actor(text: str) -> ActorId:
+    """Actor ids are plain handles (letters, digits, . _ @ + -) so they print and hash cleanly."""
+    if not _ACTOR_ID.fullmatch(text):
+        raise InvalidCommandError(
+            f"invalid actor {text!r}; use 1-64 letters, digits or . _ @ + - (starting alphanumeric)"
+        )
+    return ActorId(text)
+
+
+def require_text(field: str, value: str, *, limit: int = 10_000) -> str:
+    """Strip and insist on non-empty, bounded free text."""
+    cleaned = value.strip()
+    if not cleaned:
+        raise InvalidCommandError(f"{field} must not be empty")
+    if len(cleaned) > limit:
+        raise InvalidCommandError(f"{field} is {len(cleaned)} characters; the limit is {limit}")
+    return cleaned
+
+
+class Status(StrEnum):
+    """Where an incident is in its life; `mitigated` is the seeds' "monitoring"."""
+
+    DECLARED = "declared"
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MITIGATING = "mitigating"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    Status.DECLARED: frozenset({Status.INVESTIGATING}),
+    Status.INVESTIGATING: frozenset({Status.IDENTIFIED, Status.MITIGATING}),
+    Status.IDENTIFIED: frozenset({Status.MITIGATING}),
+    Status.MITIGATING: frozenset({Status.MITIGATED}),
+    Status.MITIGATED: frozenset({Status.MITIGATING, Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+
+def parse_status(text: str) -> Status:
+    """Map user text to a Status ("monitoring" is accepted for mitigated, as the seeds say)."""
+    key = text.strip().lower()
+    if key == "monitoring":
+        return Status.MITIGATED
+    try:
+        return Status(key)
+    except ValueError:
+        allowed = ", ".join(s.value for s in Status)
+        raise InvalidCommandError(f"unknown status {text!r}; allowed: {allowed}") from None
+
+
+def check_transition(current: Status, target: Status) -> None:
+    """Raise InvalidTransitionError unless the lifecycle allows current → target."""
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        options = ", ".join(sorted(s.value for s in allowed)) or "nothing (closed is final)"
+        raise InvalidTransitionError(
+            f"illegal transition {current.value} → {target.value}; from {current.value} allowed: "
+            f"{options}"
+        )
+
+
+@dataclass(frozen=True)
+class SeverityLevel:
+    """One rung of a ladder. `rank` orders rungs (higher is worse); the name's digit never does."""
+
+    name: str
+    rank: int
+    description: str
+    update_cadence_minutes: int | None
+    response_target: str
+    customer_notice_minutes: int | None = None
+    required_roles: tuple[str, ...] = ()
+    freeze: bool = False
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A named severity ladder; lookups are case-insensitive and accept a bare digit."""
+
+    name: str
+    levels: tuple[SeverityLevel, ...]
+
+    def __post_init__(self) -> None:
+        names = [level.name.upper() for level in self.levels]
+        ranks = [level.rank for level in self.levels]
+        if not self.levels:
+            raise InvalidCommandError(f"ladder {self.name!r} has no levels")
+        if len(set(names)) != len(names):
+            raise InvalidCommandError(f"ladder {self.name!r} repeats a level name")
+        if len(set(ranks)) != len(ranks):
+            raise InvalidCommandError(f"ladder {self.name!r} repeats a rank")
+
+    def level(self, text: str) -> SeverityLevel:
+        """Find a level by name ("SEV1", "sev1" and "1" all name SEV1)."""
+        key = text.strip().upper()
+        if key.isdigit():
+            key = f"SEV{key}"
+        for level in self.levels:
+            if level.name.upper() == key:
+                return level
+        allowed = ", ".join(level.name for level in self.ordered())
+        raise InvalidCommandError(
+            f"unknown severity {text!r} for ladder {self.name}; allowed: {allowed}"
+        )
+
+    def ordered(self) -> tuple[SeverityLevel, ...]:
+        """Levels from worst to least severe, by rank."""
+        return tuple(sorted(self.levels, key=lambda level: -level.rank))
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """An incident role; `multiple` roles (SMEs) may be held by several people at once."""
+
+    key: str
+    title: str
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The configured set of incident roles."""
+
+    roles: tuple[RoleSpec, ...]
+
+    def get(self, text: str) -> RoleSpec:
+        """Find a role by key ("ic", "tech-lead" or "tech_lead") or by its title."""
+        key = text.strip().lower().replace("-", "_")
+        for role in self.roles:
+            if key in (role.key, role.title.lower()):
+                return role
+        allowed = ", ".join(role.key for role in self.roles)
+        raise InvalidCommandError(f"unknown role {text!r}; allowed: {allowed}")
+
+
+DEFAULT_ROSTER = Roster(
+    roles=(
+        RoleSpec("ic", "Incident Commander"),
+        RoleSpec("tech_lead", "Ops/Tech Lead"),
+        RoleSpec("comms", "Comms Lead"),
+        RoleSpec("scribe", "Scribe"),
+        RoleSpec("governance_steward", "Governance Steward"),
+        RoleSpec("security_lead", "Security Lead"),
+        RoleSpec("sme", "SME", multiple=True),
+    )
+)
+
+
+def iso_utc(moment: datetime) -> str:
+    """Render an aware datetime as UTC ISO 8601 with a Z, microseconds kept (events sort by it)."""
+    if moment.tzinfo is None:
+        raise InvalidCommandError(f"timestamp {moment.isoformat()} has no time zone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_when(field: str, text: str) -> datetime:
+    """Parse a user timestamp (ISO 8601; naive means UTC) into an aware UTC datetime."""
+    raw = text.strip()
+    try:
+        moment = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise InvalidCommandError(
+            f"malformed {field} {text!r}; expected ISO 8601 like 2026-11-23T14:02Z"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_day(field: str, text: str) -> date:
+    """Parse a calendar date (YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidCommandError(f"malformed {field} {text!r}; expected YYYY-MM-DD") from None

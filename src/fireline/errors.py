@@ -1,0 +1,72 @@
+"""The fireline exception tree: every refusal, with its exit code and HTTP status.
+
+    FirelineError                  1  500  anything fireline refuses to do
+    ├── InvalidCommandError        2  422  bad input: unknown severity/role, empty title, bad date …
+    │   └── InvalidTransitionError 2  422  a lifecycle move the state machine forbids
+    ├── NotFoundError              3  404  unknown incident, entry or action item
+    ├── ConflictError              4  409  the write lost a race it could not retry
+    ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
+    ├── StoreError                 6  503  store missing, not initialised, or at another schema
+    └── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
+
+Every message is one line: what is wrong, the offending value, what is allowed.
+"""
+
+from __future__ import annotations
+
+
+class FirelineError(Exception):
+    """Base of every error fireline raises on purpose; adapters render it as one line."""
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidCommandError(FirelineError):
+    """The input cannot be accepted as given; nothing was written."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class InvalidTransitionError(InvalidCommandError):
+    """The incident lifecycle does not allow this status change."""
+
+
+class NotFoundError(FirelineError):
+    """The named incident, entry or item does not exist (or is not visible)."""
+
+    exit_code = 3
+    http_status = 404
+
+
+class ConflictError(FirelineError):
+    """A concurrent writer won and the write could not be retried safely."""
+
+    exit_code = 4
+    http_status = 409
+
+
+class ConfigError(FirelineError):
+    """Configuration cannot be read or holds a value fireline refuses."""
+
+    exit_code = 5
+    http_status = 500
+
+
+class StoreError(FirelineError):
+    """The store is missing, uninitialised or at a schema this version does not know."""
+
+    exit_code = 6
+    http_status = 503
+
+
+class IntegrityError(FirelineError):
+    """The record does not verify: a hash, link, checkpoint or key is wrong."""
+
+    exit_code = 7
+    http_status = 500

@@ -1,0 +1,1 @@
+"""The ledger: per-incident hash chains, their storage and signed checkpoints."""

@@ -1,0 +1,207 @@
+"""Pure hash-chain rules: canonical bytes, event hashes, genesis and verification. No I/O.
+
+An event's hash covers a digest of its payload rather than the payload itself, so an erasure
+(legal or privacy) can drop a payload and the chain still verifies end to end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from json.encoder import encode_basestring
+from typing import Any
+
+import rfc8785
+
+GENESIS_PREFIX = "fireline/genesis/v1:"
+ERASURE_KIND = "entry.erased"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One sealed link of an incident's chain. `payload` is None once erased."""
+
+    incident_id: str
+    seq: int
+    ts: str
+    actor: str
+    kind: str
+    payload: Mapping[str, Any] | None
+    payload_sha256: str
+    prev: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "incident_id": self.incident_id,
+            "seq": self.seq,
+            "ts": self.ts,
+            "actor": self.actor,
+            "kind": self.kind,
+            "payload": None if self.payload is None else dict(self.payload),
+            "payload_sha256": self.payload_sha256,
+            "prev": self.prev,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first event that fails verification and why."""
+
+    incident_id: str
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} event {self.seq}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What verifying one chain found: how far it got and the first break, if any."""
+
+    incident_id: str
+    count: int
+    head_seq: int
+    head: str
+    broken: Break | None
+
+
+# (seq, ts, actor, kind, payload_text, payload_sha256, prev, hash) — the stored columns.
+StoredRow = tuple[int, str, str, str, str | None, str, str, str]
+
+
+def genesis(incident_id: str) -> str:
+    """The `prev` of an incident's first event: binds the chain to its incident id."""
+    return hashlib.sha256((GENESIS_PREFIX + incident_id).encode()).hexdigest()
+
+
+def canonical(value: Mapping[str, Any]) -> str:
+    """RFC 8785 canonical JSON text."""
+    return str(rfc8785.dumps(value).decode())
+
+
+def preimage(
+    *, incident_id: str, seq: int, ts: str, actor: str, kind: str, payload_sha256: str, prev: str
+) -> bytes:
+    """The canonical JSON of an event without its hash, built directly for speed.
+
+    Equal to `canonical()` of the same dict: keys are emitted in RFC 8785 order and strings are
+    escaped the way RFC 8785 escapes them (tests hold the two equal).
+    """
+    q = encode_basestring
+    return (
+        f'{{"actor":{q(actor)},"incident_id":{q(incident_id)},"kind":{q(kind)},'
+        f'"payload_sha256":{q(payload_sha256)},"prev":{q(prev)},"seq":{seq},"ts":{q(ts)}}}'
+    ).encode()
+
+
+def seal(
+    *,
+    incident_id: str,
+    seq: int,
+    ts: str,
+    actor: str,
+    kind: str,
+    payload: Mapping[str, Any],
+    prev: str,
+) -> tuple[Event, str]:
+    """Hash a new event onto `prev`; return it with its canonical payload text for storage."""
+    text = canonical(payload)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    event_hash = hashlib.sha256(
+        preimage(
+            incident_id=incident_id,
+            seq=seq,
+            ts=ts,
+            actor=actor,
+            kind=kind,
+            payload_sha256=digest,
+            prev=prev,
+        )
+    ).hexdigest()
+    event = Event(incident_id, seq, ts, actor, kind, payload, digest, prev, event_hash)
+    return event, text
+
+
+def verify(
+    incident_id: str, rows: Iterable[StoredRow], *, known_kinds: frozenset[str]
+) -> ChainReport:
+    """Walk stored rows in seq order and report the first event that does not verify.
+
+    Catches changed bytes (payload or header), deleted, inserted and reordered events, unknown
+    kinds, and payloads removed without a signed-in-chain erasure naming them.
+    """
+    sha256 = hashlib.sha256
+    prev = genesis(incident_id)
+    expected = 1
+    erased_targets: set[int] = set()
+    emptied: list[int] = []
+    for seq, ts, actor, kind, text, stored_digest, stored_prev, stored_hash in rows:
+        broken = None
+        if seq != expected:
+            reason = (
+                f"missing (found seq {seq} next)" if seq > expected else f"out of order ({seq})"
+            )
+            return ChainReport(
+                incident_id, expected - 1, expected - 1, prev, Break(incident_id, expected, reason)
+            )
+        if kind not in known_kinds:
+            broken = f"unknown event kind {kind!r}"
+        elif text is None:
+            emptied.append(seq)
+            digest = stored_digest
+        else:
+            digest = sha256(text.encode()).hexdigest()
+            if digest != stored_digest:
+                broken = "payload does not match its recorded digest"
+            elif kind == ERASURE_KIND:
+                erased_targets.add(_erasure_target(text))
+        if broken is None:
+            if stored_prev != prev:
+                broken = "prev does not link to the event before it"
+            elif (
+                sha256(
+                    preimage(
+                        incident_id=incident_id,
+                        seq=seq,
+                        ts=ts,
+                        actor=actor,
+                        kind=kind,
+                        payload_sha256=digest,
+                        prev=prev,
+                    )
+                ).hexdigest()
+                != stored_hash
+            ):
+                broken = "hash does not match the event's contents"
+        if broken is not None:
+            return ChainReport(incident_id, seq - 1, seq - 1, prev, Break(incident_id, seq, broken))
+        prev = stored_hash
+        expected += 1
+    for seq in emptied:
+        if seq not in erased_targets:
+            return ChainReport(
+                incident_id,
+                expected - 1,
+                expected - 1,
+                prev,
+                Break(incident_id, seq, "payload removed without an erasure event"),
+            )
+    return ChainReport(incident_id, expected - 1, expected - 1, prev, None)
+
+
+def _erasure_target(text: str) -> int:
+    try:
+        target = json.loads(text)["target_seq"]
+    except (ValueError, KeyError, TypeError):
+        return 0
+    return target if isinstance(target, int) else 0
+
+
+def checkpoint_message(*, incident_id: str, seq: int, head: str, ts: str) -> bytes:
+    """The bytes a checkpoint signature covers."""
+    return rfc8785.dumps({"head": head, "incident_id": incident_id, "seq": seq, "ts": ts})

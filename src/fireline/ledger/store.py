@@ -1,0 +1,191 @@
+"""The only code that writes the `events` and `heads` tables.
+
+`append` locks the incident's head row (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
+already serialises writers), seals new events onto it, inserts them and stores a freshly signed
+checkpoint, all inside the caller's transaction. Two writers can never fork a chain: the second
+waits for the lock, and the (incident_id, seq) primary key rejects any duplicate that slips by.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fireline.db import events, heads
+from fireline.errors import NotFoundError
+from fireline.ledger.chain import Event, StoredRow, genesis, seal
+from fireline.ledger.checkpoints import Checkpoint, Signer
+
+Draft = tuple[str, dict[str, Any]]
+
+_LOCK_HEAD = (
+    sa.select(heads.c.seq, heads.c.head, heads.c.ts)
+    .where(heads.c.incident_id == sa.bindparam("incident_id"))
+    .with_for_update()
+)
+_INSERT_EVENT = events.insert()
+_INSERT_HEAD = heads.insert()
+_UPDATE_HEAD = (
+    heads.update()
+    .where(heads.c.incident_id == sa.bindparam("incident_id_"))
+    .values(
+        seq=sa.bindparam("seq"),
+        head=sa.bindparam("head"),
+        ts=sa.bindparam("ts"),
+        key_id=sa.bindparam("key_id"),
+        signature=sa.bindparam("signature"),
+    )
+)
+_ROWS = (
+    sa.select(
+        events.c.seq,
+        events.c.ts,
+        events.c.actor,
+        events.c.kind,
+        events.c.payload,
+        events.c.payload_sha256,
+        events.c.prev,
+        events.c.hash,
+    )
+    .where(events.c.incident_id == sa.bindparam("incident_id"))
+    .order_by(events.c.seq)
+)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The locked tip of a chain: the next event links to `hash` with seq `seq + 1`."""
+
+    seq: int
+    hash: str
+    ts: str
+
+
+def lock(conn: Connection, incident_id: str) -> Head:
+    """Lock an incident's chain for this transaction and return its head (NotFoundError)."""
+    row = conn.execute(_LOCK_HEAD, {"incident_id": incident_id}).first()
+    if row is None:
+        raise NotFoundError(f"no incident {incident_id}")
+    return Head(row.seq, row.head, row.ts)
+
+
+def append(
+    conn: Connection,
+    incident_id: str,
+    drafts: Sequence[Draft],
+    *,
+    head: Head | None,
+    actor: str,
+    ts: str,
+    signer: Signer,
+) -> list[Event]:
+    """Seal `drafts` onto the chain after `head` (from `lock`) and sign the new head.
+
+    `head=None` starts a new incident's chain: its head row is inserted, so a concurrent
+    declaration of the same id fails with the database's IntegrityError and the caller retries.
+    """
+    seq, prev = (0, genesis(incident_id)) if head is None else (head.seq, head.hash)
+    sealed: list[Event] = []
+    rows = []
+    for kind, payload in drafts:
+        seq += 1
+        event, text = seal(
+            incident_id=incident_id,
+            seq=seq,
+            ts=ts,
+            actor=actor,
+            kind=kind,
+            payload=payload,
+            prev=prev,
+        )
+        rows.append(
+            {
+                "incident_id": incident_id,
+                "seq": seq,
+                "ts": ts,
+                "actor": actor,
+                "kind": kind,
+                "payload": text,
+                "payload_sha256": event.payload_sha256,
+                "prev": prev,
+                "hash": event.hash,
+            }
+        )
+        sealed.append(event)
+        prev = event.hash
+    conn.execute(_INSERT_EVENT, rows)
+    checkpoint = signer.checkpoint(incident_id=incident_id, seq=seq, head=prev, ts=ts)
+    values = {
+        "seq": checkpoint.seq,
+        "head": checkpoint.head,
+        "ts": checkpoint.ts,
+        "key_id": checkpoint.key_id,
+        "signature": checkpoint.signature,
+    }
+    if head is None:
+        conn.execute(_INSERT_HEAD, {"incident_id": incident_id, **values})
+    else:
+        conn.execute(_UPDATE_HEAD, {"incident_id_": incident_id, **values})
+    return sealed
+
+
+def erase_payload(conn: Connection, incident_id: str, seq: int) -> None:
+    """Drop one event's payload, keeping its digest and hash so the chain still verifies.
+
+    Only called for the target of an `entry.erased` event appended in the same transaction.
+    """
+    conn.execute(
+        events.update()
+        .where(events.c.incident_id == incident_id, events.c.seq == seq)
+        .values(payload=None)
+    )
+
+
+def read_events(conn: Connection, incident_id: str) -> list[Event]:
+    """All events of one incident in seq order, payloads parsed (None where erased)."""
+    return [to_event(incident_id, row) for row in iter_rows(conn, incident_id)]
+
+
+def read_event(conn: Connection, incident_id: str, seq: int) -> Event | None:
+    row = conn.execute(_ROWS.where(events.c.seq == seq), {"incident_id": incident_id}).first()
+    return None if row is None else to_event(incident_id, tuple(row))
+
+
+def iter_rows(conn: Connection, incident_id: str) -> Iterator[StoredRow]:
+    """Stored rows of one incident in seq order, as `chain.verify` reads them."""
+    result = conn.execute(_ROWS, {"incident_id": incident_id})
+    for row in result:
+        yield tuple(row)
+
+
+def list_chains(conn: Connection) -> list[str]:
+    """Every incident id that has events or a head, so a chain whose rows vanished still shows."""
+    ids = sa.union(sa.select(events.c.incident_id), sa.select(heads.c.incident_id))
+    return sorted(conn.execute(ids).scalars())
+
+
+def get_checkpoint(conn: Connection, incident_id: str) -> Checkpoint | None:
+    row = conn.execute(sa.select(heads).where(heads.c.incident_id == incident_id)).first()
+    if row is None:
+        return None
+    return Checkpoint(row.incident_id, row.seq, row.head, row.ts, row.key_id, row.signature)
+
+
+def count_declared_on(conn: Connection, day_prefix: str) -> int:
+    """The highest incident number used on a day (`INC-YYYYMMDD-`), 0 if none."""
+    found = conn.execute(
+        sa.select(heads.c.incident_id).where(heads.c.incident_id.like(f"{day_prefix}%"))
+    ).scalars()
+    return max((int(incident_id.rsplit("-", 1)[1]) for incident_id in found), default=0)
+
+
+def to_event(incident_id: str, row: StoredRow) -> Event:
+    """Decode a stored row (payload text → dict; None stays None when erased)."""
+    seq, ts, actor, kind, text, digest, prev, event_hash = row
+    payload = None if text is None else json.loads(text)
+    return Event(incident_id, seq, ts, actor, kind, payload, digest, prev, event_hash)

@@ -1,0 +1,289 @@
+"""The only code that writes state tables: `apply(conn, event)` per event kind, and `rebuild`.
+
+Projections are pure functions of the events, so dropping them and replaying the ledger gives the
+identical state. They never read configuration or the clock: whatever they need is in the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fireline.db import (
+    PROJECTION_TABLES,
+    action_items,
+    events,
+    incidents,
+    role_assignments,
+    timeline,
+    updates,
+)
+from fireline.ledger.chain import Event
+from fireline.ledger.store import to_event
+
+Payload = Mapping[str, Any]
+_INSERT_TIMELINE = timeline.insert()
+
+
+def apply(conn: Connection, event: Event) -> None:
+    """Fold one event into the state tables (the event's own transaction)."""
+    p = event.payload
+    summary = None if p is None else _SUMMARIES[event.kind](p)
+    conn.execute(
+        _INSERT_TIMELINE,
+        {
+            "incident_id": event.incident_id,
+            "seq": event.seq,
+            "ts": event.ts,
+            "at": None if p is None else p.get("at"),
+            "actor": event.actor,
+            "kind": event.kind,
+            "summary": summary,
+            "detail": None if p is None else _detail(p),
+            "corrects_seq": None,
+            "corrected_by_seq": None,
+            "erased_by_seq": None,
+        },
+    )
+    handler = _HANDLERS.get(event.kind)
+    if handler is not None and p is not None:
+        handler(conn, event, p)
+
+
+def rebuild(conn: Connection) -> int:
+    """Empty every state table and replay all events in order; return how many were replayed."""
+    for table in reversed(PROJECTION_TABLES):
+        conn.execute(table.delete())
+    count = 0
+    query = sa.select(
+        events.c.incident_id,
+        events.c.seq,
+        events.c.ts,
+        events.c.actor,
+        events.c.kind,
+        events.c.payload,
+        events.c.payload_sha256,
+        events.c.prev,
+        events.c.hash,
+    ).order_by(events.c.incident_id, events.c.seq)
+    for row in conn.execute(query):
+        apply(conn, to_event(row[0], tuple(row[1:])))
+        count += 1
+    return count
+
+
+def _detail(p: Payload) -> dict[str, Any] | None:
+    keys = ("refs", "why", "approver", "reason")
+    detail = {key: p[key] for key in keys if p.get(key)}
+    return detail or None
+
+
+def _incident(conn: Connection, event: Event, values: dict[str, Any]) -> None:
+    conn.execute(incidents.update().where(incidents.c.id == event.incident_id).values(**values))
+
+
+def _declared(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        incidents.insert(),
+        {
+            "id": event.incident_id,
+            "title": p["title"],
+            "severity": p["severity"],
+            "severity_rank": p["severity_rank"],
+            "ladder": p["ladder"],
+            "status": "declared",
+            "impact": p["impact"],
+            "systems": p["systems"],
+            "datasets": p["datasets"],
+            "labels": p["labels"],
+            "flags": p["flags"],
+            "declared_at": event.ts,
+            "declared_by": event.actor,
+            "detected_at": p["detected_at"],
+            "next_update_due": p["next_update_at"],
+        },
+    )
+
+
+def _role_assigned(conn: Connection, event: Event, p: Payload) -> None:
+    if p["replaces"] is not None:
+        _release(conn, event, p["role"], p["replaces"])
+    conn.execute(
+        role_assignments.insert(),
+        {
+            "incident_id": event.incident_id,
+            "seq": event.seq,
+            "role": p["role"],
+            "holder": p["holder"],
+            "assigned_at": event.ts,
+            "assigned_by": event.actor,
+        },
+    )
+
+
+def _role_released(conn: Connection, event: Event, p: Payload) -> None:
+    _release(conn, event, p["role"], p["holder"])
+
+
+def _release(conn: Connection, event: Event, role: str, holder: str) -> None:
+    conn.execute(
+        role_assignments.update()
+        .where(
+            role_assignments.c.incident_id == event.incident_id,
+            role_assignments.c.role == role,
+            role_assignments.c.holder == holder,
+            role_assignments.c.released_at.is_(None),
+        )
+        .values(released_at=event.ts, released_seq=event.seq)
+    )
+
+
+def _severity_changed(conn: Connection, event: Event, p: Payload) -> None:
+    _incident(
+        conn,
+        event,
+        {
+            "severity": p["to_severity"],
+            "severity_rank": p["to_rank"],
+            "next_update_due": p["next_update_at"],
+        },
+    )
+
+
+_STATUS_STAMPS = {"mitigated": "mitigated_at", "resolved": "resolved_at", "closed": "closed_at"}
+
+
+def _status_changed(conn: Connection, event: Event, p: Payload) -> None:
+    values: dict[str, Any] = {"status": p["to_status"]}
+    stamp = _STATUS_STAMPS.get(p["to_status"])
+    if stamp is not None:
+        values[stamp] = event.ts
+    _incident(conn, event, values)
+
+
+def _corrected(conn: Connection, event: Event, p: Payload) -> None:
+    _timeline(conn, event.incident_id, event.seq, corrects_seq=p["target_seq"])
+    _timeline(conn, event.incident_id, p["target_seq"], corrected_by_seq=event.seq)
+
+
+def _erased(conn: Connection, event: Event, p: Payload) -> None:
+    target = p["target_seq"]
+    conn.execute(
+        timeline.update()
+        .where(timeline.c.incident_id == event.incident_id, timeline.c.corrected_by_seq == target)
+        .values(corrected_by_seq=None)
+    )
+    _timeline(
+        conn,
+        event.incident_id,
+        target,
+        summary=None,
+        detail=None,
+        at=None,
+        corrects_seq=None,
+        erased_by_seq=event.seq,
+    )
+
+
+def _timeline(conn: Connection, incident_id: str, seq: int, **values: Any) -> None:
+    conn.execute(
+        timeline.update()
+        .where(timeline.c.incident_id == incident_id, timeline.c.seq == seq)
+        .values(**values)
+    )
+
+
+def _update_published(conn: Connection, event: Event, p: Payload) -> None:
+    body = {key: p[key] for key in ("impact", "facts", "hypotheses", "actions", "next_steps")}
+    conn.execute(
+        updates.insert(),
+        {
+            "incident_id": event.incident_id,
+            "number": p["number"],
+            "seq": event.seq,
+            "ts": event.ts,
+            "actor": event.actor,
+            "status": p["status"],
+            "body": body,
+            "next_update_at": p["next_update_at"],
+        },
+    )
+    _incident(conn, event, {"last_update_at": event.ts, "next_update_due": p["next_update_at"]})
+
+
+def _action_added(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        action_items.insert(),
+        {
+            "incident_id": event.incident_id,
+            "number": p["number"],
+            "seq": event.seq,
+            "title": p["title"],
+            "owner": p["owner"],
+            "due": p["due"],
+            "priority": p["priority"],
+            "status": "open",
+            "created_at": event.ts,
+            "created_by": event.actor,
+            "note": "",
+        },
+    )
+
+
+def _action_completed(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        action_items.update()
+        .where(
+            action_items.c.incident_id == event.incident_id, action_items.c.number == p["number"]
+        )
+        .values(status="done", completed_at=event.ts, completed_by=event.actor, note=p["note"])
+    )
+
+
+_HANDLERS: dict[str, Callable[[Connection, Event, Payload], None]] = {
+    "incident.declared": _declared,
+    "role.assigned": _role_assigned,
+    "role.released": _role_released,
+    "severity.changed": _severity_changed,
+    "status.changed": _status_changed,
+    "entry.corrected": _corrected,
+    "entry.erased": _erased,
+    "update.published": _update_published,
+    "action_item.added": _action_added,
+    "action_item.completed": _action_completed,
+}
+
+
+def _reason(p: Payload) -> str:
+    return f": {p['reason']}" if p.get("reason") else ""
+
+
+_SUMMARIES: dict[str, Callable[[Payload], str]] = {
+    "incident.declared": lambda p: f"Declared {p['severity']}: {p['title']}",
+    "role.assigned": lambda p: (
+        f"{p['holder']} is {p['role']}" + (f" (replacing {p['replaces']})" if p["replaces"] else "")
+    ),
+    "role.released": lambda p: f"{p['holder']} released {p['role']}",
+    "severity.changed": lambda p: f"Severity {p['from_severity']} → {p['to_severity']}{_reason(p)}",
+    "status.changed": lambda p: f"Status {p['from_status']} → {p['to_status']}{_reason(p)}",
+    "entry.fact": lambda p: str(p["text"]),
+    "entry.hypothesis": lambda p: str(p["text"]),
+    "entry.decision": lambda p: str(p["text"]),
+    "entry.mitigation": lambda p: str(p["text"]),
+    "entry.corrected": lambda p: str(p["text"]),
+    "entry.erased": lambda p: f"Erased event {p['target_seq']}{_reason(p)}",
+    "update.published": lambda p: (
+        f"Update #{p['number']} ({p['status']})" + (f": {p['impact']}" if p["impact"] else "")
+    ),
+    "action_item.added": lambda p: (
+        f"Action #{p['number']}: {p['title']} (owner {p['owner']}"
+        + (f", due {p['due']}" if p["due"] else "")
+        + f", {p['priority']})"
+    ),
+    "action_item.completed": lambda p: (
+        f"Action #{p['number']} done" + (f": {p['note']}" if p["note"] else "")
+    ),
+}

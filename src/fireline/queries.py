@@ -1,0 +1,357 @@
+"""Typed read models over the projections; the only way adapters read incident state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fireline.db import action_items, heads, incidents, role_assignments, timeline, updates
+from fireline.domain import IncidentId, Ladder, Status
+from fireline.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class RoleTenure:
+    """Who held a role from when to when (`released_at` None: still holds it)."""
+
+    role: str
+    holder: str
+    assigned_at: str
+    assigned_by: str
+    released_at: str | None
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    number: int
+    title: str
+    owner: str
+    due: str | None
+    priority: str
+    status: str
+    created_at: str
+    created_by: str
+    completed_at: str | None
+    completed_by: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    ts: str
+    at: str | None
+    actor: str
+    kind: str
+    summary: str | None
+    detail: dict[str, Any] | None
+    corrects_seq: int | None
+    corrected_by_seq: int | None
+    erased_by_seq: int | None
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    number: int
+    ts: str
+    actor: str
+    status: str
+    body: dict[str, Any]
+    next_update_at: str | None
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    id: str
+    title: str
+    severity: str
+    severity_rank: int
+    status: str
+    ic: str | None
+    declared_at: str
+    last_activity_at: str
+    next_update_due: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    summary: IncidentSummary
+    ladder: str
+    impact: str
+    systems: list[str]
+    datasets: list[dict[str, Any]]
+    labels: list[str]
+    flags: list[str]
+    declared_by: str
+    detected_at: str | None
+    mitigated_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    event_count: int
+    roles: list[RoleTenure]
+    missing_roles: list[str]
+    latest_update: StatusUpdate | None
+    action_items: list[ActionItem]
+    entry_counts: dict[str, int]
+
+    def current_roles(self) -> dict[str, list[str]]:
+        held: dict[str, list[str]] = {}
+        for tenure in self.roles:
+            if tenure.released_at is None:
+                held.setdefault(tenure.role, []).append(tenure.holder)
+        return held
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("summary"))
+        data["current_roles"] = self.current_roles()
+        return data
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    """What the service needs to validate a command against an incident."""
+
+    id: IncidentId
+    status: Status
+    severity: str
+    severity_rank: int
+    ladder: str
+    next_update_due: str | None
+    roles: dict[str, list[str]]
+
+
+_IC = (
+    sa.select(role_assignments.c.holder)
+    .where(
+        role_assignments.c.incident_id == incidents.c.id,
+        role_assignments.c.role == "ic",
+        role_assignments.c.released_at.is_(None),
+    )
+    .order_by(role_assignments.c.seq.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_SUMMARY = sa.select(
+    incidents.c.id,
+    incidents.c.title,
+    incidents.c.severity,
+    incidents.c.severity_rank,
+    incidents.c.status,
+    _IC.label("ic"),
+    incidents.c.declared_at,
+    heads.c.ts.label("last_activity_at"),
+    incidents.c.next_update_due,
+).join(heads, heads.c.incident_id == incidents.c.id)
+
+
+def list_incidents(
+    conn: Connection, *, statuses: tuple[str, ...] = (), limit: int | None = None
+) -> list[IncidentSummary]:
+    """Incidents, worst severity first, then most recently declared."""
+    query = _SUMMARY.order_by(incidents.c.severity_rank.desc(), incidents.c.declared_at.desc())
+    if statuses:
+        query = query.where(incidents.c.status.in_(statuses))
+    if limit is not None:
+        query = query.limit(limit)
+    return [IncidentSummary(**row._mapping) for row in conn.execute(query)]
+
+
+def get_summary(conn: Connection, incident_id: str) -> IncidentSummary:
+    row = conn.execute(_SUMMARY.where(incidents.c.id == incident_id)).first()
+    if row is None:
+        raise NotFoundError(f"no incident {incident_id}")
+    return IncidentSummary(**row._mapping)
+
+
+def get_state(conn: Connection, incident_id: str) -> IncidentState:
+    """The incident's validation state, or NotFoundError."""
+    row = conn.execute(
+        sa.select(
+            incidents.c.status,
+            incidents.c.severity,
+            incidents.c.severity_rank,
+            incidents.c.ladder,
+            incidents.c.next_update_due,
+        ).where(incidents.c.id == incident_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no incident {incident_id}")
+    return IncidentState(
+        id=IncidentId(incident_id),
+        status=Status(row.status),
+        severity=row.severity,
+        severity_rank=row.severity_rank,
+        ladder=row.ladder,
+        next_update_due=row.next_update_due,
+        roles=_current_roles(conn, incident_id),
+    )
+
+
+def _current_roles(conn: Connection, incident_id: str) -> dict[str, list[str]]:
+    held: dict[str, list[str]] = {}
+    rows = conn.execute(
+        sa.select(role_assignments.c.role, role_assignments.c.holder)
+        .where(
+            role_assignments.c.incident_id == incident_id, role_assignments.c.released_at.is_(None)
+        )
+        .order_by(role_assignments.c.seq)
+    )
+    for role, holder in rows:
+        held.setdefault(role, []).append(holder)
+    return held
+
+
+def get_incident(
+    conn: Connection, incident_id: str, *, ladders: Mapping[str, Ladder]
+) -> IncidentDetail:
+    """Everything `show` prints about one incident, or NotFoundError."""
+    summary = get_summary(conn, incident_id)
+    row = conn.execute(sa.select(incidents).where(incidents.c.id == incident_id)).one()
+    roles = [
+        RoleTenure(r.role, r.holder, r.assigned_at, r.assigned_by, r.released_at)
+        for r in conn.execute(
+            sa.select(role_assignments)
+            .where(role_assignments.c.incident_id == incident_id)
+            .order_by(role_assignments.c.seq)
+        )
+    ]
+    held = {tenure.role for tenure in roles if tenure.released_at is None}
+    ladder = ladders.get(row.ladder)
+    required = ladder.level(row.severity).required_roles if ladder is not None else ()
+    counts: dict[str, int] = dict(
+        conn.execute(
+            sa.select(timeline.c.kind, sa.func.count())
+            .where(timeline.c.incident_id == incident_id)
+            .group_by(timeline.c.kind)
+        ).all()
+    )
+    event_count = conn.execute(
+        sa.select(heads.c.seq).where(heads.c.incident_id == incident_id)
+    ).scalar_one()
+    return IncidentDetail(
+        summary=summary,
+        ladder=row.ladder,
+        impact=row.impact,
+        systems=row.systems,
+        datasets=row.datasets,
+        labels=row.labels,
+        flags=row.flags,
+        declared_by=row.declared_by,
+        detected_at=row.detected_at,
+        mitigated_at=row.mitigated_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        event_count=event_count,
+        roles=roles,
+        missing_roles=[role for role in required if role not in held],
+        latest_update=_latest_update(conn, incident_id),
+        action_items=list_action_items(conn, incident_id),
+        entry_counts={
+            kind.removeprefix("entry."): n
+            for kind, n in counts.items()
+            if kind.startswith("entry.")
+        },
+    )
+
+
+def _latest_update(conn: Connection, incident_id: str) -> StatusUpdate | None:
+    row = conn.execute(
+        sa.select(updates)
+        .where(updates.c.incident_id == incident_id)
+        .order_by(updates.c.number.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return StatusUpdate(row.number, row.ts, row.actor, row.status, row.body, row.next_update_at)
+
+
+def count_updates(conn: Connection, incident_id: str) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(updates.c.incident_id == incident_id)
+        ).scalar_one()
+    )
+
+
+def list_action_items(conn: Connection, incident_id: str) -> list[ActionItem]:
+    rows = conn.execute(
+        sa.select(action_items)
+        .where(action_items.c.incident_id == incident_id)
+        .order_by(action_items.c.number)
+    )
+    return [
+        ActionItem(
+            r.number,
+            r.title,
+            r.owner,
+            r.due,
+            r.priority,
+            r.status,
+            r.created_at,
+            r.created_by,
+            r.completed_at,
+            r.completed_by,
+            r.note,
+        )
+        for r in rows
+    ]
+
+
+def get_timeline(conn: Connection, incident_id: str) -> list[TimelineEntry]:
+    """Every event of the incident as a timeline line, in order; NotFoundError if unknown."""
+    get_summary(conn, incident_id)
+    rows = conn.execute(
+        sa.select(timeline).where(timeline.c.incident_id == incident_id).order_by(timeline.c.seq)
+    )
+    return [
+        TimelineEntry(
+            r.seq,
+            r.ts,
+            r.at,
+            r.actor,
+            r.kind,
+            r.summary,
+            r.detail,
+            r.corrects_seq,
+            r.corrected_by_seq,
+            r.erased_by_seq,
+        )
+        for r in rows
+    ]
+
+
+def get_timeline_entry(conn: Connection, incident_id: str, seq: int) -> TimelineEntry | None:
+    row = conn.execute(
+        sa.select(timeline).where(timeline.c.incident_id == incident_id, timeline.c.seq == seq)
+    ).first()
+    if row is None:
+        return None
+    return TimelineEntry(
+        row.seq,
+        row.ts,
+        row.at,
+        row.actor,
+        row.kind,
+        row.summary,
+        row.detail,
+        row.corrects_seq,
+        row.corrected_by_seq,
+        row.erased_by_seq,
+    )
+
+
+def action_item_status(conn: Connection, incident_id: str, number: int) -> str | None:
+    return conn.execute(
+        sa.select(action_items.c.status).where(
+            action_items.c.incident_id == incident_id, action_items.c.number == number
+        )
+    ).scalar()

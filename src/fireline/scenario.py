@@ -1,0 +1,118 @@
+"""The seed SEV1 runbook played as commands: the demo `make run` records, and a test fixture.
+
+It goes through `service.execute` like any user would. Severities are picked by rank (the
+ladder's second-worst, escalated to its worst) so the scenario plays on every ladder.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fireline.commands import (
+    AddActionItem,
+    AssignRole,
+    ChangeSeverity,
+    Command,
+    CorrectEntry,
+    Declare,
+    LogEntry,
+    PublishUpdate,
+    Transition,
+)
+from fireline.domain import ActorId, IncidentId
+from fireline.service import Context, execute
+
+
+def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
+    """Record the scenario; return the new incident's id."""
+    levels = ctx.settings.ladder.ordered()
+    major, worst = levels[min(1, len(levels) - 1)], levels[0]
+    events = execute(
+        Declare(
+            title="Catalog API 5xx spike",
+            severity=major.name,
+            impact="search down for most users",
+            systems=("api", "search"),
+            datasets=("cat-2026:v12",),
+            labels=("restricted",),
+            flags=("policy-bypass",),
+            ic="alice",
+        ),
+        declarer,
+        ctx=ctx,
+    )
+    inc = IncidentId(events[0].incident_id)
+    due = ctx.clock().date() + timedelta(days=8)
+    steps: list[tuple[str, Command]] = [
+        ("alice", AssignRole(incident_id=inc, role="scribe", holder="bob")),
+        ("alice", AssignRole(incident_id=inc, role="tech_lead", holder="carol")),
+        ("alice", AssignRole(incident_id=inc, role="comms", holder="dana")),
+        ("alice", Transition(incident_id=inc, status="investigating")),
+        (
+            "bob",
+            LogEntry(
+                incident_id=inc,
+                kind="fact",
+                text="5xx rate 38% since 14:02Z",
+                refs=("dashboard:api-5xx",),
+            ),
+        ),
+        ("carol", LogEntry(incident_id=inc, kind="hypothesis", text="bad deploy 4f2c1e")),
+        (
+            "alice",
+            LogEntry(
+                incident_id=inc,
+                kind="decision",
+                text="roll back 4f2c1e",
+                why="correlates with onset",
+                approver="alice",
+            ),
+        ),
+        ("alice", Transition(incident_id=inc, status="mitigating")),
+        (
+            "carol",
+            LogEntry(
+                incident_id=inc,
+                kind="mitigation",
+                text="rolled back to 9a1b7d",
+                refs=("deploy:9a1b7d",),
+            ),
+        ),
+        (
+            "alice",
+            ChangeSeverity(
+                incident_id=inc, severity=worst.name, reason="sensitive layer may be exposed"
+            ),
+        ),
+        (
+            "dana",
+            PublishUpdate(
+                incident_id=inc,
+                status="mitigating",
+                impact="search degraded; restricted layer hidden",
+                facts=("5xx rate falling after rollback to 9a1b7d",),
+                hypotheses=("deploy 4f2c1e bypassed the policy check",),
+                next_steps=("confirm policy enforcement fails closed (carol)",),
+            ),
+        ),
+        (
+            "alice",
+            AddActionItem(
+                incident_id=inc,
+                title="add policy regression test",
+                owner="carol",
+                due=due,
+                priority="P1",
+            ),
+        ),
+    ]
+    recorded = [ev for actor, cmd in steps for ev in execute(cmd, ActorId(actor), ctx=ctx)]
+    first_fact = next(event.seq for event in recorded if event.kind == "entry.fact")
+    correction = CorrectEntry(
+        incident_id=inc,
+        target_seq=first_fact,
+        text="5xx rate 28% since 14:02Z",
+        reason="dashboard double-counted retries",
+    )
+    execute(correction, ActorId("bob"), ctx=ctx)
+    return inc

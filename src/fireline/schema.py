@@ -1,0 +1,31 @@
+"""Create or migrate a store: the database schema (Alembic) and the signing key. Used by init."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+from fireline.config import Settings
+from fireline.db import make_engine
+from fireline.ledger.checkpoints import create_key
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("fireline") / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def initialise(settings: Settings) -> tuple[Engine, bool]:
+    """Create the data dir, database and key as needed; return the engine and if a key was made."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url, create=True)
+    migrate(engine)
+    created = create_key(settings.key_path, settings.public_key_path)
+    return engine, created

@@ -1,0 +1,483 @@
+"""The one write path: `execute(command, actor, ctx=…)` → validate → events → append → project.
+
+Every adapter (CLI now; API, web UI and intake later) calls `execute`. It locks the incident's
+chain, validates the command against the locked state, appends the events and updates the
+projections in one transaction, and returns the new events. Later layers (policy, redaction)
+slot in between validation and append; nothing else writes.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from fireline import projections, queries
+from fireline.commands import (
+    AddActionItem,
+    AssignRole,
+    ChangeSeverity,
+    Command,
+    CompleteActionItem,
+    CorrectEntry,
+    Declare,
+    EraseEntry,
+    LogEntry,
+    PublishUpdate,
+    ReleaseRole,
+    Transition,
+)
+from fireline.config import Settings
+from fireline.db import check_schema, make_engine, unit_of_work
+from fireline.domain import (
+    ENTRY_KINDS,
+    PRIORITIES,
+    ActorId,
+    IncidentId,
+    Ladder,
+    Status,
+    check_transition,
+    format_incident_id,
+    iso_utc,
+    parse_actor,
+    parse_status,
+    require_text,
+)
+from fireline.errors import ConfigError, ConflictError, InvalidCommandError, NotFoundError
+from fireline.events import CORRECTABLE_KINDS, validate_payload
+from fireline.ledger import store
+from fireline.ledger.chain import Event
+from fireline.ledger.checkpoints import Signer, load_signer
+
+Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 5
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every write needs, built once per process by `open_context`."""
+
+    engine: Engine
+    settings: Settings
+    signer: Signer
+    clock: Clock = utc_now
+
+    def ladder(self, name: str) -> Ladder:
+        """The ladder an incident was declared on; fail closed if configuration lost it."""
+        ladder = self.settings.ladders.get(name)
+        if ladder is None:
+            raise ConfigError(f"incident uses ladder {name!r}, which is no longer configured")
+        return ladder
+
+
+def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
+    """Open the store for writing: it must be initialised and its signing key usable."""
+    engine = make_engine(settings.database_url)
+    check_schema(engine)
+    return Context(engine, settings, load_signer(settings.key_path), clock)
+
+
+def resolve_actor(explicit: str | None, settings: Settings) -> ActorId:
+    """`--as` wins, then FIRELINE_ACTOR (or the config's actor), then the OS user."""
+    return parse_actor(explicit or settings.actor or getpass.getuser())
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a handler decided: the events to append and any payloads to erase."""
+
+    incident_id: IncidentId
+    drafts: list[tuple[str, dict[str, Any]]]
+    erase: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One execution's inputs as handlers see them."""
+
+    conn: Connection
+    ctx: Context
+    now: datetime
+    state: queries.IncidentState | None = field(default=None)
+
+    @property
+    def incident(self) -> queries.IncidentState:
+        assert self.state is not None, "handler for an existing incident called without state"
+        return self.state
+
+
+def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
+    """Validate and record `command` by `actor` in one transaction; return the new events.
+
+    Raises a FirelineError subclass (nothing written) when the command is refused. A lost race
+    (two declarations picking the same id) is retried on fresh state.
+    """
+    handler = _HANDLERS[type(command)]
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            with unit_of_work(ctx.engine) as conn:
+                head = None
+                state = None
+                if not isinstance(command, Declare):
+                    head = store.lock(conn, command.incident_id)
+                    state = queries.get_state(conn, command.incident_id)
+                now = ctx.clock()
+                ts = iso_utc(now)
+                if head is not None and ts < head.ts:
+                    ts = head.ts  # never let a skewed clock run a chain backwards
+                plan = handler(Call(conn, ctx, now, state), command)
+                drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
+                new_events = store.append(
+                    conn,
+                    plan.incident_id,
+                    drafts,
+                    head=head,
+                    actor=actor,
+                    ts=ts,
+                    signer=ctx.signer,
+                )
+                for seq in plan.erase:
+                    store.erase_payload(conn, plan.incident_id, seq)
+                for event in new_events:
+                    projections.apply(conn, event)
+                return new_events
+        except sa.exc.IntegrityError:
+            continue
+    raise ConflictError(f"gave up after {MAX_ATTEMPTS} concurrent-write retries; try again")
+
+
+def rebuild(ctx: Context) -> int:
+    """Drop and replay all projections in one transaction; return the number of events replayed."""
+    with unit_of_work(ctx.engine) as conn:
+        return projections.rebuild(conn)
+
+
+# ── handlers: one per command, each returns a Plan or raises ────────────────────────────────
+
+
+def _open(call: Call) -> queries.IncidentState:
+    state = call.incident
+    if state.status is Status.CLOSED:
+        raise InvalidCommandError(
+            f"{state.id} is closed; only corrections, erasures and action items can be recorded"
+        )
+    return state
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else iso_utc(moment)
+
+
+def _due(now: datetime, cadence: int | None) -> str | None:
+    return None if cadence is None else iso_utc(now + timedelta(minutes=cadence))
+
+
+def _choices(field: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
+    for value in values:
+        if value not in allowed:
+            raise InvalidCommandError(f"unknown {field} {value!r}; allowed: {', '.join(allowed)}")
+    return list(dict.fromkeys(values))
+
+
+def _slugs(field: str, values: tuple[str, ...]) -> list[str]:
+    cleaned = [require_text(field, value, limit=200) for value in values]
+    return list(dict.fromkeys(cleaned))
+
+
+def _dataset(text: str) -> dict[str, Any]:
+    dataset_id, _, version = require_text("dataset", text, limit=200).partition(":")
+    if not dataset_id:
+        raise InvalidCommandError(f"malformed dataset {text!r}; expected ID or ID:VERSION")
+    return {"dataset_id": dataset_id, "version_id": version or None}
+
+
+def _refs(refs: tuple[str, ...]) -> list[str]:
+    for ref in refs:
+        kind, sep, value = ref.partition(":")
+        if not (sep and kind.strip() and value.strip()):
+            raise InvalidCommandError(f"malformed ref {ref!r}; expected KIND:ID like deploy:9a1b7d")
+    return list(refs)
+
+
+def _declare(call: Call, cmd: Declare) -> Plan:
+    settings = call.ctx.settings
+    level = settings.ladder.level(cmd.severity)
+    payload = {
+        "title": require_text("title", cmd.title, limit=300),
+        "severity": level.name,
+        "severity_rank": level.rank,
+        "ladder": settings.ladder.name,
+        "impact": cmd.impact.strip(),
+        "systems": _slugs("system", cmd.systems),
+        "datasets": [_dataset(text) for text in cmd.datasets],
+        "labels": _choices("label", cmd.labels, settings.labels),
+        "flags": _choices("policy flag", cmd.flags, settings.policy_flags),
+        "detected_at": _iso_or_none(cmd.detected_at),
+        "next_update_at": _due(call.now, level.update_cadence_minutes),
+    }
+    ic = None if cmd.ic is None else parse_actor(cmd.ic)
+    day = call.now.astimezone(UTC).date()
+    prefix = format_incident_id(day, 0)[:-3]
+    incident_id = format_incident_id(day, store.count_declared_on(call.conn, prefix) + 1)
+    drafts: list[tuple[str, dict[str, Any]]] = [("incident.declared", payload)]
+    if ic is not None:
+        drafts.append(("role.assigned", {"role": "ic", "holder": ic, "replaces": None}))
+    return Plan(incident_id, drafts)
+
+
+def _assign_role(call: Call, cmd: AssignRole) -> Plan:
+    state = _open(call)
+    role = call.ctx.settings.roster.get(cmd.role)
+    holder = parse_actor(cmd.holder)
+    holders = state.roles.get(role.key, [])
+    if holder in holders:
+        raise InvalidCommandError(f"{holder} already holds {role.key} on {state.id}")
+    replaces = holders[-1] if holders and not role.multiple else None
+    return Plan(
+        state.id,
+        [("role.assigned", {"role": role.key, "holder": holder, "replaces": replaces})],
+    )
+
+
+def _release_role(call: Call, cmd: ReleaseRole) -> Plan:
+    state = _open(call)
+    role = call.ctx.settings.roster.get(cmd.role)
+    holders = state.roles.get(role.key, [])
+    if cmd.holder is not None:
+        holder = parse_actor(cmd.holder)
+        if holder not in holders:
+            raise InvalidCommandError(f"{holder} does not hold {role.key} on {state.id}")
+    elif len(holders) == 1:
+        holder = ActorId(holders[0])
+    elif not holders:
+        raise InvalidCommandError(f"nobody holds {role.key} on {state.id}")
+    else:
+        raise InvalidCommandError(
+            f"{role.key} is held by {', '.join(holders)} on {state.id}; name the holder to release"
+        )
+    return Plan(state.id, [("role.released", {"role": role.key, "holder": holder})])
+
+
+def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
+    state = _open(call)
+    ladder = call.ctx.ladder(state.ladder)
+    level = ladder.level(cmd.severity)
+    if level.name == state.severity:
+        raise InvalidCommandError(f"{state.id} is already {level.name}")
+    cadence_due = _due(call.now, level.update_cadence_minutes)
+    due = None
+    if cadence_due is not None:
+        due = min(d for d in (cadence_due, state.next_update_due) if d is not None)
+    return Plan(
+        state.id,
+        [
+            (
+                "severity.changed",
+                {
+                    "from_severity": state.severity,
+                    "from_rank": state.severity_rank,
+                    "to_severity": level.name,
+                    "to_rank": level.rank,
+                    "reason": require_text("reason", cmd.reason, limit=2000),
+                    "next_update_at": due,
+                },
+            )
+        ],
+    )
+
+
+def _transition(call: Call, cmd: Transition) -> Plan:
+    state = call.incident
+    target = parse_status(cmd.status)
+    check_transition(state.status, target)
+    return Plan(
+        state.id,
+        [
+            (
+                "status.changed",
+                {
+                    "from_status": state.status.value,
+                    "to_status": target.value,
+                    "reason": cmd.reason.strip(),
+                },
+            )
+        ],
+    )
+
+
+def _log_entry(call: Call, cmd: LogEntry) -> Plan:
+    state = _open(call)
+    kind = cmd.kind.strip().lower()
+    if kind not in ENTRY_KINDS:
+        raise InvalidCommandError(
+            f"unknown entry kind {cmd.kind!r}; allowed: {', '.join(ENTRY_KINDS)}"
+        )
+    payload: dict[str, Any] = {
+        "text": require_text(kind, cmd.text),
+        "refs": _refs(cmd.refs),
+        "at": _iso_or_none(cmd.at),
+    }
+    if kind == "decision":
+        if not (cmd.why and cmd.why.strip()):
+            raise InvalidCommandError("a decision needs --why (the decision log records why)")
+        payload["why"] = cmd.why.strip()
+        payload["approver"] = None if cmd.approver is None else parse_actor(cmd.approver)
+    elif cmd.why is not None or cmd.approver is not None:
+        raise InvalidCommandError("--why and --approver belong to decisions only")
+    return Plan(state.id, [(f"entry.{kind}", payload)])
+
+
+def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
+    state = _open(call)
+    if cmd.status is not None and parse_status(cmd.status) is not state.status:
+        raise InvalidCommandError(
+            f"update says {parse_status(cmd.status).value} but {state.id} is "
+            f"{state.status.value}; change it with `fireline status` first"
+        )
+    body = {
+        "impact": cmd.impact.strip(),
+        "facts": [require_text("fact", t) for t in cmd.facts],
+        "hypotheses": [require_text("hypothesis", t) for t in cmd.hypotheses],
+        "actions": [require_text("action", t) for t in cmd.actions],
+        "next_steps": [require_text("next step", t) for t in cmd.next_steps],
+    }
+    if not any(body.values()):
+        raise InvalidCommandError(
+            "an update needs --impact, --fact, --hypothesis, --action or --next"
+        )
+    if cmd.next_update_at is not None:
+        if cmd.next_update_at <= call.now:
+            raise InvalidCommandError(
+                f"--next-update {iso_utc(cmd.next_update_at)} is not in the future"
+            )
+        next_update = _iso_or_none(cmd.next_update_at)
+    else:
+        level = call.ctx.ladder(state.ladder).level(state.severity)
+        next_update = _due(call.now, level.update_cadence_minutes)
+    number = queries.count_updates(call.conn, state.id) + 1
+    return Plan(
+        state.id,
+        [
+            (
+                "update.published",
+                {
+                    "number": number,
+                    "status": state.status.value,
+                    **body,
+                    "next_update_at": next_update,
+                },
+            )
+        ],
+    )
+
+
+def _add_action_item(call: Call, cmd: AddActionItem) -> Plan:
+    state = call.incident
+    priority = cmd.priority.strip().upper()
+    if priority not in PRIORITIES:
+        raise InvalidCommandError(
+            f"unknown priority {cmd.priority!r}; allowed: {', '.join(PRIORITIES)}"
+        )
+    number = len(queries.list_action_items(call.conn, state.id)) + 1
+    return Plan(
+        state.id,
+        [
+            (
+                "action_item.added",
+                {
+                    "number": number,
+                    "title": require_text("action item", cmd.title, limit=500),
+                    "owner": parse_actor(cmd.owner),
+                    "due": None if cmd.due is None else cmd.due.isoformat(),
+                    "priority": priority,
+                },
+            )
+        ],
+    )
+
+
+def _complete_action_item(call: Call, cmd: CompleteActionItem) -> Plan:
+    state = call.incident
+    status = queries.action_item_status(call.conn, state.id, cmd.number)
+    if status is None:
+        raise NotFoundError(f"no action item #{cmd.number} on {state.id}")
+    if status == "done":
+        raise InvalidCommandError(f"action item #{cmd.number} on {state.id} is already done")
+    return Plan(
+        state.id,
+        [("action_item.completed", {"number": cmd.number, "note": cmd.note.strip()})],
+    )
+
+
+def _entry_target(call: Call, seq: int, verb: str) -> queries.TimelineEntry:
+    state = call.incident
+    entry = queries.get_timeline_entry(call.conn, state.id, seq)
+    if entry is None:
+        raise NotFoundError(f"no event {seq} on {state.id}")
+    if entry.kind not in CORRECTABLE_KINDS:
+        raise InvalidCommandError(
+            f"event {seq} on {state.id} is {entry.kind}; only log entries can be {verb}"
+        )
+    if entry.erased_by_seq is not None:
+        raise InvalidCommandError(
+            f"event {seq} on {state.id} was erased by event {entry.erased_by_seq}"
+        )
+    return entry
+
+
+def _correct_entry(call: Call, cmd: CorrectEntry) -> Plan:
+    _entry_target(call, cmd.target_seq, "corrected")
+    return Plan(
+        call.incident.id,
+        [
+            (
+                "entry.corrected",
+                {
+                    "target_seq": cmd.target_seq,
+                    "text": require_text("correction", cmd.text),
+                    "reason": cmd.reason.strip(),
+                },
+            )
+        ],
+    )
+
+
+def _erase_entry(call: Call, cmd: EraseEntry) -> Plan:
+    _entry_target(call, cmd.target_seq, "erased")
+    return Plan(
+        call.incident.id,
+        [
+            (
+                "entry.erased",
+                {
+                    "target_seq": cmd.target_seq,
+                    "reason": require_text("reason", cmd.reason, limit=2000),
+                },
+            )
+        ],
+        erase=(cmd.target_seq,),
+    )
+
+
+_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
+    Declare: _declare,
+    AssignRole: _assign_role,
+    ReleaseRole: _release_role,
+    ChangeSeverity: _change_severity,
+    Transition: _transition,
+    LogEntry: _log_entry,
+    PublishUpdate: _publish_update,
+    AddActionItem: _add_action_item,
+    CompleteActionItem: _complete_action_item,
+    CorrectEntry: _correct_entry,
+    EraseEntry: _erase_entry,
+}
