@@ -82,8 +82,13 @@ class Context:
 def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
     """Open the store for writing: it must be initialised and its signing key usable."""
     engine = make_engine(settings.database_url)
-    check_schema(engine)
-    return Context(engine, settings, load_signer(settings.key_path), clock)
+    try:
+        check_schema(engine)
+        signer = load_signer(settings.key_path)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Context(engine, settings, signer, clock)
 
 
 def resolve_actor(explicit: str | None, settings: Settings) -> ActorId:

@@ -75,7 +75,10 @@ def write(command: Command, as_: str | None) -> list[Event]:
     from fireline.service import execute, open_context, resolve_actor
 
     ctx = open_context(load())
-    return execute(command, resolve_actor(as_, ctx.settings), ctx=ctx)
+    try:
+        return execute(command, resolve_actor(as_, ctx.settings), ctx=ctx)
+    finally:
+        ctx.engine.dispose()
 
 
 @contextmanager
@@ -85,9 +88,12 @@ def reading() -> Iterator[tuple[Connection, Settings]]:
 
     settings = load()
     engine = make_engine(settings.database_url)
-    check_schema(engine)
-    with engine.connect() as conn:
-        yield conn, settings
+    try:
+        check_schema(engine)
+        with engine.connect() as conn:
+            yield conn, settings
+    finally:
+        engine.dispose()
 
 
 def recorded(events: list[Event]) -> None:

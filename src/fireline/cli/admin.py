@@ -18,7 +18,8 @@ def init() -> None:
     from fireline.schema import initialise
 
     settings = load()
-    _engine, created = initialise(settings)
+    engine, created = initialise(settings)
+    engine.dispose()
     typer.echo(f"store ready at {settings.home}")
     typer.echo(f"  database     {settings.database_url}")
     state = "created (mode 0600)" if created else "kept"
@@ -60,7 +61,11 @@ def rebuild() -> None:
     from fireline.service import open_context
     from fireline.service import rebuild as replay
 
-    count = replay(open_context(load()))
+    ctx = open_context(load())
+    try:
+        count = replay(ctx)
+    finally:
+        ctx.engine.dispose()
     typer.echo(f"rebuilt projections from {count} events")
 
 
@@ -72,7 +77,10 @@ def demo(as_: AsOption = None) -> None:
     from fireline.service import open_context, resolve_actor
 
     ctx = open_context(load())
-    incident_id = play_sev1(ctx, declarer=resolve_actor(as_, ctx.settings))
+    try:
+        incident_id = play_sev1(ctx, declarer=resolve_actor(as_, ctx.settings))
+    finally:
+        ctx.engine.dispose()
     typer.echo(f"played the SEV1 scenario as {incident_id}")
     typer.echo("next:")
     for hint in (
