@@ -67,7 +67,9 @@ class Store:
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
     """An initialised store in a temp dir; on PostgreSQL, in a schema of its own."""
     monkeypatch.chdir(tmp_path)
     env = {"FIRELINE_HOME": str(tmp_path / "data"), "FIRELINE_ACTOR": "tester"}

@@ -97,7 +97,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
     home = Path(values["home"]).expanduser()
     home = home if home.is_absolute() else (cwd / home)
     ladders = dict(PRESETS)
-    ladders.update(_custom_ladders(file_data.get("ladders", {}), source))
+    custom = _custom_ladders(file_data.get("ladders", {}), source)
+    ladders.update(custom)
     if values["ladder"] not in ladders:
         raise ConfigError(
             f"unknown ladder {values['ladder']!r}; choose one of: {', '.join(sorted(ladders))}"
@@ -107,15 +108,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"unknown timezone {values['timezone']!r} (an IANA zone)") from None
     roster = _custom_roster(file_data["roles"], source) if "roles" in file_data else DEFAULT_ROSTER
-    known_roles = {role.key for role in roster.roles}
-    for ladder in ladders.values():
-        for level in ladder.levels:
-            unknown = set(level.required_roles) - known_roles
-            if unknown:
-                raise ConfigError(
-                    f"ladder {ladder.name!r} level {level.name} requires unknown role(s) "
-                    f"{', '.join(sorted(unknown))}; roles: {', '.join(sorted(known_roles))}"
-                )
+    _check_required_roles((*custom.values(), ladders[values["ladder"]]), roster)
     return Settings(
         home=home,
         database_url=values["database_url"] or f"sqlite:///{home / 'fireline.db'}",
@@ -209,6 +202,19 @@ def _level(ladder: str, raw: object) -> SeverityLevel:
     )
 
 
+def _check_required_roles(ladders: tuple[Ladder, ...], roster: Roster) -> None:
+    """Every role a ladder in use requires must exist in the roster."""
+    known = {role.key for role in roster.roles}
+    for ladder in ladders:
+        for level in ladder.levels:
+            unknown = set(level.required_roles) - known
+            if unknown:
+                raise ConfigError(
+                    f"ladder {ladder.name!r} level {level.name} requires unknown role(s) "
+                    f"{', '.join(sorted(unknown))}; roles: {', '.join(sorted(known))}"
+                )
+
+
 def _custom_roster(tables: object, source: str) -> Roster:
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"[roles] in {source} must be a non-empty table of roles")
@@ -217,4 +223,6 @@ def _custom_roster(tables: object, source: str) -> Roster:
         if not isinstance(table, dict) or not isinstance(table.get("title"), str):
             raise ConfigError(f"role {key!r} in {source} needs a title string")
         roles.append(RoleSpec(key, table["title"], bool(table.get("multiple", False))))
+    if "ic" not in tables:
+        raise ConfigError(f"[roles] in {source} must keep 'ic': fireline relies on an IC")
     return Roster(tuple(roles))

@@ -49,7 +49,8 @@ def verify(
         tail = f" (and {more} more broken chain{'s' if more > 1 else ''})" if more else ""
         raise IntegrityError(f"{report.breaks[0]}{tail}")
     typer.echo(
-        f"ok: {report.events} events in {report.chains} incident chains verified "
+        f"ok: {report.events} events in {report.chains} incident "
+        f"chain{'' if report.chains == 1 else 's'} verified "
         "(hashes, links, signed checkpoints)"
     )
 

@@ -1,0 +1,44 @@
+"""Plain factories and probes shared by tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from fireline.commands import Command, Declare
+from fireline.db import PROJECTION_TABLES, events, heads
+from fireline.domain import ActorId, IncidentId
+from fireline.ledger.chain import Event
+from fireline.service import Context, execute
+
+
+def run(ctx: Context, command: Command, actor: str = "alice") -> list[Event]:
+    return execute(command, ActorId(actor), ctx=ctx)
+
+
+def make_incident(ctx: Context, **overrides: Any) -> IncidentId:
+    fields: dict[str, Any] = {"title": "Catalog API 5xx spike", "severity": "SEV1", "ic": "alice"}
+    fields.update(overrides)
+    return IncidentId(run(ctx, Declare(**fields))[0].incident_id)
+
+
+def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the ledger and state tables, sorted: equal snapshots mean nothing changed."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(
+                (tuple(repr(v) for v in row) for row in conn.execute(sa.select(table))),
+            )
+            for table in (events, heads, *PROJECTION_TABLES)
+        }
+
+
+def projection_state(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(
+                tuple(repr(v) for v in row) for row in conn.execute(sa.select(table))
+            )
+            for table in PROJECTION_TABLES
+        }

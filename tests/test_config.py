@@ -1,0 +1,109 @@
+"""Settings: defaults < fireline.toml < FIRELINE_* env; every bad value is one clear ConfigError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fireline.config import SETTINGS, load_settings
+from fireline.errors import ConfigError
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings({}, cwd=tmp_path)
+    assert settings.home == tmp_path / "fireline-data"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'fireline-data' / 'fireline.db'}"
+    assert settings.ladder.name == "kfm"
+    assert settings.timezone == "UTC"
+    assert settings.actor is None
+    assert "policy-bypass" in settings.policy_flags
+    assert settings.source == "defaults"
+
+
+def test_toml_then_env_override(tmp_path: Path) -> None:
+    (tmp_path / "fireline.toml").write_text(
+        'ladder = "classic"\ntimezone = "America/Chicago"\nlabels = ["public", "secret"]\n'
+    )
+    settings = load_settings({"FIRELINE_TIMEZONE": "Europe/Paris"}, cwd=tmp_path)
+    assert settings.ladder.name == "classic"
+    assert settings.timezone == "Europe/Paris"
+    assert settings.labels == ("public", "secret")
+    assert settings.source.endswith("fireline.toml")
+
+
+def test_explicit_config_path_and_custom_ladder_and_roles(tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere.toml"
+    path.write_text(
+        """
+ladder = "p"
+[ladders.p]
+levels = [
+  {name = "P1", rank = 2, update_cadence_minutes = 20, required_roles = ["ic"], freeze = true},
+  {name = "P2", rank = 1},
+]
+[roles.ic]
+title = "Lead"
+[roles.helper]
+title = "Helper"
+multiple = true
+"""
+    )
+    settings = load_settings({"FIRELINE_CONFIG": str(path)}, cwd=tmp_path)
+    assert settings.ladder.ordered()[0].name == "P1"
+    assert settings.ladder.level("P1").freeze
+    assert [r.key for r in settings.roster.roles] == ["ic", "helper"]
+    assert settings.roster.get("helper").multiple
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("ladder = [", "invalid TOML in"),
+        ('colour = "red"', "unknown setting 'colour'"),
+        ('ladder = "nope"', "unknown ladder 'nope'"),
+        ('timezone = "Mars/Base"', "unknown timezone 'Mars/Base'"),
+        ("ladder = 3", "setting 'ladder' in .* must be a string"),
+        ("[ladders.x]\nlevels = 1", "needs a \\[\\[ladders.x.levels\\]\\] list"),
+        ('[ladders.x]\nlevels = [{name = "A"}]', "lacks 'rank'"),
+        ('[ladders.x]\nlevels = [{name = "A", rank = "high"}]', "invalid rank 'high'"),
+        ('[ladders.x]\nlevels = [{name = "A", rank = 1, colour = 2}]', "unknown key 'colour'"),
+        (
+            '[ladders.x]\nlevels = [{name = "A", rank = 1}, {name = "B", rank = 1}]',
+            "repeats a rank",
+        ),
+        (
+            '[ladders.x]\nlevels = [{name = "A", rank = 1, required_roles = ["pilot"]}]',
+            "requires unknown role\\(s\\) pilot",
+        ),
+        ("[roles.x]\nmultiple = true", "role 'x' .* needs a title"),
+        ('[roles.x]\ntitle = "X"', "must keep 'ic'"),
+        ('ladder = "classic"\n[roles.ic]\ntitle = "IC"', "ladder 'classic' level SEV1 requires"),
+        ("ladders = 1", "\\[ladders\\] .* must be a table"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "fireline.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings({}, cwd=tmp_path)
+    assert "\n" not in info.value.message
+
+
+def test_unreadable_config_file(tmp_path: Path) -> None:
+    (tmp_path / "fireline.toml").mkdir()
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_settings({}, cwd=tmp_path)
+
+
+def test_missing_explicit_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config .*missing.toml"):
+        load_settings({"FIRELINE_CONFIG": str(tmp_path / "missing.toml")}, cwd=tmp_path)
+
+
+def test_env_values_are_validated_too(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown ladder 'sev-ladder'"):
+        load_settings({"FIRELINE_LADDER": "sev-ladder"}, cwd=tmp_path)
+
+
+def test_every_setting_has_help() -> None:
+    assert all(setting.help.endswith(".") for setting in SETTINGS)

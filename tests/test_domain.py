@@ -1,0 +1,149 @@
+"""Pure rules: ids, ladders, roles, the lifecycle state machine."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fireline.domain import (
+    DEFAULT_ROSTER,
+    TRANSITIONS,
+    Ladder,
+    SeverityLevel,
+    Status,
+    check_transition,
+    format_incident_id,
+    iso_utc,
+    parse_actor,
+    parse_day,
+    parse_incident_id,
+    parse_status,
+    parse_when,
+    require_text,
+)
+from fireline.errors import InvalidCommandError, InvalidTransitionError
+from fireline.ladders import CLASSIC, FIVE_LEVEL, KFM, PRESETS
+
+
+def test_incident_id_round_trips() -> None:
+    incident_id = format_incident_id(date(2026, 11, 23), 1)
+    assert incident_id == "INC-20261123-001"
+    assert parse_incident_id(incident_id) == incident_id
+
+
+@pytest.mark.parametrize("text", ["INC-2026-001", "inc-20261123-001", "INC-20261123-1", "", "x"])
+def test_parse_incident_id_rejects_malformed(text: str) -> None:
+    with pytest.raises(InvalidCommandError, match="malformed incident id"):
+        parse_incident_id(text)
+
+
+def test_worst_level_is_by_rank_not_by_digit() -> None:
+    assert KFM.ordered()[0].name == "SEV0"
+    assert CLASSIC.ordered()[0].name == "SEV1"
+    assert FIVE_LEVEL.ordered()[0].name == "SEV4"
+    assert FIVE_LEVEL.level("4").rank > FIVE_LEVEL.level("0").rank
+    assert KFM.level("0").rank > KFM.level("3").rank
+
+
+@pytest.mark.parametrize("text", ["SEV1", "sev1", " Sev1 ", "1"])
+def test_ladder_lookup_is_forgiving(text: str) -> None:
+    assert KFM.level(text).name == "SEV1"
+
+
+def test_ladder_rejects_unknown_level_listing_allowed() -> None:
+    with pytest.raises(
+        InvalidCommandError, match="unknown severity 'SEV9'.*SEV0, SEV1, SEV2, SEV3"
+    ):
+        KFM.level("SEV9")
+
+
+def test_presets_carry_every_field_the_seeds_define() -> None:
+    assert set(PRESETS) == {"kfm", "classic", "five-level"}
+    assert [lvl.update_cadence_minutes for lvl in KFM.ordered()] == [15, 30, 60, None]
+    assert [lvl.customer_notice_minutes for lvl in CLASSIC.ordered()] == [30, 120, None]
+    assert [lvl.freeze for lvl in KFM.ordered()] == [True, True, False, False]
+    assert [lvl.freeze for lvl in FIVE_LEVEL.ordered()] == [True, True, False, False, False]
+    assert "RTO 1 h" in FIVE_LEVEL.level("3").response_target
+
+
+def test_ladder_rejects_duplicate_ranks_and_names() -> None:
+    level = SeverityLevel("A", 1, "", None, "")
+    with pytest.raises(InvalidCommandError, match="repeats a rank"):
+        Ladder("x", (level, SeverityLevel("B", 1, "", None, "")))
+    with pytest.raises(InvalidCommandError, match="repeats a level name"):
+        Ladder("x", (level, SeverityLevel("a", 2, "", None, "")))
+    with pytest.raises(InvalidCommandError, match="has no levels"):
+        Ladder("x", ())
+
+
+@pytest.mark.parametrize("text", ["ic", "IC", "tech-lead", "Tech_Lead", "incident commander"])
+def test_roster_finds_roles_by_key_or_title(text: str) -> None:
+    assert DEFAULT_ROSTER.get(text).key in {"ic", "tech_lead"}
+
+
+def test_roster_rejects_unknown_role() -> None:
+    with pytest.raises(InvalidCommandError, match="unknown role 'pilot'; allowed: ic, tech_lead"):
+        DEFAULT_ROSTER.get("pilot")
+
+
+def test_status_accepts_monitoring_as_mitigated() -> None:
+    assert parse_status("Monitoring") is Status.MITIGATED
+    with pytest.raises(InvalidCommandError, match="unknown status 'done'"):
+        parse_status("done")
+
+
+@given(st.sampled_from(list(Status)), st.sampled_from(list(Status)))
+def test_transitions_follow_the_table(current: Status, target: Status) -> None:
+    if target in TRANSITIONS[current]:
+        check_transition(current, target)
+    else:
+        with pytest.raises(InvalidTransitionError, match=f"illegal transition {current.value}"):
+            check_transition(current, target)
+
+
+def test_no_status_jumps_to_closed_except_from_resolved() -> None:
+    assert [s for s in Status if Status.CLOSED in TRANSITIONS[s]] == [Status.RESOLVED]
+    assert Status.MITIGATING in TRANSITIONS[Status.MITIGATED]
+    assert TRANSITIONS[Status.CLOSED] == frozenset()
+
+
+def test_every_status_is_reachable_from_declared() -> None:
+    seen, frontier = {Status.DECLARED}, [Status.DECLARED]
+    while frontier:
+        for nxt in TRANSITIONS[frontier.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    assert seen == set(Status)
+
+
+def test_parse_when_treats_naive_as_utc_and_rejects_garbage() -> None:
+    assert parse_when("--at", "2026-11-23T14:02Z") == datetime(2026, 11, 23, 14, 2, tzinfo=UTC)
+    assert parse_when("--at", "2026-11-23 08:02-06:00").hour == 14
+    with pytest.raises(InvalidCommandError, match="malformed --at 'yesterday'"):
+        parse_when("--at", "yesterday")
+    with pytest.raises(InvalidCommandError, match="malformed --due '2026-13-01'"):
+        parse_day("--due", "2026-13-01")
+
+
+def test_iso_utc_refuses_naive_times() -> None:
+    assert iso_utc(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000000Z"
+    with pytest.raises(InvalidCommandError, match="no time zone"):
+        iso_utc(datetime(2026, 1, 2))
+
+
+@pytest.mark.parametrize("text", ["", "a b", "-x", "x" * 65, "al;ce"])
+def test_parse_actor_rejects_odd_handles(text: str) -> None:
+    with pytest.raises(InvalidCommandError, match="invalid actor"):
+        parse_actor(text)
+
+
+def test_require_text_strips_and_bounds() -> None:
+    assert require_text("title", "  hi ") == "hi"
+    with pytest.raises(InvalidCommandError, match="title must not be empty"):
+        require_text("title", "   ")
+    with pytest.raises(InvalidCommandError, match="the limit is 3"):
+        require_text("title", "abcd", limit=3)
