@@ -110,6 +110,17 @@ def test_no_status_jumps_to_closed_except_from_resolved() -> None:
     assert TRANSITIONS[Status.CLOSED] == frozenset()
 
 
+def test_the_only_way_back_is_mitigated_to_mitigating() -> None:
+    order = list(Status)
+    backwards = {
+        (current, target)
+        for current, targets in TRANSITIONS.items()
+        for target in targets
+        if order.index(target) <= order.index(current)
+    }
+    assert backwards == {(Status.MITIGATED, Status.MITIGATING)}
+
+
 def test_every_status_is_reachable_from_declared() -> None:
     seen, frontier = {Status.DECLARED}, [Status.DECLARED]
     while frontier:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -102,7 +103,7 @@ def test_declare_records_everything_the_seed_record_needs(ctx: Context) -> None:
     ],
 )
 def test_declare_refuses_bad_input_and_writes_nothing(
-    ctx: Context, change: dict[str, object], message: str
+    ctx: Context, change: dict[str, Any], message: str
 ) -> None:
     before = snapshot(ctx.engine)
     command = replace(Declare(title="t", severity="SEV1"), **change)
@@ -126,7 +127,9 @@ def test_full_lifecycle_to_closed(ctx: Context) -> None:
         run(ctx, Transition(incident_id=inc, status=status))
     d = detail(ctx, inc)
     assert d.summary.status == "closed"
-    assert d.mitigated_at is not None and d.resolved_at is not None and d.closed_at is not None
+    assert d.mitigated_at is not None
+    assert d.resolved_at is not None
+    assert d.closed_at is not None
     kinds = [e.summary for e in timeline(ctx, inc) if e.kind == "status.changed"]
     assert kinds[4] == "Status mitigated → mitigating"
 
@@ -137,11 +140,13 @@ def test_full_lifecycle_to_closed(ctx: Context) -> None:
         (
             (),
             "closed",
-            "illegal transition declared → closed; from declared allowed: investigating",
+            "illegal transition declared → closed; from declared allowed: identified, "
+            "investigating, mitigated, mitigating, resolved",
         ),
-        ((), "mitigated", "illegal transition declared → mitigated"),
-        (("investigating",), "resolved", "illegal transition investigating → resolved"),
-        (("investigating", "mitigating", "mitigated"), "closed", "mitigated → closed"),
+        (("mitigating",), "investigating", "illegal transition mitigating → investigating"),
+        (("identified",), "declared", "illegal transition identified → declared"),
+        (("resolved",), "mitigating", "illegal transition resolved → mitigating"),
+        (("mitigating", "mitigated"), "closed", "mitigated → closed"),
         ((), "declared", "illegal transition declared → declared"),
     ],
 )
@@ -161,10 +166,12 @@ def test_severity_change_records_ranks_reason_and_tightens_cadence(ctx: Context)
     inc = make_incident(ctx, severity="SEV2")  # 60-minute cadence
     event = run(ctx, ChangeSeverity(incident_id=inc, severity="SEV0", reason="exposure"))[0]
     assert event.payload is not None
-    assert event.payload["from_rank"] == 2 and event.payload["to_rank"] == 4
+    assert event.payload["from_rank"] == 2
+    assert event.payload["to_rank"] == 4
     assert event.payload["next_update_at"] == "2026-11-23T14:15:02.000000Z"  # now + 15 min
     back = run(ctx, ChangeSeverity(incident_id=inc, severity="SEV3", reason="contained"))[0]
-    assert back.payload is not None and back.payload["next_update_at"] is None  # "as needed"
+    assert back.payload is not None
+    assert back.payload["next_update_at"] is None
     assert detail(ctx, inc).summary.severity == "SEV3"
 
 
@@ -291,15 +298,18 @@ def test_updates_are_numbered_and_schedule_the_next(ctx: Context, clock: Clock) 
         ),
     )[0]
     assert first.payload is not None
-    assert first.payload["number"] == 1 and first.payload["status"] == "declared"
+    assert first.payload["number"] == 1
+    assert first.payload["status"] == "declared"
     due = datetime(2026, 11, 23, 16, tzinfo=UTC)
     second = run(
         ctx, PublishUpdate(incident_id=inc, status="declared", impact="same", next_update_at=due)
     )[0]
-    assert second.payload is not None and second.payload["number"] == 2
+    assert second.payload is not None
+    assert second.payload["number"] == 2
     d = detail(ctx, inc)
     assert d.summary.next_update_due == "2026-11-23T16:00:00.000000Z"
-    assert d.latest_update is not None and d.latest_update.number == 2
+    assert d.latest_update is not None
+    assert d.latest_update.number == 2
     assert d.latest_update.body["facts"] == []
 
 
@@ -400,7 +410,8 @@ def test_erasure_removes_the_payload_but_keeps_the_hash(ctx: Context) -> None:
                 events.c.incident_id == inc, events.c.seq == fact.seq
             )
         ).one()
-    assert row.payload is None and row.hash == fact.hash
+    assert row.payload is None
+    assert row.hash == fact.hash
     entries = {e.seq: e for e in timeline(ctx, inc)}
     assert entries[fact.seq].summary is None
     assert entries[fact.seq].erased_by_seq is not None

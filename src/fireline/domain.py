@@ -66,11 +66,19 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+_ORDER = tuple(Status)
+
+
+def _forward_from(status: Status) -> frozenset[Status]:
+    """Any later status short of closed: responders may skip steps (stabilise first)."""
+    later = _ORDER[_ORDER.index(status) + 1 :]
+    return frozenset(s for s in later if s is not Status.CLOSED)
+
+
+# Forward moves may skip steps; the one way back is a regression from mitigated to mitigating;
+# closed is reachable only from resolved and is final.
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
-    Status.DECLARED: frozenset({Status.INVESTIGATING}),
-    Status.INVESTIGATING: frozenset({Status.IDENTIFIED, Status.MITIGATING}),
-    Status.IDENTIFIED: frozenset({Status.MITIGATING}),
-    Status.MITIGATING: frozenset({Status.MITIGATED}),
+    **{status: _forward_from(status) for status in _ORDER[:-2]},
     Status.MITIGATED: frozenset({Status.MITIGATING, Status.RESOLVED}),
     Status.RESOLVED: frozenset({Status.CLOSED}),
     Status.CLOSED: frozenset(),
