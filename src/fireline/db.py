@@ -189,9 +189,23 @@ def _make_sqlite_durable(engine: Engine) -> None:
 
 
 @contextmanager
+def store_errors() -> Iterator[None]:
+    """Turn driver failures (locked, corrupt, unreachable) into one-line StoreErrors.
+
+    IntegrityError passes through untouched: it means a lost race the service retries.
+    """
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        raise
+    except sa.exc.DBAPIError as exc:
+        raise StoreError(f"the fireline store failed: {_first_line(exc)}") from None
+
+
+@contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Connection]:
     """One transaction: commit once if the block returns, roll back if it raises."""
-    with engine.begin() as connection:
+    with store_errors(), engine.begin() as connection:
         yield connection
 
 

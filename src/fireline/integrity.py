@@ -69,7 +69,8 @@ def check_checkpoint(
     if checkpoint is None:
         return Break(incident_id, 1, "no signed checkpoint for this chain")
     if not is_valid(public_key, checkpoint):
-        return Break(incident_id, checkpoint.seq, "checkpoint signature does not verify")
+        # The row's own seq cannot be trusted; name the last event the chain really has.
+        return Break(incident_id, max(chain.head_seq, 1), "checkpoint signature does not verify")
     if chain.head_seq > checkpoint.seq:
         return Break(
             incident_id,

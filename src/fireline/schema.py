@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from fireline.config import Settings
-from fireline.db import make_engine
+from fireline.db import make_engine, store_errors
 from fireline.ledger.checkpoints import create_key
 
 
@@ -17,7 +17,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("fireline") / "migrations"))
-    with engine.begin() as connection:
+    with store_errors(), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -232,7 +232,7 @@ def _declare(call: Call, cmd: Declare) -> Plan:
     ic = None if cmd.ic is None else parse_actor(cmd.ic)
     day = call.now.astimezone(UTC).date()
     prefix = format_incident_id(day, 0)[:-3]
-    incident_id = format_incident_id(day, store.count_declared_on(call.conn, prefix) + 1)
+    incident_id = format_incident_id(day, store.allocate_number(call.conn, prefix))
     drafts: list[tuple[str, dict[str, Any]]] = [("incident.declared", payload)]
     if ic is not None:
         drafts.append(("role.assigned", {"role": "ic", "holder": ic, "replaces": None}))

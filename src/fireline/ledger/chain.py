@@ -141,57 +141,65 @@ def verify(
     erased_targets: set[int] = set()
     emptied: list[int] = []
     for seq, ts, actor, kind, text, stored_digest, stored_prev, stored_hash in rows:
-        broken = None
         if seq != expected:
-            reason = (
-                f"missing (found seq {seq} next)" if seq > expected else f"out of order ({seq})"
+            return _report(
+                incident_id, expected, prev, Break(incident_id, expected, _gap(seq, expected))
             )
-            return ChainReport(
-                incident_id, expected - 1, expected - 1, prev, Break(incident_id, expected, reason)
-            )
-        if kind not in known_kinds:
-            broken = f"unknown event kind {kind!r}"
-        elif text is None:
-            emptied.append(seq)
-            digest = stored_digest
-        else:
-            digest = sha256(text.encode()).hexdigest()
-            if digest != stored_digest:
-                broken = "payload does not match its recorded digest"
-            elif kind == ERASURE_KIND:
-                erased_targets.add(_erasure_target(text))
-        if broken is None:
-            if stored_prev != prev:
-                broken = "prev does not link to the event before it"
-            elif (
-                sha256(
-                    preimage(
-                        incident_id=incident_id,
-                        seq=seq,
-                        ts=ts,
-                        actor=actor,
-                        kind=kind,
-                        payload_sha256=digest,
-                        prev=prev,
-                    )
-                ).hexdigest()
-                != stored_hash
-            ):
-                broken = "hash does not match the event's contents"
+        broken = None
+        try:
+            if kind not in known_kinds:
+                broken = f"unknown event kind {kind!r}"
+            elif text is None:
+                emptied.append(seq)
+                digest = stored_digest
+            else:
+                digest = sha256(text.encode()).hexdigest()
+                if digest != stored_digest:
+                    broken = "payload does not match its recorded digest"
+                elif kind == ERASURE_KIND:
+                    erased_targets.add(_erasure_target(text))
+            if broken is None:
+                if stored_prev != prev:
+                    broken = "prev does not link to the event before it"
+                elif (
+                    stored_hash
+                    != sha256(
+                        preimage(
+                            incident_id=incident_id,
+                            seq=seq,
+                            ts=ts,
+                            actor=actor,
+                            kind=kind,
+                            payload_sha256=digest,
+                            prev=prev,
+                        )
+                    ).hexdigest()
+                ):
+                    broken = "hash does not match the event's contents"
+        except (TypeError, AttributeError, ValueError):
+            broken = "stored values have the wrong types"
         if broken is not None:
-            return ChainReport(incident_id, seq - 1, seq - 1, prev, Break(incident_id, seq, broken))
+            return _report(incident_id, expected, prev, Break(incident_id, seq, broken))
         prev = stored_hash
         expected += 1
     for seq in emptied:
         if seq not in erased_targets:
-            return ChainReport(
-                incident_id,
-                expected - 1,
-                expected - 1,
-                prev,
-                Break(incident_id, seq, "payload removed without an erasure event"),
-            )
-    return ChainReport(incident_id, expected - 1, expected - 1, prev, None)
+            reason = "payload removed without an erasure event"
+            return _report(incident_id, expected, prev, Break(incident_id, seq, reason))
+    return _report(incident_id, expected, prev, None)
+
+
+def _report(incident_id: str, next_seq: int, head: str, broken: Break | None) -> ChainReport:
+    """What verify found: the chain is intact up to `next_seq - 1`, ending in `head`."""
+    return ChainReport(incident_id, next_seq - 1, next_seq - 1, head, broken)
+
+
+def _gap(found: object, expected: int) -> str:
+    if isinstance(found, int) and not isinstance(found, bool):
+        return (
+            f"missing (found seq {found} next)" if found > expected else f"out of order ({found})"
+        )
+    return f"malformed seq {found!r}"
 
 
 def _erasure_target(text: str) -> int:

@@ -118,6 +118,6 @@ def is_valid(public_key: Ed25519PublicKey, checkpoint: Checkpoint) -> bool:
         return False
     try:
         public_key.verify(bytes.fromhex(checkpoint.signature), checkpoint.message())
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, ValueError, TypeError):  # tampered rows may hold any type
         return False
     return True

@@ -8,6 +8,7 @@ waits for the lock, and the (incident_id, seq) primary key rejects any duplicate
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -176,12 +177,22 @@ def get_checkpoint(conn: Connection, incident_id: str) -> Checkpoint | None:
     return Checkpoint(row.incident_id, row.seq, row.head, row.ts, row.key_id, row.signature)
 
 
-def count_declared_on(conn: Connection, day_prefix: str) -> int:
-    """The highest incident number used on a day (`INC-YYYYMMDD-`), 0 if none."""
+# Any fixed 63-bit number: the PostgreSQL advisory lock that serialises incident numbering.
+_NUMBERING_LOCK = int(hashlib.sha256(b"fireline:incident-numbering").hexdigest()[:15], 16)
+
+
+def allocate_number(conn: Connection, day_prefix: str) -> int:
+    """The next incident number for a day (`INC-YYYYMMDD-`), held until the transaction ends.
+
+    SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL an advisory transaction
+    lock does, so two concurrent declarations never race for the same number.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
     found = conn.execute(
         sa.select(heads.c.incident_id).where(heads.c.incident_id.like(f"{day_prefix}%"))
     ).scalars()
-    return max((int(incident_id.rsplit("-", 1)[1]) for incident_id in found), default=0)
+    return 1 + max((int(incident_id.rsplit("-", 1)[1]) for incident_id in found), default=0)
 
 
 def to_event(incident_id: str, row: StoredRow) -> Event:
