@@ -29,7 +29,7 @@ texts = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
 def test_preimage_is_rfc8785_canonical_json(
     actor: str, incident_id: str, kind: str, digest: str, prev: str, ts: str, seq: int
 ) -> None:
-    fields = {
+    fields: dict[str, Any] = {
         "actor": actor,
         "incident_id": incident_id,
         "kind": kind,

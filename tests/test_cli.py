@@ -300,3 +300,30 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert result.returncode == 0
     assert "declare" in result.stdout
+
+
+def test_open_and_status_filters_combine(cli: Cli, incident: str) -> None:
+    assert ok(cli, "list", "--open", "--status", "closed") == "no incidents\n"
+    assert incident in ok(cli, "list", "--open", "--status", "declared")
+
+
+def test_verify_of_an_unknown_incident_is_not_found(cli: Cli, store: Store, incident: str) -> None:
+    refuse(cli, store, ("verify", "INC-20261123-404"), 3, "no incident INC-20261123-404")
+    assert ok(cli, "verify", incident).startswith("ok: 1 event in 1 incident chain verified")
+
+
+def test_init_restores_a_lost_public_key(cli: Cli, store: Store, incident: str) -> None:
+    pem = store.settings.public_key_path.read_bytes()
+    store.settings.public_key_path.unlink()
+    refuse(cli, store, ("verify",), 7, "no public key at")
+    ok(cli, "init")
+    assert store.settings.public_key_path.read_bytes() == pem
+    assert ok(cli, "verify").startswith("ok: ")
+
+
+def test_demo_refuses_a_roster_it_cannot_staff(cli: Cli, store: Store, tmp_path: Path) -> None:
+    (tmp_path / "fireline.toml").write_text(
+        'ladder = "mine"\n[ladders.mine]\nlevels = [{name = "P1", rank = 1}]\n'
+        '[roles.ic]\ntitle = "IC"\n'
+    )
+    refuse(cli, store, ("demo",), 2, "unknown role 'scribe'; allowed: ic")

@@ -19,8 +19,10 @@ def docs_text() -> str:
 
 
 def command_names(group: typer.Typer, prefix: str = "") -> list[str]:
-    names = [f"{prefix}{c.name or (c.callback.__name__ if c.callback else '')}"
-             for c in group.registered_commands]
+    names = [
+        f"{prefix}{c.name or (c.callback.__name__ if c.callback else '')}"
+        for c in group.registered_commands
+    ]
     for sub in group.registered_groups:
         assert sub.typer_instance is not None
         names += command_names(sub.typer_instance, f"{prefix}{sub.name} ")

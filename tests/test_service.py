@@ -171,7 +171,7 @@ def test_severity_change_records_ranks_reason_and_tightens_cadence(ctx: Context)
     assert event.payload["next_update_at"] == "2026-11-23T14:15:02.000000Z"  # now + 15 min
     back = run(ctx, ChangeSeverity(incident_id=inc, severity="SEV3", reason="contained"))[0]
     assert back.payload is not None
-    assert back.payload["next_update_at"] is None
+    assert back.payload["next_update_at"] == "2026-11-23T14:15:02.000000Z"  # promise kept
     assert detail(ctx, inc).summary.severity == "SEV3"
 
 
@@ -250,7 +250,7 @@ def test_log_entries_keep_facts_apart_from_hypotheses(ctx: Context) -> None:
             kind="fact",
             text="5xx 38%",
             refs=("dashboard:api",),
-            at=datetime(2026, 11, 23, 14, 2, tzinfo=UTC),
+            at=datetime(2026, 11, 23, 13, 59, tzinfo=UTC),
         ),
     )
     run(ctx, LogEntry(incident_id=inc, kind="Hypothesis", text="bad deploy"))
@@ -259,7 +259,7 @@ def test_log_entries_keep_facts_apart_from_hypotheses(ctx: Context) -> None:
         LogEntry(incident_id=inc, kind="decision", text="roll back", why="onset", approver="alice"),
     )
     entries = {e.kind: e for e in timeline(ctx, inc)}
-    assert entries["entry.fact"].at == "2026-11-23T14:02:00.000000Z"
+    assert entries["entry.fact"].at == "2026-11-23T13:59:00.000000Z"
     assert entries["entry.fact"].detail == {"refs": ["dashboard:api"]}
     assert entries["entry.hypothesis"].summary == "bad deploy"
     assert entries["entry.decision"].detail == {"why": "onset", "approver": "alice"}
@@ -455,3 +455,54 @@ def test_timestamps_advance_with_the_clock(ctx: Context, clock: Clock) -> None:
     clock.advance(minutes=5)
     event = run(ctx, LogEntry(incident_id=inc, kind="fact", text="x"))[0]
     assert event.ts == iso_utc(clock.now)
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            lambda inc: LogEntry(
+                incident_id=inc, kind="fact", text="x", at=datetime(2099, 1, 1, tzinfo=UTC)
+            ),
+            "--at 2099-01-01T00:00Z is in the future",
+        ),
+        (
+            lambda inc: PublishUpdate(
+                incident_id=inc, impact="x", next_update_at=datetime(2020, 1, 1, tzinfo=UTC)
+            ),
+            "--next-update 2020-01-01T00:00Z is not in the future",
+        ),
+    ],
+)
+def test_times_must_be_on_the_right_side_of_now(
+    ctx: Context, command: Callable[[IncidentId], Command], message: str
+) -> None:
+    inc = make_incident(ctx)
+    with pytest.raises(InvalidCommandError, match=message):
+        run(ctx, command(inc))
+
+
+def test_detection_cannot_be_in_the_future(ctx: Context) -> None:
+    before = snapshot(ctx.engine)
+    with pytest.raises(
+        InvalidCommandError, match="--detected-at 2099-01-01T00:00Z is in the future"
+    ):
+        run(ctx, Declare(title="x", severity="SEV3", detected_at=datetime(2099, 1, 1, tzinfo=UTC)))
+    assert snapshot(ctx.engine) == before
+
+
+def test_resolution_ends_the_update_cadence(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    assert detail(ctx, inc).summary.next_update_due is not None
+    run(ctx, Transition(incident_id=inc, status="mitigated"))
+    assert detail(ctx, inc).summary.next_update_due is not None  # monitoring still reports
+    run(ctx, Transition(incident_id=inc, status="resolved"))
+    assert detail(ctx, inc).summary.next_update_due is None
+
+
+def test_erased_entries_leave_the_counts(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    fact = run(ctx, LogEntry(incident_id=inc, kind="fact", text="x"))[0]
+    run(ctx, LogEntry(incident_id=inc, kind="fact", text="y"))
+    run(ctx, EraseEntry(incident_id=inc, target_seq=fact.seq, reason="privacy"))
+    assert detail(ctx, inc).entry_counts == {"fact": 1, "erased": 1}

@@ -609,3 +609,22 @@ def test_wrongly_typed_value_is_named_not_crashed(
         ).rowcount
     assert changed == 1
     assert_broken(cli("verify"), scene.incident_id, seq, "")
+
+
+def test_a_write_onto_a_forged_tail_is_refused(scene: Scene, cli: Cli) -> None:
+    last = read_rows(scene)[-1]
+    insert_event(
+        scene,
+        forge(
+            incident_id=scene.incident_id,
+            seq=LAST + 1,
+            ts=last.ts,
+            actor="mallory",
+            kind="entry.fact",
+            payload={"text": "all clear", "refs": [], "at": None},
+            prev=last.hash,
+        ),
+    )
+    result = cli("log", scene.incident_id, "fact", "real entry")
+    assert result.exit_code == 7, result.output
+    assert result.stderr.startswith("fireline: error: the store already holds an event")

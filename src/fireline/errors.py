@@ -4,12 +4,12 @@
     ├── InvalidCommandError        2  422  bad input: unknown severity/role, empty title, bad date …
     │   └── InvalidTransitionError 2  422  a lifecycle move the state machine forbids
     ├── NotFoundError              3  404  unknown incident, entry or action item
-    ├── ConflictError              4  409  the write lost a race it could not retry
     ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
     ├── StoreError                 6  503  store missing, not initialised, or at another schema
     └── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
 
-Every message is one line: what is wrong, the offending value, what is allowed.
+Every message is one line: what is wrong, the offending value, what is allowed. (Exit code 4
+is kept free for a future conflict error.)
 """
 
 from __future__ import annotations
@@ -42,13 +42,6 @@ class NotFoundError(FirelineError):
 
     exit_code = 3
     http_status = 404
-
-
-class ConflictError(FirelineError):
-    """A concurrent writer won and the write could not be retried safely."""
-
-    exit_code = 4
-    http_status = 409
 
 
 class ConfigError(FirelineError):

@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
-from fireline.errors import IntegrityError
+from fireline.errors import IntegrityError, NotFoundError
 from fireline.events import KNOWN_KINDS
 from fireline.ledger import store
 from fireline.ledger.chain import Break, ChainReport, verify
@@ -49,7 +49,10 @@ def verify_store(
 ) -> StoreReport:
     """Verify the named chains (default: every chain in the store)."""
     report = StoreReport()
-    for incident_id in incident_ids if incident_ids is not None else store.list_chains(conn):
+    chains = store.list_chains(conn)
+    for unknown in sorted(set(incident_ids or ()) - set(chains)):
+        raise NotFoundError(f"no incident {unknown}")
+    for incident_id in incident_ids if incident_ids is not None else chains:
         chain = verify(incident_id, store.iter_rows(conn, incident_id), known_kinds=KNOWN_KINDS)
         report.chains += 1
         report.events += chain.count

@@ -161,6 +161,8 @@ def _status_changed(conn: Connection, event: Event, p: Payload) -> None:
     stamp = _STATUS_STAMPS.get(p["to_status"])
     if stamp is not None:
         values[stamp] = event.ts
+    if p["to_status"] in ("resolved", "closed"):
+        values["next_update_due"] = None  # the cadence ends with the response
     _incident(conn, event, values)
 
 

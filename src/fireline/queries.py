@@ -153,11 +153,11 @@ _SUMMARY = sa.select(
 
 
 def list_incidents(
-    conn: Connection, *, statuses: tuple[str, ...] = (), limit: int | None = None
+    conn: Connection, *, statuses: tuple[str, ...] | None = None, limit: int | None = None
 ) -> list[IncidentSummary]:
-    """Incidents, worst severity first, then most recently declared."""
+    """Incidents in `statuses` (default: all), worst severity first, then newest."""
     query = _SUMMARY.order_by(incidents.c.severity_rank.desc(), incidents.c.declared_at.desc())
-    if statuses:
+    if statuses is not None:
         query = query.where(incidents.c.status.in_(statuses))
     if limit is not None:
         query = query.limit(limit)
@@ -229,7 +229,7 @@ def get_incident(
     counts: dict[str, int] = dict(
         conn.execute(
             sa.select(timeline.c.kind, sa.func.count())
-            .where(timeline.c.incident_id == incident_id)
+            .where(timeline.c.incident_id == incident_id, timeline.c.erased_by_seq.is_(None))
             .group_by(timeline.c.kind)
         ).all()
     )

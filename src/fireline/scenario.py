@@ -23,8 +23,17 @@ from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
 
 
+SCENARIO_ROLES = ("ic", "scribe", "tech_lead", "comms")
+
+
 def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
-    """Record the scenario; return the new incident's id."""
+    """Record the scenario; return the new incident's id.
+
+    Checks up front that the configured roles include the ones it staffs, so a custom roster
+    is refused before anything is written rather than leaving half an incident behind.
+    """
+    for role in SCENARIO_ROLES:
+        ctx.settings.roster.get(role)
     levels = ctx.settings.ladder.ordered()
     major, worst = levels[min(1, len(levels) - 1)], levels[0]
     events = execute(

@@ -48,14 +48,13 @@ from fireline.domain import (
     parse_status,
     require_text,
 )
-from fireline.errors import ConfigError, ConflictError, InvalidCommandError, NotFoundError
+from fireline.errors import ConfigError, IntegrityError, InvalidCommandError, NotFoundError
 from fireline.events import CORRECTABLE_KINDS, validate_payload
 from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.ledger.checkpoints import Signer, load_signer
 
 Clock = Callable[[], datetime]
-MAX_ATTEMPTS = 5
 
 
 def utc_now() -> datetime:
@@ -123,41 +122,37 @@ class Call:
 def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
     """Validate and record `command` by `actor` in one transaction; return the new events.
 
-    Raises a FirelineError subclass (nothing written) when the command is refused. A lost race
-    (two declarations picking the same id) is retried on fresh state.
+    Raises a FirelineError subclass (nothing written) when the command is refused.
     """
     handler = _HANDLERS[type(command)]
-    for _attempt in range(MAX_ATTEMPTS):
-        try:
-            with unit_of_work(ctx.engine) as conn:
-                head = None
-                state = None
-                if not isinstance(command, Declare):
-                    head = store.lock(conn, command.incident_id)
-                    state = queries.get_state(conn, command.incident_id)
-                now = ctx.clock()
-                ts = iso_utc(now)
-                if head is not None and ts < head.ts:
-                    ts = head.ts  # never let a skewed clock run a chain backwards
-                plan = handler(Call(conn, ctx, now, state), command)
-                drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
-                new_events = store.append(
-                    conn,
-                    plan.incident_id,
-                    drafts,
-                    head=head,
-                    actor=actor,
-                    ts=ts,
-                    signer=ctx.signer,
-                )
-                for seq in plan.erase:
-                    store.erase_payload(conn, plan.incident_id, seq)
-                for event in new_events:
-                    projections.apply(conn, event)
-                return new_events
-        except sa.exc.IntegrityError:
-            continue
-    raise ConflictError(f"gave up after {MAX_ATTEMPTS} concurrent-write retries; try again")
+    try:
+        with unit_of_work(ctx.engine) as conn:
+            head = None
+            state = None
+            if not isinstance(command, Declare):
+                head = store.lock(conn, command.incident_id)
+                state = queries.get_state(conn, command.incident_id)
+            now = ctx.clock()
+            ts = iso_utc(now)
+            if head is not None and ts < head.ts:
+                ts = head.ts  # never let a skewed clock run a chain backwards
+            plan = handler(Call(conn, ctx, now, state), command)
+            drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
+            new_events = store.append(
+                conn, plan.incident_id, drafts, head=head, actor=actor, ts=ts, signer=ctx.signer
+            )
+            for seq in plan.erase:
+                store.erase_payload(conn, plan.incident_id, seq)
+            for event in new_events:
+                projections.apply(conn, event)
+            return new_events
+    except sa.exc.IntegrityError:
+        # Writers are serialised (head lock, numbering lock), so a duplicate key means rows
+        # were put in the store behind fireline's back.
+        raise IntegrityError(
+            "the store already holds an event at the position being written; it was changed "
+            "outside fireline — run `fireline verify`"
+        ) from None
 
 
 def rebuild(ctx: Context) -> int:
@@ -180,6 +175,17 @@ def _open(call: Call) -> queries.IncidentState:
 
 def _iso_or_none(moment: datetime | None) -> str | None:
     return None if moment is None else iso_utc(moment)
+
+
+def _past(field: str, moment: datetime | None, now: datetime) -> str | None:
+    """A time something already happened: refuse one in the future."""
+    if moment is not None and moment > now:
+        raise InvalidCommandError(f"{field} {_human(moment)} is in the future")
+    return _iso_or_none(moment)
+
+
+def _human(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _due(now: datetime, cadence: int | None) -> str | None:
@@ -226,7 +232,7 @@ def _declare(call: Call, cmd: Declare) -> Plan:
         "datasets": [_dataset(text) for text in cmd.datasets],
         "labels": _choices("label", cmd.labels, settings.labels),
         "flags": _choices("policy flag", cmd.flags, settings.policy_flags),
-        "detected_at": _iso_or_none(cmd.detected_at),
+        "detected_at": _past("--detected-at", cmd.detected_at, call.now),
         "next_update_at": _due(call.now, level.update_cadence_minutes),
     }
     ic = None if cmd.ic is None else parse_actor(cmd.ic)
@@ -278,10 +284,9 @@ def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
     level = ladder.level(cmd.severity)
     if level.name == state.severity:
         raise InvalidCommandError(f"{state.id} is already {level.name}")
-    cadence_due = _due(call.now, level.update_cadence_minutes)
-    due = None
-    if cadence_due is not None:
-        due = min(d for d in (cadence_due, state.next_update_due) if d is not None)
+    # The earlier of the promised update and the new cadence; "as needed" keeps the promise.
+    candidates = (_due(call.now, level.update_cadence_minutes), state.next_update_due)
+    due = min((d for d in candidates if d is not None), default=None)
     return Plan(
         state.id,
         [
@@ -329,7 +334,7 @@ def _log_entry(call: Call, cmd: LogEntry) -> Plan:
     payload: dict[str, Any] = {
         "text": require_text(kind, cmd.text),
         "refs": _refs(cmd.refs),
-        "at": _iso_or_none(cmd.at),
+        "at": _past("--at", cmd.at, call.now),
     }
     if kind == "decision":
         if not (cmd.why and cmd.why.strip()):
@@ -362,7 +367,7 @@ def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
     if cmd.next_update_at is not None:
         if cmd.next_update_at <= call.now:
             raise InvalidCommandError(
-                f"--next-update {iso_utc(cmd.next_update_at)} is not in the future"
+                f"--next-update {_human(cmd.next_update_at)} is not in the future"
             )
         next_update = _iso_or_none(cmd.next_update_at)
     else:

@@ -48,11 +48,9 @@ def verify(
         more = len(report.breaks) - 1
         tail = f" (and {more} more broken chain{'s' if more > 1 else ''})" if more else ""
         raise IntegrityError(f"{report.breaks[0]}{tail}")
-    typer.echo(
-        f"ok: {report.events} events in {report.chains} incident "
-        f"chain{'' if report.chains == 1 else 's'} verified "
-        "(hashes, links, signed checkpoints)"
-    )
+    events = f"{report.events} event{'' if report.events == 1 else 's'}"
+    chains = f"{report.chains} incident chain{'' if report.chains == 1 else 's'}"
+    typer.echo(f"ok: {events} in {chains} verified (hashes, links, signed checkpoints)")
 
 
 @app.command()

@@ -52,12 +52,11 @@ def list_(
     from fireline import queries
     from fireline.domain import Status
 
-    wanted = tuple(parse_status(s).value for s in status)
+    wanted = {parse_status(s) for s in status} or set(Status)
     if open_:
-        wanted = wanted or tuple(s.value for s in Status if s is not Status.CLOSED)
-        wanted = tuple(s for s in wanted if s != Status.CLOSED.value)
+        wanted.discard(Status.CLOSED)
     with reading() as (conn, _settings):
-        rows = queries.list_incidents(conn, statuses=wanted)
+        rows = queries.list_incidents(conn, statuses=tuple(s.value for s in wanted))
     if format_ is Format.json:
         emit_json([row.as_dict() for row in rows])
         return

@@ -60,8 +60,11 @@ def create_key(private_path: Path, public_path: Path) -> bool:
     """Create the store key pair unless it exists; return whether a key was created.
 
     The private key is written with O_EXCL and mode 0600 so it is never briefly world-readable.
+    A lost public key is re-derived from the private one.
     """
     if private_path.exists():
+        if not public_path.exists():
+            public_path.write_bytes(public_pem(load_signer(private_path).public_key))
         return False
     private_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
