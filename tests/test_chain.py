@@ -24,7 +24,7 @@ texts = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
     digest=texts,
     prev=texts,
     ts=texts,
-    seq=st.integers(min_value=0, max_value=2**53),
+    seq=st.integers(min_value=0, max_value=2**53 - 1),
 )
 def test_preimage_is_rfc8785_canonical_json(
     actor: str, incident_id: str, kind: str, digest: str, prev: str, ts: str, seq: int
@@ -168,3 +168,15 @@ def test_malformed_erasure_payload_erases_nothing(text: str) -> None:
     from fireline.ledger.chain import _erasure_target
 
     assert _erasure_target(text) == 0
+
+
+@given(head=texts, incident_id=texts, ts=texts, seq=st.integers(min_value=0, max_value=2**53 - 1))
+def test_checkpoint_message_is_rfc8785_canonical_json(
+    head: str, incident_id: str, ts: str, seq: int
+) -> None:
+    from fireline.ledger.chain import checkpoint_message
+
+    fields: dict[str, Any] = {"head": head, "incident_id": incident_id, "seq": seq, "ts": ts}
+    assert checkpoint_message(head=head, incident_id=incident_id, seq=seq, ts=ts) == rfc8785.dumps(
+        fields
+    )

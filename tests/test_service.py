@@ -506,3 +506,14 @@ def test_erased_entries_leave_the_counts(ctx: Context) -> None:
     run(ctx, LogEntry(incident_id=inc, kind="fact", text="y"))
     run(ctx, EraseEntry(incident_id=inc, target_seq=fact.seq, reason="privacy"))
     assert detail(ctx, inc).entry_counts == {"fact": 1, "erased": 1}
+
+
+def test_a_reader_holds_a_snapshot_and_never_blocks_a_writer(ctx: Context) -> None:
+    from fireline.db import read_only
+
+    inc = make_incident(ctx)
+    with read_only(ctx.engine) as conn:
+        before = len(queries.get_timeline(conn, inc))
+        run(ctx, LogEntry(incident_id=inc, kind="fact", text="written while a reader is open"))
+        assert len(queries.get_timeline(conn, inc)) == before
+    assert len(timeline(ctx, inc)) == before + 1

@@ -7,14 +7,15 @@ Nothing here writes rows: the ledger store and the projections own their tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
@@ -145,6 +146,39 @@ action_items = sa.Table(
 PROJECTION_TABLES = (incidents, role_assignments, timeline, updates, action_items)
 
 
+class DriverStatement:
+    """A Core statement compiled once per dialect and run straight on the DBAPI cursor.
+
+    For the few statements every write runs (head lock, incident state, event, head and
+    timeline rows): SQLAlchemy's per-execution bookkeeping costs several times the statement
+    itself, and durable appends are measured against raw commits. Parameters must be plain
+    str/int/None (JSON columns take already-serialised text); everything else uses Core.
+    """
+
+    def __init__(self, statement: sa.ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """Run with `params` (by bind name) in the connection's transaction; return the cursor."""
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            done = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
+            names = None if done.positiontup is None else tuple(done.positiontup)
+            compiled = self._compiled[conn.dialect.name] = (str(done), names)
+        sql, names = compiled
+        args = params if names is None else tuple(params[n] for n in names)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, args)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            # Re-raise as SQLAlchemy would (IntegrityError, OperationalError …) for callers.
+            raise sa.exc.DBAPIError.instance(
+                sql, args, exc, conn.dialect.loaded_dbapi.Error
+            ) from exc
+        return cursor
+
+
 def is_sqlite(url: str) -> bool:
     return sa.engine.make_url(url).get_backend_name() == "sqlite"
 
@@ -184,8 +218,24 @@ def _make_sqlite_durable(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # Take the write lock up front so concurrent writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front so they queue instead of deadlocking; readers
+        # (see `read_only`) take a plain snapshot and never block a writer.
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        statement = "BEGIN" if reading else "BEGIN IMMEDIATE"
+        connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+
+
+READ_ONLY = "fireline_read_only"
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection for queries: one consistent snapshot, no write lock, driver errors mapped."""
+    with store_errors(), engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        connection.execution_options(**{READ_ONLY: True})
+        yield connection
 
 
 @contextmanager

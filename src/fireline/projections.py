@@ -6,6 +6,7 @@ identical state. They never read configuration or the clock: whatever they need 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from fireline.db import (
     PROJECTION_TABLES,
+    DriverStatement,
     action_items,
     events,
     incidents,
@@ -25,15 +27,16 @@ from fireline.ledger.chain import Event
 from fireline.ledger.store import to_event
 
 Payload = Mapping[str, Any]
-_INSERT_TIMELINE = timeline.insert()
+_INSERT_TIMELINE = DriverStatement(timeline.insert())
 
 
 def apply(conn: Connection, event: Event) -> None:
     """Fold one event into the state tables (the event's own transaction)."""
     p = event.payload
     summary = None if p is None else _SUMMARIES[event.kind](p)
-    conn.execute(
-        _INSERT_TIMELINE,
+    detail = None if p is None else _detail(p)
+    _INSERT_TIMELINE.execute(
+        conn,
         {
             "incident_id": event.incident_id,
             "seq": event.seq,
@@ -42,7 +45,7 @@ def apply(conn: Connection, event: Event) -> None:
             "actor": event.actor,
             "kind": event.kind,
             "summary": summary,
-            "detail": None if p is None else _detail(p),
+            "detail": None if detail is None else json.dumps(detail),  # as the JSON type would
             "corrects_seq": None,
             "corrected_by_seq": None,
             "erased_by_seq": None,
@@ -183,7 +186,7 @@ def _erased(conn: Connection, event: Event, p: Payload) -> None:
         event.incident_id,
         target,
         summary=None,
-        detail=None,
+        detail=sa.null(),  # SQL NULL, as an event without a payload is inserted
         at=None,
         corrects_seq=None,
         erased_by_seq=event.seq,

@@ -9,7 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fireline.db import action_items, heads, incidents, role_assignments, timeline, updates
+from fireline.db import (
+    DriverStatement,
+    action_items,
+    heads,
+    incidents,
+    role_assignments,
+    timeline,
+    updates,
+)
 from fireline.domain import IncidentId, Ladder, Status
 from fireline.errors import NotFoundError
 
@@ -125,7 +133,6 @@ class IncidentState:
     severity_rank: int
     ladder: str
     next_update_due: str | None
-    roles: dict[str, list[str]]
 
 
 _IC = (
@@ -171,40 +178,40 @@ def get_summary(conn: Connection, incident_id: str) -> IncidentSummary:
     return IncidentSummary(**row._mapping)
 
 
+_STATE = DriverStatement(
+    sa.select(
+        incidents.c.status,
+        incidents.c.severity,
+        incidents.c.severity_rank,
+        incidents.c.ladder,
+        incidents.c.next_update_due,
+    ).where(incidents.c.id == sa.bindparam("incident_id"))
+)
+_CURRENT_ROLES = (
+    sa.select(role_assignments.c.role, role_assignments.c.holder)
+    .where(
+        role_assignments.c.incident_id == sa.bindparam("incident_id"),
+        role_assignments.c.released_at.is_(None),
+    )
+    .order_by(role_assignments.c.seq)
+)
+
+
 def get_state(conn: Connection, incident_id: str) -> IncidentState:
-    """The incident's validation state, or NotFoundError."""
-    row = conn.execute(
-        sa.select(
-            incidents.c.status,
-            incidents.c.severity,
-            incidents.c.severity_rank,
-            incidents.c.ladder,
-            incidents.c.next_update_due,
-        ).where(incidents.c.id == incident_id)
-    ).first()
+    """The incident's validation state (on every write's hot path), or NotFoundError."""
+    row = _STATE.execute(conn, {"incident_id": incident_id}).fetchone()
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
+    status, severity, rank, ladder, next_update_due = row
     return IncidentState(
-        id=IncidentId(incident_id),
-        status=Status(row.status),
-        severity=row.severity,
-        severity_rank=row.severity_rank,
-        ladder=row.ladder,
-        next_update_due=row.next_update_due,
-        roles=_current_roles(conn, incident_id),
+        IncidentId(incident_id), Status(status), severity, rank, ladder, next_update_due
     )
 
 
-def _current_roles(conn: Connection, incident_id: str) -> dict[str, list[str]]:
+def current_roles(conn: Connection, incident_id: str) -> dict[str, list[str]]:
+    """Who holds each role now, in assignment order."""
     held: dict[str, list[str]] = {}
-    rows = conn.execute(
-        sa.select(role_assignments.c.role, role_assignments.c.holder)
-        .where(
-            role_assignments.c.incident_id == incident_id, role_assignments.c.released_at.is_(None)
-        )
-        .order_by(role_assignments.c.seq)
-    )
-    for role, holder in rows:
+    for role, holder in conn.execute(_CURRENT_ROLES, {"incident_id": incident_id}):
         held.setdefault(role, []).append(holder)
     return held
 

@@ -22,7 +22,6 @@ from fireline.commands import (
 from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
 
-
 SCENARIO_ROLES = ("ic", "scribe", "tech_lead", "comms")
 
 

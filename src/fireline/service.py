@@ -249,7 +249,7 @@ def _assign_role(call: Call, cmd: AssignRole) -> Plan:
     state = _open(call)
     role = call.ctx.settings.roster.get(cmd.role)
     holder = parse_actor(cmd.holder)
-    holders = state.roles.get(role.key, [])
+    holders = queries.current_roles(call.conn, state.id).get(role.key, [])
     if holder in holders:
         raise InvalidCommandError(f"{holder} already holds {role.key} on {state.id}")
     replaces = holders[-1] if holders and not role.multiple else None
@@ -262,7 +262,7 @@ def _assign_role(call: Call, cmd: AssignRole) -> Plan:
 def _release_role(call: Call, cmd: ReleaseRole) -> Plan:
     state = _open(call)
     role = call.ctx.settings.roster.get(cmd.role)
-    holders = state.roles.get(role.key, [])
+    holders = queries.current_roles(call.conn, state.id).get(role.key, [])
     if cmd.holder is not None:
         holder = parse_actor(cmd.holder)
         if holder not in holders:

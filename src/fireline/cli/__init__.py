@@ -84,13 +84,13 @@ def write(command: Command, as_: str | None) -> list[Event]:
 @contextmanager
 def reading() -> Iterator[tuple[Connection, Settings]]:
     """A read-only connection to an initialised store, with the settings."""
-    from fireline.db import check_schema, make_engine, store_errors
+    from fireline.db import check_schema, make_engine, read_only
 
     settings = load()
     engine = make_engine(settings.database_url)
     try:
         check_schema(engine)
-        with store_errors(), engine.connect() as conn:
+        with read_only(engine) as conn:
             yield conn, settings
     finally:
         engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -17,6 +18,7 @@ import rfc8785
 
 GENESIS_PREFIX = "fireline/genesis/v1:"
 ERASURE_KIND = "entry.erased"
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,11 @@ def verify(
     kinds, and payloads removed without a signed-in-chain erasure naming them.
     """
     sha256 = hashlib.sha256
+    q = encode_basestring
+    # The same bytes as `preimage`, with the constant parts escaped once: digests and prev are
+    # hex this function computed or checked itself, so they need no escaping.
+    quoted_kinds = {kind: q(kind) for kind in known_kinds}
+    quoted_incident = q(incident_id)
     prev = genesis(incident_id)
     expected = 1
     erased_targets: set[int] = set()
@@ -147,11 +154,14 @@ def verify(
             )
         broken = None
         try:
-            if kind not in known_kinds:
+            quoted_kind = quoted_kinds.get(kind)
+            if quoted_kind is None:
                 broken = f"unknown event kind {kind!r}"
             elif text is None:
                 emptied.append(seq)
                 digest = stored_digest
+                if not _HEX_DIGEST.fullmatch(digest):
+                    broken = "erased event's recorded digest is malformed"
             else:
                 digest = sha256(text.encode()).hexdigest()
                 if digest != stored_digest:
@@ -164,15 +174,8 @@ def verify(
                 elif (
                     stored_hash
                     != sha256(
-                        preimage(
-                            incident_id=incident_id,
-                            seq=seq,
-                            ts=ts,
-                            actor=actor,
-                            kind=kind,
-                            payload_sha256=digest,
-                            prev=prev,
-                        )
+                        f'{{"actor":{q(actor)},"incident_id":{quoted_incident},"kind":{quoted_kind},'
+                        f'"payload_sha256":"{digest}","prev":"{prev}","seq":{seq},"ts":{q(ts)}}}'.encode()
                     ).hexdigest()
                 ):
                     broken = "hash does not match the event's contents"
@@ -211,5 +214,6 @@ def _erasure_target(text: str) -> int:
 
 
 def checkpoint_message(*, incident_id: str, seq: int, head: str, ts: str) -> bytes:
-    """The bytes a checkpoint signature covers."""
-    return rfc8785.dumps({"head": head, "incident_id": incident_id, "seq": seq, "ts": ts})
+    """The bytes a checkpoint signature covers: RFC 8785 JSON, built directly like `preimage`."""
+    q = encode_basestring
+    return f'{{"head":{q(head)},"incident_id":{q(incident_id)},"seq":{seq},"ts":{q(ts)}}}'.encode()

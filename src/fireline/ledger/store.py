@@ -17,21 +17,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fireline.db import events, heads
+from fireline.db import DriverStatement, events, heads
 from fireline.errors import NotFoundError
 from fireline.ledger.chain import Event, StoredRow, genesis, seal
 from fireline.ledger.checkpoints import Checkpoint, Signer
 
 Draft = tuple[str, dict[str, Any]]
 
-_LOCK_HEAD = (
+_LOCK_HEAD = DriverStatement(
     sa.select(heads.c.seq, heads.c.head, heads.c.ts)
     .where(heads.c.incident_id == sa.bindparam("incident_id"))
     .with_for_update()
 )
-_INSERT_EVENT = events.insert()
-_INSERT_HEAD = heads.insert()
-_UPDATE_HEAD = (
+_INSERT_EVENT = DriverStatement(events.insert())
+_INSERT_HEAD = DriverStatement(heads.insert())
+_UPDATE_HEAD = DriverStatement(
     heads.update()
     .where(heads.c.incident_id == sa.bindparam("incident_id_"))
     .values(
@@ -42,7 +42,7 @@ _UPDATE_HEAD = (
         signature=sa.bindparam("signature"),
     )
 )
-_ROWS = (
+_ROWS = DriverStatement(
     sa.select(
         events.c.seq,
         events.c.ts,
@@ -69,10 +69,10 @@ class Head:
 
 def lock(conn: Connection, incident_id: str) -> Head:
     """Lock an incident's chain for this transaction and return its head (NotFoundError)."""
-    row = conn.execute(_LOCK_HEAD, {"incident_id": incident_id}).first()
+    row = _LOCK_HEAD.execute(conn, {"incident_id": incident_id}).fetchone()
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
-    return Head(row.seq, row.head, row.ts)
+    return Head(*row)
 
 
 def append(
@@ -92,7 +92,6 @@ def append(
     """
     seq, prev = (0, genesis(incident_id)) if head is None else (head.seq, head.hash)
     sealed: list[Event] = []
-    rows = []
     for kind, payload in drafts:
         seq += 1
         event, text = seal(
@@ -104,7 +103,8 @@ def append(
             payload=payload,
             prev=prev,
         )
-        rows.append(
+        _INSERT_EVENT.execute(
+            conn,
             {
                 "incident_id": incident_id,
                 "seq": seq,
@@ -115,11 +115,10 @@ def append(
                 "payload_sha256": event.payload_sha256,
                 "prev": prev,
                 "hash": event.hash,
-            }
+            },
         )
         sealed.append(event)
         prev = event.hash
-    conn.execute(_INSERT_EVENT, rows)
     checkpoint = signer.checkpoint(incident_id=incident_id, seq=seq, head=prev, ts=ts)
     values = {
         "seq": checkpoint.seq,
@@ -129,9 +128,9 @@ def append(
         "signature": checkpoint.signature,
     }
     if head is None:
-        conn.execute(_INSERT_HEAD, {"incident_id": incident_id, **values})
+        _INSERT_HEAD.execute(conn, {"incident_id": incident_id, **values})
     else:
-        conn.execute(_UPDATE_HEAD, {"incident_id_": incident_id, **values})
+        _UPDATE_HEAD.execute(conn, {"incident_id_": incident_id, **values})
     return sealed
 
 
@@ -152,16 +151,13 @@ def read_events(conn: Connection, incident_id: str) -> list[Event]:
     return [to_event(incident_id, row) for row in iter_rows(conn, incident_id)]
 
 
-def read_event(conn: Connection, incident_id: str, seq: int) -> Event | None:
-    row = conn.execute(_ROWS.where(events.c.seq == seq), {"incident_id": incident_id}).first()
-    return None if row is None else to_event(incident_id, tuple(row))
-
-
 def iter_rows(conn: Connection, incident_id: str) -> Iterator[StoredRow]:
     """Stored rows of one incident in seq order, as `chain.verify` reads them."""
-    result = conn.execute(_ROWS, {"incident_id": incident_id})
-    for row in result:
-        yield tuple(row)
+    cursor = _ROWS.execute(conn, {"incident_id": incident_id})
+    try:
+        yield from cursor
+    finally:
+        cursor.close()
 
 
 def list_chains(conn: Connection) -> list[str]:
