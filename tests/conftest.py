@@ -105,7 +105,7 @@ def clock() -> Clock:
 def ctx(store: Store, clock: Clock) -> Iterator[Context]:
     context = open_context(store.settings, clock=clock)
     yield context
-    context.engine.dispose()
+    context.close()
 
 
 @dataclass

@@ -71,7 +71,7 @@ def append_entries(
                 )
                 seqs.extend(event.seq for event in execute(command, parse_actor(actor), ctx=ctx))
         finally:
-            ctx.engine.dispose()
+            ctx.close()
         results.put(Outcome(actor, seqs=seqs))
     except BaseException:
         results.put(Outcome(actor, error=traceback.format_exc()))
@@ -90,7 +90,7 @@ def declare_incidents(
                 command = Declare(title=f"{actor} incident {number}", severity="SEV3")
                 ids.append(execute(command, parse_actor(actor), ctx=ctx)[0].incident_id)
         finally:
-            ctx.engine.dispose()
+            ctx.close()
         results.put(Outcome(actor, incident_ids=ids))
     except BaseException:
         results.put(Outcome(actor, error=traceback.format_exc()))

@@ -94,7 +94,7 @@ def scene(sqlite_store: Store, ctx: Context) -> Scene:
     other = execute(Declare(title="Slow search", severity="SEV3"), bob, ctx=ctx)
     bystander = parse_incident_id(other[0].incident_id)
     execute(LogEntry(incident_id=bystander, kind="fact", text="p99 is 4s"), bob, ctx=ctx)
-    ctx.engine.dispose()  # nothing of fireline's stays open while the file is edited
+    ctx.close()  # nothing of fireline's stays open while the file is edited
     scene = Scene(sqlite_store.sqlite_file, inc, bystander)
     assert [row.seq for row in read_rows(scene)] == list(range(1, LAST + 1))
     return scene

@@ -168,15 +168,14 @@ class DriverStatement:
             compiled = self._compiled[conn.dialect.name] = (str(done), names)
         sql, names = compiled
         args = params if names is None else tuple(params[n] for n in names)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql, args)
+            # sqlite3 and psycopg connections both execute directly, returning the cursor.
+            return conn.connection.driver_connection.execute(sql, args)  # type: ignore[union-attr]
         except conn.dialect.loaded_dbapi.Error as exc:
             # Re-raise as SQLAlchemy would (IntegrityError, OperationalError …) for callers.
             raise sa.exc.DBAPIError.instance(
                 sql, args, exc, conn.dialect.loaded_dbapi.Error
             ) from exc
-        return cursor
 
 
 def is_sqlite(url: str) -> bool:
@@ -197,7 +196,12 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     if path is not None and not create and not path.exists():
         raise StoreError(f"no fireline store at {path}; run `fireline init`")
     try:
-        engine = sa.create_engine(url, pool_pre_ping=not is_sqlite(url))
+        if is_sqlite(url):
+            # Every checkout ends its own transaction (unit_of_work, read_only), so the pool's
+            # extra rollback on return is pure overhead on the write path.
+            engine = sa.create_engine(url, pool_reset_on_return=None)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
     if is_sqlite(url):
@@ -252,11 +256,30 @@ def store_errors() -> Iterator[None]:
         raise StoreError(f"the fireline store failed: {_first_line(exc)}") from None
 
 
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Connection]:
-    """One transaction: commit once if the block returns, roll back if it raises."""
-    with store_errors(), engine.begin() as connection:
-        yield connection
+class UnitOfWork:
+    """Write transactions on one connection kept open between them (one thread's worth).
+
+    Each `transaction()` commits once if its block returns and rolls back if it raises. Holding
+    the connection instead of checking one out per write halves SQLAlchemy's share of a durable
+    append; a connection the driver reports dead is replaced on the next transaction.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        connection = self._connection
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._connection = self.engine.connect()
+        with store_errors(), connection.begin():
+            yield connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def check_schema(engine: Engine) -> None:

@@ -199,7 +199,7 @@ def iso_utc(moment: datetime) -> str:
     """Render an aware datetime as UTC ISO 8601 with a Z, microseconds kept (events sort by it)."""
     if moment.tzinfo is None:
         raise InvalidCommandError(f"timestamp {moment.isoformat()} has no time zone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_when(field: str, text: str) -> datetime:

@@ -33,7 +33,7 @@ from fireline.commands import (
     Transition,
 )
 from fireline.config import Settings
-from fireline.db import check_schema, make_engine, unit_of_work
+from fireline.db import UnitOfWork, check_schema, make_engine
 from fireline.domain import (
     ENTRY_KINDS,
     PRIORITIES,
@@ -61,14 +61,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
-    """What every write needs, built once per process by `open_context`."""
+    """What every write needs, built once per process (or thread) by `open_context`."""
 
     engine: Engine
     settings: Settings
     signer: Signer
     clock: Clock = utc_now
+    work: UnitOfWork = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.work = UnitOfWork(self.engine)
+
+    def close(self) -> None:
+        """Release the write connection and the engine's pool."""
+        self.work.close()
+        self.engine.dispose()
 
     def ladder(self, name: str) -> Ladder:
         """The ladder an incident was declared on; fail closed if configuration lost it."""
@@ -126,7 +135,7 @@ def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
     """
     handler = _HANDLERS[type(command)]
     try:
-        with unit_of_work(ctx.engine) as conn:
+        with ctx.work.transaction() as conn:
             head = None
             state = None
             if not isinstance(command, Declare):
@@ -157,7 +166,7 @@ def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
 
 def rebuild(ctx: Context) -> int:
     """Drop and replay all projections in one transaction; return the number of events replayed."""
-    with unit_of_work(ctx.engine) as conn:
+    with ctx.work.transaction() as conn:
         return projections.rebuild(conn)
 
 

@@ -78,7 +78,7 @@ def write(command: Command, as_: str | None) -> list[Event]:
     try:
         return execute(command, resolve_actor(as_, ctx.settings), ctx=ctx)
     finally:
-        ctx.engine.dispose()
+        ctx.close()
 
 
 @contextmanager

@@ -64,7 +64,7 @@ def rebuild() -> None:
     try:
         count = replay(ctx)
     finally:
-        ctx.engine.dispose()
+        ctx.close()
     typer.echo(f"rebuilt projections from {count} events")
 
 
@@ -79,7 +79,7 @@ def demo(as_: AsOption = None) -> None:
     try:
         incident_id = play_sev1(ctx, declarer=resolve_actor(as_, ctx.settings))
     finally:
-        ctx.engine.dispose()
+        ctx.close()
     typer.echo(f"played the SEV1 scenario as {incident_id}")
     typer.echo("next:")
     for hint in (

@@ -1,0 +1,327 @@
+"""Ledger throughput against the raw limits underneath it, measured in the same run.
+
+1. Durable appends/s: `commands.LogEntry` executions through `service.execute` on a fresh SQLite
+   store (WAL, synchronous=FULL, BEGIN IMMEDIATE), each its own committed transaction. Raw limit:
+   single-row `sqlite3` commits/s with the same durability settings on a separate file in the same
+   directory. Both are bound by one fsync per commit, so the ratio shows what fireline's own work
+   (validation, sealing, signing, projections, SQLAlchemy) costs on top of durability.
+2. Verify events/s: `integrity.verify_store` over every chain, timed end to end (rows read from
+   the database, re-hashed, checkpoint signatures checked). Raw limit: `hashlib.sha256` once per
+   event over the same bytes (canonical pre-image + stored payload text) in a tight loop.
+
+`--database-url` adds the append figure on PostgreSQL (a throwaway schema, dropped afterwards)
+against raw psycopg single-row commits. A report: it exits 0 even when a figure is BELOW target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import random
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from fireline import commands, integrity, service
+from fireline.config import load_settings
+from fireline.db import make_engine, read_only
+from fireline.domain import ActorId, IncidentId
+from fireline.ledger import store
+from fireline.ledger.chain import preimage
+from fireline.schema import initialise
+
+ACTOR = ActorId("bench")
+REFS = ("deploy:9a1b7d", "ticket:OPS-4182")
+WARMUP = 20
+VOCABULARY = (
+    "api gateway p99 latency rose after deploy rollback canary shard replica lag error rate "
+    "queue backlog cache eviction dataset version partner export retry budget timeout pod "
+    "restart memory pressure dns resolver certificate expiry ingest pipeline stalled customers "
+    "reported stale dashboards on-call paged mitigation applied traffic shifted region"
+)
+WORDS = VOCABULARY.split()
+RAW_COLUMNS = "incident_id, seq, ts, actor, kind, payload, payload_sha256, prev, hash"
+RAW_TABLE = (
+    "CREATE TABLE raw (incident_id VARCHAR(32), seq INTEGER, ts VARCHAR(32), actor VARCHAR(64), "
+    "kind VARCHAR(64), payload TEXT, payload_sha256 VARCHAR(64), prev VARCHAR(64), "
+    "hash VARCHAR(64), PRIMARY KEY (incident_id, seq))"
+)
+RAW_INSERT_SQLITE = f"INSERT INTO raw ({RAW_COLUMNS}) VALUES ({', '.join('?' * 9)})"
+RAW_INSERT_PG = f"INSERT INTO raw ({RAW_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured rate beside the raw limit it is compared with."""
+
+    name: str
+    rate: float
+    raw: float | None = None
+    target: float | None = None
+
+    def line(self) -> str:
+        text = f"{self.name:<16} {self.rate:>9,.0f}"
+        if self.raw is None:
+            return text + "  (no raw baseline)"
+        ratio = self.rate / self.raw
+        text += f"  raw {self.raw:>10,.0f}  ratio {ratio:.2f}"
+        if self.target is not None:
+            verdict = "ok" if ratio >= self.target else "BELOW"
+            text += f"  target {self.target}  {verdict}"
+        return text
+
+
+def texts(count: int, seed: int = 7) -> list[str]:
+    """Realistic log lines, 100-300 characters each, the same every run."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        limit = rng.randint(100, 300)
+        words = [f"#{i}"]
+        while sum(len(w) + 1 for w in words) < limit:
+            words.append(rng.choice(WORDS))
+        out.append(" ".join(words)[:limit])
+    return out
+
+
+def open_store(home: Path, database_url: str = "") -> service.Context:
+    """Initialise a fresh store under `home` and open it for writing."""
+    env = {"FIRELINE_HOME": str(home)}
+    if database_url:
+        env["FIRELINE_DATABASE_URL"] = database_url
+    settings = load_settings(env=env, cwd=home)
+    engine, _created = initialise(settings)
+    engine.dispose()
+    return service.open_context(settings)
+
+
+def declare(ctx: service.Context) -> IncidentId:
+    cmd = commands.Declare(title="bench: ledger throughput", severity="SEV2")
+    return IncidentId(service.execute(cmd, ACTOR, ctx=ctx)[0].incident_id)
+
+
+def append_rate(ctx: service.Context, incident_id: IncidentId, lines: Sequence[str]) -> float:
+    """LogEntry executions per second (after a short untimed warm-up)."""
+    cmds = [
+        commands.LogEntry(incident_id=incident_id, kind="fact", text=text, refs=REFS)
+        for text in lines
+    ]
+    for cmd in cmds[:WARMUP]:
+        service.execute(cmd, ACTOR, ctx=ctx)
+    start = time.perf_counter()
+    for cmd in cmds[WARMUP:]:
+        service.execute(cmd, ACTOR, ctx=ctx)
+    return (len(cmds) - WARMUP) / (time.perf_counter() - start)
+
+
+def paired_sqlite_rates(
+    ctx: service.Context, incident_id: IncidentId, raw_path: Path, events: int, rounds: int
+) -> tuple[float, float]:
+    """Appends/s and raw single-row commits/s, timed in alternating blocks.
+
+    fsync latency on a shared disk drifts by 2x within seconds; alternating blocks of the two
+    loops makes both see the same disk, so the ratio measures fireline, not the drift.
+    """
+    cmds = [
+        commands.LogEntry(incident_id=incident_id, kind="fact", text=text, refs=REFS)
+        for text in texts(events + WARMUP)
+    ]
+    rows = [raw_row(i, text) for i, text in enumerate(texts(events + WARMUP, seed=3))]
+    conn = sqlite3.connect(raw_path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(RAW_TABLE)
+
+        def raw_commit(row: tuple[Any, ...]) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(RAW_INSERT_SQLITE, row)
+            conn.execute("COMMIT")
+
+        for cmd, row in zip(cmds[:WARMUP], rows[:WARMUP], strict=True):
+            service.execute(cmd, ACTOR, ctx=ctx)
+            raw_commit(row)
+        size = max(events // rounds, 1)
+        fireline_time = raw_time = 0.0
+        for start in range(WARMUP, len(cmds), size):
+            begin = time.perf_counter()
+            for row in rows[start : start + size]:
+                raw_commit(row)
+            raw_time += time.perf_counter() - begin
+            begin = time.perf_counter()
+            for cmd in cmds[start : start + size]:
+                service.execute(cmd, ACTOR, ctx=ctx)
+            fireline_time += time.perf_counter() - begin
+        return events / fireline_time, events / raw_time
+    finally:
+        conn.close()
+
+
+def raw_row(i: int, text: str) -> tuple[Any, ...]:
+    """A row shaped and sized like a stored `entry.fact` event."""
+    payload = f'{{"at":null,"refs":["{REFS[0]}","{REFS[1]}"],"text":"{text}"}}'
+    hexes = [hashlib.sha256(f"{i}{n}".encode()).hexdigest() for n in range(3)]
+    return (
+        "INC-20260101-001",
+        i,
+        "2026-01-01T00:00:00.000000Z",
+        ACTOR,
+        "entry.fact",
+        payload,
+        *hexes,
+    )
+
+
+def raw_pg_rate(url: sa.URL, schema: str, lines: Sequence[str]) -> float:
+    """Single-row commits/s through psycopg directly (synchronous_commit as the server has it)."""
+    params: dict[str, Any] = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+        "options": f"-csearch_path={schema}",
+    }
+    with psycopg.connect(**params) as conn:
+        conn.execute(RAW_TABLE)
+        conn.commit()
+        rows = [raw_row(i, text) for i, text in enumerate(lines)]
+        start = 0.0
+        for i, row in enumerate(rows):
+            if i == WARMUP:
+                start = time.perf_counter()
+            conn.execute(RAW_INSERT_PG, row)
+            conn.commit()
+        return (len(rows) - WARMUP) / (time.perf_counter() - start)
+
+
+def grow_chain(ctx: service.Context, count: int) -> None:
+    """Append `count` more events to a second incident, NON-DURABLY (synchronous=OFF), quickly."""
+    if count <= 0:
+        return
+    engine = make_engine(ctx.settings.database_url)
+
+    @event.listens_for(engine, "connect")
+    def _fast(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+    fast = dataclasses.replace(ctx, engine=engine)
+    try:
+        incident_id = declare(fast)
+        for text in texts(count - 1, seed=11):
+            cmd = commands.LogEntry(incident_id=incident_id, kind="fact", text=text, refs=REFS)
+            service.execute(cmd, ACTOR, ctx=fast)
+    finally:
+        fast.close()
+
+
+def verify_rates(ctx: service.Context, rounds: int = 3) -> tuple[float, float]:
+    """Best-of verify events/s through `verify_store`, and raw sha256/s over the same bytes."""
+    public_key = integrity.load_store_public_key(ctx.settings.public_key_path)
+    verify_best = 0.0
+    with read_only(ctx.engine) as conn:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            report = integrity.verify_store(conn, public_key)
+            rate = report.events / (time.perf_counter() - start)
+            assert report.ok, report.breaks
+            verify_best = max(verify_best, rate)
+        blobs = [
+            preimage(
+                incident_id=incident_id,
+                seq=seq,
+                ts=ts,
+                actor=actor,
+                kind=kind,
+                payload_sha256=digest,
+                prev=prev,
+            )
+            + (text or "").encode()
+            for incident_id in store.list_chains(conn)
+            for seq, ts, actor, kind, text, digest, prev, _hash in store.iter_rows(
+                conn, incident_id
+            )
+        ]
+    sha256 = hashlib.sha256
+    hash_best = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for blob in blobs:
+            sha256(blob).hexdigest()
+        hash_best = max(hash_best, len(blobs) / (time.perf_counter() - start))
+    return verify_best, hash_best
+
+
+def bench_postgresql(database_url: str, home: Path, events: int) -> Figure:
+    """Append figure on PostgreSQL in a throwaway schema, against raw psycopg commits."""
+    url = sa.engine.make_url(database_url)
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        separator = "&" if "?" in database_url else "?"
+        scoped = f"{database_url}{separator}options={quote(f'-csearch_path={schema}')}"
+        ctx = open_store(home, scoped)
+        try:
+            rate = append_rate(ctx, declare(ctx), texts(events + WARMUP))
+        finally:
+            ctx.close()
+        raw = raw_pg_rate(url, schema, texts(events + WARMUP, seed=3))
+        return Figure("pg appends/s", rate, raw)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=1000, help="durable appends to time")
+    parser.add_argument("--verify-events", type=int, default=20_000, help="events to verify")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating timing blocks")
+    parser.add_argument("--database-url", default="", help="also time appends on PostgreSQL")
+    args = parser.parse_args(argv)
+    events = max(args.events, 1)
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="fireline-bench-") as tmp:
+        home = Path(tmp)
+        ctx = open_store(home / "store")
+        try:
+            rate, raw = paired_sqlite_rates(
+                ctx, declare(ctx), home / "raw.db", events, rounds=args.rounds
+            )
+            print(f"durable appends/s via service.execute: {rate:,.0f}")
+            print(f"raw sqlite3 single-row commits/s (alternating blocks): {raw:,.0f}")
+            figures.append(Figure("appends/s", rate, raw, 0.5))
+            grow = args.verify_events - (events + WARMUP + 1)
+            print(f"growing a 2nd chain by {max(grow, 0):,} events (non-durable: synchronous=OFF)")
+            grow_chain(ctx, grow)
+            verify, hashes = verify_rates(ctx)
+            print(
+                f"verify events/s: {verify:,.0f}; raw sha256/s over the same bytes: {hashes:,.0f}"
+            )
+            figures.append(Figure("verify events/s", verify, hashes, 0.3))
+        finally:
+            ctx.close()
+        if args.database_url:
+            figures.append(bench_postgresql(args.database_url, home / "pg", events))
+    print()
+    for figure in figures:
+        print(figure.line())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
