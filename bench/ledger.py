@@ -263,6 +263,35 @@ def verify_rates(ctx: service.Context, rounds: int = 3) -> tuple[float, float]:
     return verify_best, hash_best
 
 
+def raw_read_hash_rate(db: Path, rounds: int = 3) -> float:
+    """Events/s for the floor of any verifier: read every stored row with sqlite3, hash it once.
+
+    Not a target, a context line: no verifier that reads from the database can beat it.
+    """
+    query = (
+        "SELECT seq, ts, actor, kind, payload, payload_sha256, prev, hash FROM events "
+        "WHERE incident_id = ? ORDER BY seq"
+    )
+    sha256 = hashlib.sha256
+    best = 0.0
+    conn = sqlite3.connect(db)
+    try:
+        chains = [row[0] for row in conn.execute("SELECT DISTINCT incident_id FROM events")]
+        for _ in range(rounds):
+            count = 0
+            start = time.perf_counter()
+            for incident_id in chains:
+                for _seq, ts, actor, kind, text, digest, prev, _hash in conn.execute(
+                    query, (incident_id,)
+                ):
+                    sha256(f"{ts}{actor}{kind}{digest}{prev}{text}".encode()).hexdigest()
+                    count += 1
+            best = max(best, count / (time.perf_counter() - start))
+    finally:
+        conn.close()
+    return best
+
+
 def bench_postgresql(database_url: str, home: Path, events: int) -> Figure:
     """Append figure on PostgreSQL in a throwaway schema, against raw psycopg commits."""
     url = sa.engine.make_url(database_url)
@@ -313,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"verify events/s: {verify:,.0f}; raw sha256/s over the same bytes: {hashes:,.0f}"
             )
             figures.append(Figure("verify events/s", verify, hashes, 0.3))
+            floor = raw_read_hash_rate(ctx.settings.home / "fireline.db")
+            print(f"raw read + one sha256 per event (sqlite3 cursor): {floor:,.0f}/s")
+            figures.append(Figure("verify vs read", verify, floor))
         finally:
             ctx.close()
         if args.database_url:
