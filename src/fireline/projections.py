@@ -17,14 +17,13 @@ from fireline.db import (
     PROJECTION_TABLES,
     DriverStatement,
     action_items,
-    events,
     incidents,
     role_assignments,
     timeline,
     updates,
 )
+from fireline.ledger import store
 from fireline.ledger.chain import Event
-from fireline.ledger.store import to_event
 
 Payload = Mapping[str, Any]
 _INSERT_TIMELINE = DriverStatement(timeline.insert())
@@ -61,20 +60,10 @@ def rebuild(conn: Connection) -> int:
     for table in reversed(PROJECTION_TABLES):
         conn.execute(table.delete())
     count = 0
-    query = sa.select(
-        events.c.incident_id,
-        events.c.seq,
-        events.c.ts,
-        events.c.actor,
-        events.c.kind,
-        events.c.payload,
-        events.c.payload_sha256,
-        events.c.prev,
-        events.c.hash,
-    ).order_by(events.c.incident_id, events.c.seq)
-    for row in conn.execute(query):
-        apply(conn, to_event(row[0], tuple(row[1:])))
-        count += 1
+    for incident_id in store.list_chains(conn):
+        for event in store.read_events(conn, incident_id):
+            apply(conn, event)
+            count += 1
     return count
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -319,41 +319,22 @@ def get_timeline(conn: Connection, incident_id: str) -> list[TimelineEntry]:
     rows = conn.execute(
         sa.select(timeline).where(timeline.c.incident_id == incident_id).order_by(timeline.c.seq)
     )
-    return [
-        TimelineEntry(
-            r.seq,
-            r.ts,
-            r.at,
-            r.actor,
-            r.kind,
-            r.summary,
-            r.detail,
-            r.corrects_seq,
-            r.corrected_by_seq,
-            r.erased_by_seq,
-        )
-        for r in rows
-    ]
+    return [_timeline_entry(row) for row in rows]
 
 
 def get_timeline_entry(conn: Connection, incident_id: str, seq: int) -> TimelineEntry | None:
     row = conn.execute(
         sa.select(timeline).where(timeline.c.incident_id == incident_id, timeline.c.seq == seq)
     ).first()
-    if row is None:
-        return None
-    return TimelineEntry(
-        row.seq,
-        row.ts,
-        row.at,
-        row.actor,
-        row.kind,
-        row.summary,
-        row.detail,
-        row.corrects_seq,
-        row.corrected_by_seq,
-        row.erased_by_seq,
-    )
+    return None if row is None else _timeline_entry(row)
+
+
+def _timeline_entry(row: sa.Row[Any]) -> TimelineEntry:
+    mapping = row._mapping
+    return TimelineEntry(**{name: mapping[name] for name in _TIMELINE_FIELDS})
+
+
+_TIMELINE_FIELDS = tuple(f.name for f in fields(TimelineEntry))
 
 
 def action_item_status(conn: Connection, incident_id: str, number: int) -> str | None:
