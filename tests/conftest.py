@@ -66,7 +66,14 @@ class Store:
         return self.settings.home / "fireline.db"
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run store-backed tests on every backend, or on SQLite alone when marked `sqlite_only`."""
+    if "store" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("store", ["sqlite"] if only_sqlite else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def store(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Store]:

@@ -24,6 +24,8 @@ from fireline.ledger.chain import seal
 from fireline.service import Context, execute
 from tests.conftest import Cli, Store
 
+pytestmark = pytest.mark.sqlite_only  # these tests edit the database file itself
+
 ROW_COLUMNS = "seq, ts, actor, kind, payload, payload_sha256, prev, hash"
 LAST = 8  # events in the main incident, and the seq of its signed checkpoint
 
@@ -50,15 +52,7 @@ class Row:
 
 
 @pytest.fixture
-def sqlite_store(store: Store) -> Store:
-    """The store, only for the SQLite param: these tests edit the database file itself."""
-    if store.backend != "sqlite":
-        pytest.skip("tampering edits the SQLite file directly")
-    return store
-
-
-@pytest.fixture
-def scene(sqlite_store: Store, ctx: Context) -> Scene:
+def scene(store: Store, ctx: Context) -> Scene:
     """declare (+IC) → assign scribe → fact → hypothesis → investigating → decision → mitigation."""
     alice, bob = parse_actor("alice"), parse_actor("bob")
     declared = execute(
@@ -95,7 +89,7 @@ def scene(sqlite_store: Store, ctx: Context) -> Scene:
     bystander = parse_incident_id(other[0].incident_id)
     execute(LogEntry(incident_id=bystander, kind="fact", text="p99 is 4s"), bob, ctx=ctx)
     ctx.close()  # nothing of fireline's stays open while the file is edited
-    scene = Scene(sqlite_store.sqlite_file, inc, bystander)
+    scene = Scene(store.sqlite_file, inc, bystander)
     assert [row.seq for row in read_rows(scene)] == list(range(1, LAST + 1))
     return scene
 
