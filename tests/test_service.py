@@ -498,6 +498,9 @@ def test_resolution_ends_the_update_cadence(ctx: Context) -> None:
     assert detail(ctx, inc).summary.next_update_due is not None  # monitoring still reports
     run(ctx, Transition(incident_id=inc, status="resolved"))
     assert detail(ctx, inc).summary.next_update_due is None
+    run(ctx, PublishUpdate(incident_id=inc, facts=("all clear",)))
+    run(ctx, ChangeSeverity(incident_id=inc, severity="SEV0", reason="late escalation"))
+    assert detail(ctx, inc).summary.next_update_due is None  # no cadence after resolution
 
 
 def test_erased_entries_leave_the_counts(ctx: Context) -> None:

@@ -246,7 +246,7 @@ def read_only(engine: Engine) -> Iterator[Connection]:
 def store_errors() -> Iterator[None]:
     """Turn driver failures (locked, corrupt, unreachable) into one-line StoreErrors.
 
-    IntegrityError passes through untouched: it means a lost race the service retries.
+    IntegrityError passes through untouched: the service explains what a duplicate key means.
     """
     try:
         yield

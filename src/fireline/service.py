@@ -201,6 +201,11 @@ def _due(now: datetime, cadence: int | None) -> str | None:
     return None if cadence is None else iso_utc(now + timedelta(minutes=cadence))
 
 
+def _cadence_due(call: Call, state: queries.IncidentState, cadence: int | None) -> str | None:
+    """When the ladder's cadence wants the next update; the cadence ends at resolution."""
+    return None if state.status is Status.RESOLVED else _due(call.now, cadence)
+
+
 def _choices(field: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
     for value in values:
         if value not in allowed:
@@ -294,7 +299,7 @@ def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
     if level.name == state.severity:
         raise InvalidCommandError(f"{state.id} is already {level.name}")
     # The earlier of the promised update and the new cadence; "as needed" keeps the promise.
-    candidates = (_due(call.now, level.update_cadence_minutes), state.next_update_due)
+    candidates = (_cadence_due(call, state, level.update_cadence_minutes), state.next_update_due)
     due = min((d for d in candidates if d is not None), default=None)
     return Plan(
         state.id,
@@ -381,7 +386,7 @@ def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
         next_update = _iso_or_none(cmd.next_update_at)
     else:
         level = call.ctx.ladder(state.ladder).level(state.severity)
-        next_update = _due(call.now, level.update_cadence_minutes)
+        next_update = _cadence_due(call, state, level.update_cadence_minutes)
     number = queries.count_updates(call.conn, state.id) + 1
     return Plan(
         state.id,

@@ -102,6 +102,10 @@ def recorded(events: list[Event]) -> None:
         typer.echo(f"{event.incident_id} event {event.seq}: {event.kind}")
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def emit_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, app, guarded, load, reading
+from fireline.cli import AsOption, app, guarded, load, plural, reading
 from fireline.domain import parse_incident_id
 from fireline.errors import IntegrityError
 
@@ -46,11 +46,12 @@ def verify(
         typer.echo(f"BROKEN {broken}")
     if report.breaks:
         more = len(report.breaks) - 1
-        tail = f" (and {more} more broken chain{'s' if more > 1 else ''})" if more else ""
+        tail = f" (and {plural(more, 'more broken chain')})" if more else ""
         raise IntegrityError(f"{report.breaks[0]}{tail}")
-    events = f"{report.events} event{'' if report.events == 1 else 's'}"
-    chains = f"{report.chains} incident chain{'' if report.chains == 1 else 's'}"
-    typer.echo(f"ok: {events} in {chains} verified (hashes, links, signed checkpoints)")
+    typer.echo(
+        f"ok: {plural(report.events, 'event')} in {plural(report.chains, 'incident chain')} "
+        "verified (hashes, links, signed checkpoints)"
+    )
 
 
 @app.command()
@@ -65,7 +66,7 @@ def rebuild() -> None:
         count = replay(ctx)
     finally:
         ctx.close()
-    typer.echo(f"rebuilt projections from {count} events")
+    typer.echo(f"rebuilt projections from {plural(count, 'event')}")
 
 
 @app.command()

@@ -87,8 +87,8 @@ def append(
 ) -> list[Event]:
     """Seal `drafts` onto the chain after `head` (from `lock`) and sign the new head.
 
-    `head=None` starts a new incident's chain: its head row is inserted, so a concurrent
-    declaration of the same id fails with the database's IntegrityError and the caller retries.
+    `head=None` starts a new incident's chain: its head row is inserted (numbering is serialised
+    by `allocate_number`, so a duplicate key can only mean rows put there behind our back).
     """
     seq, prev = (0, genesis(incident_id)) if head is None else (head.seq, head.hash)
     sealed: list[Event] = []
