@@ -1,28 +1,23 @@
-"""The one write path: `execute(command, actor, ctx=…)` → validate → events → append → project.
+"""One handler per command: validate against the locked incident state and plan the events.
 
-Every adapter (CLI now; API, web UI and intake later) calls `execute`. It locks the incident's
-chain, validates the command against the locked state, appends the events and updates the
-projections in one transaction, and returns the new events. Later layers (policy, redaction)
-slot in between validation and append; nothing else writes.
+Handlers never write: they return a `Plan` (events to append, payloads to erase) or raise a
+FirelineError. `execute` in `fireline.service` does the writing, in one transaction.
 """
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from fireline import projections, queries
+from fireline import queries
 from fireline.commands import (
     AddActionItem,
     AssignRole,
     ChangeSeverity,
-    Command,
     CompleteActionItem,
     CorrectEntry,
     Declare,
@@ -32,14 +27,11 @@ from fireline.commands import (
     ReleaseRole,
     Transition,
 )
-from fireline.config import Settings
-from fireline.db import UnitOfWork, check_schema, make_engine
 from fireline.domain import (
     ENTRY_KINDS,
     PRIORITIES,
     ActorId,
     IncidentId,
-    Ladder,
     Status,
     check_transition,
     format_incident_id,
@@ -48,60 +40,10 @@ from fireline.domain import (
     parse_status,
     require_text,
 )
-from fireline.errors import ConfigError, IntegrityError, InvalidCommandError, NotFoundError
-from fireline.events import CORRECTABLE_KINDS, validate_payload
+from fireline.errors import InvalidCommandError, NotFoundError
+from fireline.events import CORRECTABLE_KINDS
 from fireline.ledger import store
-from fireline.ledger.chain import Event
-from fireline.ledger.checkpoints import Signer, load_signer
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Context:
-    """What every write needs, built once per process (or thread) by `open_context`."""
-
-    engine: Engine
-    settings: Settings
-    signer: Signer
-    clock: Clock = utc_now
-    work: UnitOfWork = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.work = UnitOfWork(self.engine)
-
-    def close(self) -> None:
-        """Release the write connection and the engine's pool."""
-        self.work.close()
-        self.engine.dispose()
-
-    def ladder(self, name: str) -> Ladder:
-        """The ladder an incident was declared on; fail closed if configuration lost it."""
-        ladder = self.settings.ladders.get(name)
-        if ladder is None:
-            raise ConfigError(f"incident uses ladder {name!r}, which is no longer configured")
-        return ladder
-
-
-def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
-    """Open the store for writing: it must be initialised and its signing key usable."""
-    engine = make_engine(settings.database_url)
-    try:
-        check_schema(engine)
-        signer = load_signer(settings.key_path)
-    except BaseException:
-        engine.dispose()
-        raise
-    return Context(engine, settings, signer, clock)
-
-
-def resolve_actor(explicit: str | None, settings: Settings) -> ActorId:
-    """`--as` wins, then FIRELINE_ACTOR (or the config's actor), then the OS user."""
-    return parse_actor(explicit or settings.actor or getpass.getuser())
+from fireline.service.context import Context
 
 
 @dataclass(frozen=True)
@@ -126,51 +68,6 @@ class Call:
     def incident(self) -> queries.IncidentState:
         assert self.state is not None, "handler for an existing incident called without state"
         return self.state
-
-
-def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
-    """Validate and record `command` by `actor` in one transaction; return the new events.
-
-    Raises a FirelineError subclass (nothing written) when the command is refused.
-    """
-    handler = _HANDLERS[type(command)]
-    try:
-        with ctx.work.transaction() as conn:
-            head = None
-            state = None
-            if not isinstance(command, Declare):
-                head = store.lock(conn, command.incident_id)
-                state = queries.get_state(conn, command.incident_id)
-            now = ctx.clock()
-            ts = iso_utc(now)
-            if head is not None and ts < head.ts:
-                ts = head.ts  # never let a skewed clock run a chain backwards
-            plan = handler(Call(conn, ctx, now, state), command)
-            drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
-            new_events = store.append(
-                conn, plan.incident_id, drafts, head=head, actor=actor, ts=ts, signer=ctx.signer
-            )
-            for seq in plan.erase:
-                store.erase_payload(conn, plan.incident_id, seq)
-            for event in new_events:
-                projections.apply(conn, event)
-            return new_events
-    except sa.exc.IntegrityError:
-        # Writers are serialised (head lock, numbering lock), so a duplicate key means rows
-        # were put in the store behind fireline's back.
-        raise IntegrityError(
-            "the store already holds an event at the position being written; it was changed "
-            "outside fireline — run `fireline verify`"
-        ) from None
-
-
-def rebuild(ctx: Context) -> int:
-    """Drop and replay all projections in one transaction; return the number of events replayed."""
-    with ctx.work.transaction() as conn:
-        return projections.rebuild(conn)
-
-
-# ── handlers: one per command, each returns a Plan or raises ────────────────────────────────
 
 
 def _open(call: Call) -> queries.IncidentState:
@@ -492,7 +389,7 @@ def _erase_entry(call: Call, cmd: EraseEntry) -> Plan:
     )
 
 
-_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
+HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     Declare: _declare,
     AssignRole: _assign_role,
     ReleaseRole: _release_role,

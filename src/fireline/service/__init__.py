@@ -1,0 +1,73 @@
+"""The one write path: `execute(command, actor, ctx=…)` → validate → events → append → project.
+
+Every adapter (CLI now; API, web UI and intake later) calls `execute`. It locks the incident's
+chain, validates the command against the locked state, appends the events and updates the
+projections in one transaction, and returns the new events. Later layers (policy, redaction)
+slot in between validation and append; nothing else writes.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from fireline import projections, queries
+from fireline.commands import Command, Declare
+from fireline.domain import ActorId, iso_utc
+from fireline.errors import IntegrityError
+from fireline.events import validate_payload
+from fireline.ledger import store
+from fireline.ledger.chain import Event
+from fireline.service.context import Clock, Context, open_context, resolve_actor, utc_now
+from fireline.service.handlers import HANDLERS, Call
+
+__all__ = [
+    "Clock",
+    "Context",
+    "execute",
+    "open_context",
+    "rebuild",
+    "resolve_actor",
+    "utc_now",
+]
+
+
+def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
+    """Validate and record `command` by `actor` in one transaction; return the new events.
+
+    Raises a FirelineError subclass (nothing written) when the command is refused.
+    """
+    handler = HANDLERS[type(command)]
+    try:
+        with ctx.work.transaction() as conn:
+            head = None
+            state = None
+            if not isinstance(command, Declare):
+                head = store.lock(conn, command.incident_id)
+                state = queries.get_state(conn, command.incident_id)
+            now = ctx.clock()
+            ts = iso_utc(now)
+            if head is not None and ts < head.ts:
+                ts = head.ts  # never let a skewed clock run a chain backwards
+            plan = handler(Call(conn, ctx, now, state), command)
+            drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
+            new_events = store.append(
+                conn, plan.incident_id, drafts, head=head, actor=actor, ts=ts, signer=ctx.signer
+            )
+            for seq in plan.erase:
+                store.erase_payload(conn, plan.incident_id, seq)
+            for event in new_events:
+                projections.apply(conn, event)
+            return new_events
+    except sa.exc.IntegrityError:
+        # Writers are serialised (head lock, numbering lock), so a duplicate key means rows
+        # were put in the store behind fireline's back.
+        raise IntegrityError(
+            "the store already holds an event at the position being written; it was changed "
+            "outside fireline — run `fireline verify`"
+        ) from None
+
+
+def rebuild(ctx: Context) -> int:
+    """Drop and replay all projections in one transaction; return the number of events replayed."""
+    with ctx.work.transaction() as conn:
+        return projections.rebuild(conn)

@@ -1,0 +1,68 @@
+"""What a write needs: the store's engine and write connection, settings, signing key, clock.
+
+Built once per process (or thread) by `open_context`; `Context.close()` releases it.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from fireline.config import Settings
+from fireline.db import UnitOfWork, check_schema, make_engine
+from fireline.domain import ActorId, Ladder, parse_actor
+from fireline.errors import ConfigError
+from fireline.ledger.checkpoints import Signer, load_signer
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    """What every write needs, built once per process (or thread) by `open_context`."""
+
+    engine: Engine
+    settings: Settings
+    signer: Signer
+    clock: Clock = utc_now
+    work: UnitOfWork = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.work = UnitOfWork(self.engine)
+
+    def close(self) -> None:
+        """Release the write connection and the engine's pool."""
+        self.work.close()
+        self.engine.dispose()
+
+    def ladder(self, name: str) -> Ladder:
+        """The ladder an incident was declared on; fail closed if configuration lost it."""
+        ladder = self.settings.ladders.get(name)
+        if ladder is None:
+            raise ConfigError(f"incident uses ladder {name!r}, which is no longer configured")
+        return ladder
+
+
+def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
+    """Open the store for writing: it must be initialised and its signing key usable."""
+    engine = make_engine(settings.database_url)
+    try:
+        check_schema(engine)
+        signer = load_signer(settings.key_path)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Context(engine, settings, signer, clock)
+
+
+def resolve_actor(explicit: str | None, settings: Settings) -> ActorId:
+    """`--as` wins, then FIRELINE_ACTOR (or the config's actor), then the OS user."""
+    return parse_actor(explicit or settings.actor or getpass.getuser())
