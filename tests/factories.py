@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
-from fireline.commands import Command, Declare
+from fireline.commands import Command, Declare, LogEntry, SchedulePostmortem
 from fireline.db import PROJECTION_TABLES, events, heads
 from fireline.domain import ActorId, IncidentId
 from fireline.ledger.chain import Event
@@ -18,9 +19,29 @@ def run(ctx: Context, command: Command, actor: str = "alice") -> list[Event]:
 
 
 def make_incident(ctx: Context, **overrides: Any) -> IncidentId:
-    fields: dict[str, Any] = {"title": "Catalog API 5xx spike", "severity": "SEV1", "ic": "alice"}
+    fields: dict[str, Any] = {
+        "title": "Catalog API 5xx spike",
+        "severity": "SEV1",
+        "ic": "alice",
+        "impact": "search down for most users",
+    }
     fields.update(overrides)
     return IncidentId(run(ctx, Declare(**fields))[0].incident_id)
+
+
+def meet_gates(ctx: Context, incident_id: IncidentId, actor: str = "alice") -> None:
+    """Record what the default closure gates ask for, so a test can walk to closed."""
+    for kind, text in (
+        ("detection", "alert api-5xx fired"),
+        ("mitigation", "rolled back to 9a1b7d"),
+        ("root_cause", "deploy 4f2c1e skipped the policy check"),
+    ):
+        run(ctx, LogEntry(incident_id=incident_id, kind=kind, text=text), actor)
+    run(
+        ctx,
+        SchedulePostmortem(incident_id=incident_id, due=date(2026, 12, 1), owner="carol"),
+        actor,
+    )
 
 
 def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:

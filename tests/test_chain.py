@@ -14,6 +14,7 @@ from fireline.events import KNOWN_KINDS
 from fireline.ledger.chain import StoredRow, canonical, genesis, preimage, seal, verify
 
 INC = "INC-20261123-001"
+POLICY = "a" * 64
 texts = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
 
 
@@ -25,9 +26,17 @@ texts = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
     prev=texts,
     ts=texts,
     seq=st.integers(min_value=0, max_value=2**53 - 1),
+    policy=st.none() | texts,
 )
 def test_preimage_is_rfc8785_canonical_json(
-    actor: str, incident_id: str, kind: str, digest: str, prev: str, ts: str, seq: int
+    actor: str,
+    incident_id: str,
+    kind: str,
+    digest: str,
+    prev: str,
+    ts: str,
+    seq: int,
+    policy: str | None,
 ) -> None:
     fields: dict[str, Any] = {
         "actor": actor,
@@ -38,7 +47,9 @@ def test_preimage_is_rfc8785_canonical_json(
         "seq": seq,
         "ts": ts,
     }
-    assert preimage(**fields) == rfc8785.dumps(fields)
+    if policy is not None:  # events from before policies were recorded have no such key
+        fields["policy"] = policy
+    assert preimage(**{**fields, "policy": policy}) == rfc8785.dumps(fields)
 
 
 def make_chain(payloads: list[dict[str, Any]], *, kind: str = "entry.fact") -> list[StoredRow]:
@@ -52,10 +63,11 @@ def make_chain(payloads: list[dict[str, Any]], *, kind: str = "entry.fact") -> l
             actor="alice",
             kind=kind,
             payload=payload,
+            policy=POLICY,
             prev=prev,
         )
         rows.append(
-            (seq, event.ts, event.actor, kind, text, event.payload_sha256, prev, event.hash)
+            (seq, event.ts, event.actor, kind, text, event.payload_sha256, POLICY, prev, event.hash)
         )
         prev = event.hash
     return rows
@@ -76,7 +88,7 @@ def test_untouched_chain_verifies(payloads: list[dict[str, Any]]) -> None:
     report = verify(INC, rows, known_kinds=KNOWN_KINDS)
     assert report.broken is None
     assert report.head_seq == len(payloads)
-    assert report.head == rows[-1][7]
+    assert report.head == rows[-1][8]
 
 
 @given(payload_lists, st.data())
@@ -85,7 +97,8 @@ def test_any_single_byte_change_is_caught_at_that_event(
 ) -> None:
     rows = make_chain(payloads)
     index = data.draw(st.integers(0, len(rows) - 1))
-    field = data.draw(st.sampled_from([1, 2, 4, 5, 6, 7]))  # ts, actor, payload, digest, prev, hash
+    # ts, actor, payload, digest, policy, prev, hash
+    field = data.draw(st.sampled_from([1, 2, 4, 5, 6, 7, 8]))
     row = list(rows[index])
     value = str(row[field])
     position = data.draw(st.integers(0, len(value) - 1))
@@ -120,8 +133,8 @@ def test_unknown_kind_fails() -> None:
 
 def test_erased_payload_verifies_only_with_an_erasure_event() -> None:
     rows = make_chain([{"text": "secret"}, {"text": "b"}])
-    seq, ts, actor, kind, _text, digest, prev, event_hash = rows[0]
-    rows[0] = (seq, ts, actor, kind, None, digest, prev, event_hash)
+    seq, ts, actor, kind, _text, digest, policy, prev, event_hash = rows[0]
+    rows[0] = (seq, ts, actor, kind, None, digest, policy, prev, event_hash)
     broken = verify(INC, rows, known_kinds=KNOWN_KINDS).broken
     assert broken is not None
     assert (broken.seq, broken.reason) == (1, "payload removed without an erasure event")
@@ -132,7 +145,8 @@ def test_erased_payload_verifies_only_with_an_erasure_event() -> None:
         actor="alice",
         kind="entry.erased",
         payload={"target_seq": 1, "reason": "GDPR"},
-        prev=rows[1][7],
+        policy=POLICY,
+        prev=rows[1][8],
     )
     rows.append(
         (
@@ -142,6 +156,7 @@ def test_erased_payload_verifies_only_with_an_erasure_event() -> None:
             "entry.erased",
             text,
             erasure.payload_sha256,
+            POLICY,
             erasure.prev,
             erasure.hash,
         )
@@ -157,6 +172,7 @@ def test_seal_digest_is_over_canonical_payload() -> None:
         actor="a",
         kind="entry.fact",
         payload={"b": 1, "a": "é"},
+        policy=None,
         prev=genesis(INC),
     )
     assert text == canonical({"a": "é", "b": 1}) == '{"a":"é","b":1}'

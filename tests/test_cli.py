@@ -65,13 +65,17 @@ def incident(cli: Cli) -> str:
 
 
 def test_the_tour_from_the_issue(cli: Cli, incident: str) -> None:
+    """The issue's tour, staffed for governance: the IC acts, a steward is in the room."""
     i = incident
-    ok(cli, "role", "assign", i, "ic", "alice")
-    ok(cli, "role", "assign", i, "scribe", "bob")
-    ok(cli, "log", i, "fact", "5xx rate 38% since 14:02Z", "--ref", "dashboard:api-5xx")
-    ok(cli, "log", i, "hypothesis", "bad deploy 4f2c1e")
-    ok(
-        cli,
+
+    def alice(*args: str) -> str:
+        return ok(cli, *args, "--as", "alice")
+
+    ok(cli, "role", "assign", i, "ic", "alice")  # the declarer hands over command
+    alice("role", "assign", i, "scribe", "bob")
+    alice("log", i, "fact", "5xx rate 38% since 14:02Z", "--ref", "dashboard:api-5xx")
+    alice("log", i, "hypothesis", "bad deploy 4f2c1e")
+    alice(
         "log",
         i,
         "decision",
@@ -81,11 +85,14 @@ def test_the_tour_from_the_issue(cli: Cli, incident: str) -> None:
         "--approver",
         "alice",
     )
-    ok(cli, "log", i, "mitigation", "rolled back to 9a1b7d", "--ref", "deploy:9a1b7d")
-    ok(cli, "sev", i, "SEV0", "--reason", "sensitive layer may be exposed")
-    ok(cli, "status", i, "mitigating")
-    ok(
-        cli,
+    alice("log", i, "mitigation", "rolled back to 9a1b7d", "--ref", "deploy:9a1b7d")
+    alice("sev", i, "SEV0", "--reason", "sensitive layer may be exposed")
+    refused = cli("status", i, "mitigating", "--as", "alice")
+    assert refused.exit_code == 4
+    assert "assign a governance_steward before leaving investigating" in refused.stderr
+    alice("role", "assign", i, "governance_steward", "erin")
+    alice("status", i, "mitigating")
+    alice(
         "update",
         i,
         "--status",
@@ -99,8 +106,7 @@ def test_the_tour_from_the_issue(cli: Cli, incident: str) -> None:
         "--next",
         "confirm fail-closed",
     )
-    ok(
-        cli,
+    alice(
         "action",
         "add",
         i,
@@ -112,7 +118,7 @@ def test_the_tour_from_the_issue(cli: Cli, incident: str) -> None:
         "--priority",
         "P1",
     )
-    out = ok(cli, "correct", i, "4", "5xx rate 28%, not 38%")
+    out = alice("correct", i, "4", "5xx rate 28%, not 38%")
     assert "entry.corrected" in out
     listing = ok(cli, "list")
     assert i in listing
@@ -264,7 +270,7 @@ def test_demo_plays_the_seed_scenario(cli: Cli, store: Store) -> None:
     shown = ok(cli, "show", INC)
     assert "SEV0" in shown
     assert "mitigating" in shown
-    assert ok(cli, "verify").startswith("ok: 15 events in 1 incident chain verified")
+    assert ok(cli, "verify").startswith("ok: 16 events in 1 incident chain verified")
     engine = sa.create_engine(store.settings.database_url)
     with engine.connect() as conn:
         kinds = list(conn.execute(sa.select(events.c.kind).order_by(events.c.seq)).scalars())

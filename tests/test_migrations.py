@@ -33,5 +33,8 @@ def test_migrate_is_idempotent(store: Store) -> None:
     engine = sa.create_engine(store.settings.database_url)
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert (
+            conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            == SCHEMA_REVISION
+        )
     engine.dispose()

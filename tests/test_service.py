@@ -37,7 +37,7 @@ from fireline.errors import (
 from fireline.ladders import KFM
 from fireline.service import Context, resolve_actor
 from tests.conftest import Clock
-from tests.factories import make_incident, run, snapshot
+from tests.factories import make_incident, meet_gates, run, snapshot
 
 
 def detail(ctx: Context, incident_id: str) -> queries.IncidentDetail:
@@ -114,6 +114,7 @@ def test_declare_refuses_bad_input_and_writes_nothing(
 
 def test_full_lifecycle_to_closed(ctx: Context) -> None:
     inc = make_incident(ctx)
+    meet_gates(ctx, inc)
     for status in (
         "investigating",
         "identified",
@@ -154,6 +155,7 @@ def test_illegal_transitions_are_refused(
     ctx: Context, path: tuple[str, ...], target: str, message: str
 ) -> None:
     inc = make_incident(ctx)
+    meet_gates(ctx, inc)
     for status in path:
         run(ctx, Transition(incident_id=inc, status=status))
     before = snapshot(ctx.engine)
@@ -332,6 +334,7 @@ def test_update_refusals(ctx: Context, fields: dict[str, object], message: str) 
 
 def test_action_items_outlive_closure(ctx: Context) -> None:
     inc = make_incident(ctx)
+    meet_gates(ctx, inc)
     for status in ("investigating", "mitigating", "mitigated", "resolved", "closed"):
         run(ctx, Transition(incident_id=inc, status=status))
     run(
@@ -374,6 +377,7 @@ def test_closed_incident_accepts_no_new_response_work(
     ctx: Context, command: Callable[[IncidentId], Command]
 ) -> None:
     inc = make_incident(ctx)
+    meet_gates(ctx, inc)
     for status in ("investigating", "mitigating", "mitigated", "resolved", "closed"):
         run(ctx, Transition(incident_id=inc, status=status))
     before = snapshot(ctx.engine)
@@ -493,6 +497,7 @@ def test_detection_cannot_be_in_the_future(ctx: Context) -> None:
 
 def test_resolution_ends_the_update_cadence(ctx: Context) -> None:
     inc = make_incident(ctx)
+    meet_gates(ctx, inc)
     assert detail(ctx, inc).summary.next_update_due is not None
     run(ctx, Transition(incident_id=inc, status="mitigated"))
     assert detail(ctx, inc).summary.next_update_due is not None  # monitoring still reports

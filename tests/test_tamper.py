@@ -26,7 +26,7 @@ from tests.conftest import Cli, Store
 
 pytestmark = pytest.mark.sqlite_only  # these tests edit the database file itself
 
-ROW_COLUMNS = "seq, ts, actor, kind, payload, payload_sha256, prev, hash"
+ROW_COLUMNS = "seq, ts, actor, kind, payload, payload_sha256, policy, prev, hash"
 LAST = 8  # events in the main incident, and the seq of its signed checkpoint
 
 
@@ -47,6 +47,7 @@ class Row:
     kind: str
     payload: str | None
     payload_sha256: str
+    policy: str | None
     prev: str
     hash: str
 
@@ -137,7 +138,7 @@ def update_event(scene: Scene, seq: int, /, **values: object) -> None:
 def insert_event(scene: Scene, row: Row) -> None:
     with tampering(scene.db) as conn:
         conn.execute(
-            f"INSERT INTO events (incident_id, {ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO events (incident_id, {ROW_COLUMNS}) VALUES ({', '.join('?' * 10)})",
             (
                 scene.incident_id,
                 row.seq,
@@ -146,6 +147,7 @@ def insert_event(scene: Scene, row: Row) -> None:
                 row.kind,
                 row.payload,
                 row.payload_sha256,
+                row.policy,
                 row.prev,
                 row.hash,
             ),
@@ -161,12 +163,20 @@ def forge(
     kind: str,
     payload: dict[str, Any],
     prev: str,
+    policy: str | None = None,
 ) -> Row:
     """A row sealed exactly as fireline would seal it (a consistent hash, no signature)."""
     event, text = seal(
-        incident_id=incident_id, seq=seq, ts=ts, actor=actor, kind=kind, payload=payload, prev=prev
+        incident_id=incident_id,
+        seq=seq,
+        ts=ts,
+        actor=actor,
+        kind=kind,
+        payload=payload,
+        policy=policy,
+        prev=prev,
     )
-    return Row(seq, ts, actor, kind, text, event.payload_sha256, prev, event.hash)
+    return Row(seq, ts, actor, kind, text, event.payload_sha256, policy, prev, event.hash)
 
 
 def change_one_byte(text: str, old: str, new: str) -> str:
@@ -205,7 +215,9 @@ def test_untouched_store_verifies(scene: Scene, cli: Cli) -> None:
 
 
 def test_official_erasure_still_verifies_and_survives_rebuild(scene: Scene, cli: Cli) -> None:
-    erased = cli("erase", scene.incident_id, "4", "--reason", "GDPR request 2026-117")
+    erased = cli(
+        "erase", scene.incident_id, "4", "--reason", "GDPR request 2026-117", "--as", "alice"
+    )
     assert erased.exit_code == 0, erased.output
     assert erased.stdout.strip() == f"{scene.incident_id} event {LAST + 1}: entry.erased"
     rows = read_rows(scene)
@@ -389,6 +401,7 @@ def test_full_rechain_forgery_fails_on_the_signed_head(scene: Scene, cli: Cli) -
             kind=row.kind,
             payload=payload,
             prev=prev,
+            policy=row.policy,
         )
         update_event(
             scene,
@@ -488,7 +501,9 @@ def test_payload_nulled_without_an_erasure_is_named(scene: Scene, cli: Cli, seq:
 
 
 def test_an_erasure_licenses_only_its_own_target(scene: Scene, cli: Cli) -> None:
-    erased = cli("erase", scene.incident_id, "4", "--reason", "GDPR request 2026-117")
+    erased = cli(
+        "erase", scene.incident_id, "4", "--reason", "GDPR request 2026-117", "--as", "alice"
+    )
     assert erased.exit_code == 0, erased.output
     update_event(scene, 5, payload=None)
     assert_broken(cli("verify"), scene.incident_id, 5, "payload removed without an erasure")

@@ -6,7 +6,7 @@ Adapters build these from user input; `service.execute` is the only thing that a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from fireline.domain import IncidentId
 
@@ -61,6 +61,7 @@ class LogEntry:
     why: str | None = None
     approver: str | None = None
     at: datetime | None = None
+    partial: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +107,82 @@ class EraseEntry:
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class AddUser:
+    name: str
+    roles: tuple[str, ...]
+    clearances: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateUser:
+    name: str
+    roles: tuple[str, ...]
+    clearances: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchedulePostmortem:
+    incident_id: IncidentId
+    due: date
+    owner: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompletePostmortem:
+    incident_id: IncidentId
+    link: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewGovernance:
+    incident_id: IncidentId
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestGateException:
+    incident_id: IncidentId
+    gate: str
+    justification: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveGateException:
+    incident_id: IncidentId
+    exception_seq: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantBreakglass:
+    incident_id: IncidentId
+    to: str
+    scope: str
+    why: str
+    expires_in: timedelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeBreakglass:
+    incident_id: IncidentId
+    grant_seq: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiftFreeze:
+    incident_id: IncidentId
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAccess:
+    """A read of a restricted incident, written to its chain (the access trail)."""
+
+    incident_id: IncidentId
+    view: str
+
+
 Command = (
     Declare
     | AssignRole
@@ -118,4 +195,15 @@ Command = (
     | CompleteActionItem
     | CorrectEntry
     | EraseEntry
+    | AddUser
+    | UpdateUser
+    | SchedulePostmortem
+    | CompletePostmortem
+    | ReviewGovernance
+    | RequestGateException
+    | ApproveGateException
+    | GrantBreakglass
+    | RevokeBreakglass
+    | LiftFreeze
+    | RecordAccess
 )

@@ -36,6 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("timezone", "UTC", "IANA zone shown beside UTC in timelines (e.g. America/Chicago)."),
     Setting("actor", "", "Who is acting when --as is not given; empty means the OS user."),
+    Setting("policy_dir", "", "Folder of a Rego policy bundle; empty means the built-in one."),
     Setting(
         "policy_flags",
         "sensitive-location,license-uncertain,policy-bypass",
@@ -62,6 +63,7 @@ class Settings:
     actor: str | None
     policy_flags: tuple[str, ...]
     labels: tuple[str, ...]
+    policy_dir: Path | None = None
     roster: Roster = DEFAULT_ROSTER
     ladders: Mapping[str, Ladder] = field(default_factory=lambda: dict(PRESETS))
     source: str = "defaults"
@@ -94,8 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         if env_value is not None:
             values[setting.name] = env_value
 
-    home = Path(values["home"]).expanduser()
-    home = home if home.is_absolute() else (cwd / home)
+    home = _path(values["home"], cwd)
     ladders = dict(PRESETS)
     custom = _custom_ladders(file_data.get("ladders", {}), source)
     ladders.update(custom)
@@ -117,10 +118,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         actor=values["actor"] or None,
         policy_flags=_csv(values["policy_flags"]),
         labels=_csv(values["labels"]),
+        policy_dir=_path(values["policy_dir"], cwd) if values["policy_dir"] else None,
         roster=roster,
         ladders=ladders,
         source=source,
     )
+
+
+def _path(text: str, cwd: Path) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else cwd / path
 
 
 def _read_toml(env: Mapping[str, str], cwd: Path) -> tuple[dict[str, Any], str]:

@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -44,6 +44,7 @@ events = sa.Table(
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("payload", sa.Text, nullable=True),
     sa.Column("payload_sha256", sa.String(64), nullable=False),
+    sa.Column("policy", sa.String(64), nullable=True),
     sa.Column("prev", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
@@ -81,6 +82,13 @@ incidents = sa.Table(
     _ts("closed_at", nullable=True),
     _ts("last_update_at", nullable=True),
     _ts("next_update_due", nullable=True),
+    sa.Column("freeze", sa.Boolean, nullable=False, server_default=sa.false()),
+    _ts("freeze_lifted_at", nullable=True),
+    sa.Column("postmortem_due", sa.String(10), nullable=True),
+    sa.Column("postmortem_owner", sa.String(64), nullable=True),
+    _ts("postmortem_done_at", nullable=True),
+    _ts("governance_reviewed_at", nullable=True),
+    sa.Column("governance_reviewed_by", sa.String(64), nullable=True),
 )
 
 role_assignments = sa.Table(
@@ -143,7 +151,53 @@ action_items = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
 )
 
-PROJECTION_TABLES = (incidents, role_assignments, timeline, updates, action_items)
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("clearances", sa.JSON, nullable=False),
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+    _ts("updated_at"),
+)
+
+breakglass = sa.Table(
+    "breakglass",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("grantee", sa.String(64), nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
+    _ts("granted_at"),
+    sa.Column("granted_by", sa.String(64), nullable=False),
+    _ts("expires_at"),
+    _ts("revoked_at", nullable=True),
+    sa.Column("revoked_by", sa.String(64), nullable=True),
+)
+
+gate_exceptions = sa.Table(
+    "gate_exceptions",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("gate", sa.String(32), nullable=False),
+    sa.Column("justification", sa.Text, nullable=False),
+    _ts("requested_at"),
+    sa.Column("approvals", sa.JSON, nullable=False),  # [{"actor": …, "as_role": …}]
+)
+
+PROJECTION_TABLES = (
+    incidents,
+    role_assignments,
+    timeline,
+    updates,
+    action_items,
+    users,
+    breakglass,
+    gate_exceptions,
+)
 
 
 class DriverStatement:

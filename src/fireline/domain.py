@@ -19,7 +19,10 @@ ActorId = NewType("ActorId", str)
 
 _INCIDENT_ID = re.compile(r"INC-(\d{8})-(\d{3,6})")
 _ACTOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
-ENTRY_KINDS = ("fact", "hypothesis", "decision", "mitigation")
+ENTRY_KINDS = ("fact", "hypothesis", "decision", "mitigation", "detection", "root_cause")
+REGISTRY_ROLES = ("responder", "commander", "steward", "security", "admin", "viewer")
+CLEARANCES = ("sensitive",)
+REGISTRY_CHAIN = "REGISTRY"  # the chain that records the user registry
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
 

@@ -3,13 +3,13 @@
     FirelineError                  1  500  anything fireline refuses to do
     ├── InvalidCommandError        2  422  bad input: unknown severity/role, empty title, bad date …
     │   └── InvalidTransitionError 2  422  a lifecycle move the state machine forbids
-    ├── NotFoundError              3  404  unknown incident, entry or action item
+    ├── NotFoundError              3  404  unknown incident, entry or item (or not yours to see)
+    ├── PolicyDeniedError          4  403  the policy refused the write; its reasons are the message
     ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
     ├── StoreError                 6  503  store missing, not initialised, or at another schema
     └── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
 
-Every message is one line: what is wrong, the offending value, what is allowed. (Exit code 4
-is kept free for a future conflict error.)
+Every message is one line: what is wrong, the offending value, what is allowed.
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ class NotFoundError(FirelineError):
 
     exit_code = 3
     http_status = 404
+
+
+class PolicyDeniedError(FirelineError):
+    """The policy engine refused the command; nothing was written."""
+
+    exit_code = 4
+    http_status = 403
 
 
 class ConfigError(FirelineError):

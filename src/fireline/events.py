@@ -34,6 +34,7 @@ class IncidentDeclared(Payload):
     flags: list[str] = []
     detected_at: str | None = None
     next_update_at: str | None = None
+    freeze: bool = False
 
 
 class RoleAssigned(Payload):
@@ -54,6 +55,7 @@ class SeverityChanged(Payload):
     to_rank: int
     reason: str = Field(min_length=1)
     next_update_at: str | None = None
+    freeze: bool = False
 
 
 class StatusChanged(Payload):
@@ -71,6 +73,10 @@ class Entry(Payload):
 class Decision(Entry):
     why: str = Field(min_length=1)
     approver: str | None = None
+
+
+class RootCause(Entry):
+    partial: bool = False
 
 
 class UpdatePublished(Payload):
@@ -108,6 +114,56 @@ class EntryErased(Payload):
     reason: str = Field(min_length=1)
 
 
+class UserRecord(Payload):
+    name: str
+    roles: list[str]
+    clearances: list[str] = []
+
+
+class PostmortemScheduled(Payload):
+    due: str
+    owner: str
+
+
+class PostmortemCompleted(Payload):
+    link: str = Field(min_length=1)
+
+
+class GovernanceReviewed(Payload):
+    outcome: str = Field(min_length=1)
+
+
+class GateException(Payload):
+    gate: str
+    justification: str = Field(min_length=1)
+    as_role: str
+
+
+class GateApproved(Payload):
+    exception_seq: int
+    as_role: str
+
+
+class BreakglassGranted(Payload):
+    to: str
+    scope: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    expires_at: str
+
+
+class BreakglassRevoked(Payload):
+    grant_seq: int
+    reason: str = ""
+
+
+class FreezeLifted(Payload):
+    reason: str = Field(min_length=1)
+
+
+class AccessRead(Payload):
+    view: str
+
+
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
@@ -118,16 +174,37 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "entry.hypothesis": Entry,
     "entry.decision": Decision,
     "entry.mitigation": Entry,
+    "entry.detection": Entry,
+    "entry.root_cause": RootCause,
     "entry.corrected": EntryCorrected,
     "entry.erased": EntryErased,
     "update.published": UpdatePublished,
     "action_item.added": ActionItemAdded,
     "action_item.completed": ActionItemCompleted,
+    "user.added": UserRecord,
+    "user.updated": UserRecord,
+    "postmortem.scheduled": PostmortemScheduled,
+    "postmortem.completed": PostmortemCompleted,
+    "governance.reviewed": GovernanceReviewed,
+    "gate.exception": GateException,
+    "gate.approved": GateApproved,
+    "breakglass.granted": BreakglassGranted,
+    "breakglass.revoked": BreakglassRevoked,
+    "freeze.lifted": FreezeLifted,
+    "access.read": AccessRead,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
 # Entry kinds a correction may point at and an erasure may empty.
 CORRECTABLE_KINDS = frozenset(
-    {"entry.fact", "entry.hypothesis", "entry.decision", "entry.mitigation", "entry.corrected"}
+    {
+        "entry.fact",
+        "entry.hypothesis",
+        "entry.decision",
+        "entry.mitigation",
+        "entry.detection",
+        "entry.root_cause",
+        "entry.corrected",
+    }
 )
 
 

@@ -17,10 +17,13 @@ from fireline.db import (
     PROJECTION_TABLES,
     DriverStatement,
     action_items,
+    breakglass,
+    gate_exceptions,
     incidents,
     role_assignments,
     timeline,
     updates,
+    users,
 )
 from fireline.ledger import store
 from fireline.ledger.chain import Event
@@ -96,6 +99,7 @@ def _declared(conn: Connection, event: Event, p: Payload) -> None:
             "declared_by": event.actor,
             "detected_at": p["detected_at"],
             "next_update_due": p["next_update_at"],
+            "freeze": p["freeze"],
         },
     )
 
@@ -141,6 +145,8 @@ def _severity_changed(conn: Connection, event: Event, p: Payload) -> None:
             "severity": p["to_severity"],
             "severity_rank": p["to_rank"],
             "next_update_due": p["next_update_at"],
+            "freeze": p["freeze"],
+            "freeze_lifted_at": None,  # a new level decides the freeze afresh
         },
     )
 
@@ -237,6 +243,94 @@ def _action_completed(conn: Connection, event: Event, p: Payload) -> None:
     )
 
 
+def _user_added(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        users.insert(),
+        {
+            "name": p["name"],
+            "roles": p["roles"],
+            "clearances": p["clearances"],
+            "added_at": event.ts,
+            "added_by": event.actor,
+            "updated_at": event.ts,
+        },
+    )
+
+
+def _user_updated(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        users.update()
+        .where(users.c.name == p["name"])
+        .values(roles=p["roles"], clearances=p["clearances"], updated_at=event.ts)
+    )
+
+
+def _postmortem_scheduled(conn: Connection, event: Event, p: Payload) -> None:
+    _incident(conn, event, {"postmortem_due": p["due"], "postmortem_owner": p["owner"]})
+
+
+def _postmortem_completed(conn: Connection, event: Event, p: Payload) -> None:
+    _incident(conn, event, {"postmortem_done_at": event.ts})
+
+
+def _governance_reviewed(conn: Connection, event: Event, p: Payload) -> None:
+    _incident(
+        conn, event, {"governance_reviewed_at": event.ts, "governance_reviewed_by": event.actor}
+    )
+
+
+def _gate_exception(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        gate_exceptions.insert(),
+        {
+            "incident_id": event.incident_id,
+            "seq": event.seq,
+            "gate": p["gate"],
+            "justification": p["justification"],
+            "requested_at": event.ts,
+            "approvals": [{"actor": event.actor, "as_role": p["as_role"]}],
+        },
+    )
+
+
+def _gate_approved(conn: Connection, event: Event, p: Payload) -> None:
+    where = (
+        gate_exceptions.c.incident_id == event.incident_id,
+        gate_exceptions.c.seq == p["exception_seq"],
+    )
+    approvals = conn.execute(sa.select(gate_exceptions.c.approvals).where(*where)).scalar_one()
+    approvals = [*approvals, {"actor": event.actor, "as_role": p["as_role"]}]
+    conn.execute(gate_exceptions.update().where(*where).values(approvals=approvals))
+
+
+def _breakglass_granted(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        breakglass.insert(),
+        {
+            "incident_id": event.incident_id,
+            "seq": event.seq,
+            "grantee": p["to"],
+            "scope": p["scope"],
+            "why": p["why"],
+            "granted_at": event.ts,
+            "granted_by": event.actor,
+            "expires_at": p["expires_at"],
+        },
+    )
+
+
+def _breakglass_revoked(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        breakglass.update()
+        .where(breakglass.c.incident_id == event.incident_id, breakglass.c.seq == p["grant_seq"])
+        .values(revoked_at=event.ts, revoked_by=event.actor)
+    )
+
+
+def _freeze_lifted(conn: Connection, event: Event, p: Payload) -> None:
+    _incident(conn, event, {"freeze_lifted_at": event.ts})
+
+
 _HANDLERS: dict[str, Callable[[Connection, Event, Payload], None]] = {
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
@@ -248,6 +342,16 @@ _HANDLERS: dict[str, Callable[[Connection, Event, Payload], None]] = {
     "update.published": _update_published,
     "action_item.added": _action_added,
     "action_item.completed": _action_completed,
+    "user.added": _user_added,
+    "user.updated": _user_updated,
+    "postmortem.scheduled": _postmortem_scheduled,
+    "postmortem.completed": _postmortem_completed,
+    "governance.reviewed": _governance_reviewed,
+    "gate.exception": _gate_exception,
+    "gate.approved": _gate_approved,
+    "breakglass.granted": _breakglass_granted,
+    "breakglass.revoked": _breakglass_revoked,
+    "freeze.lifted": _freeze_lifted,
 }
 
 
@@ -267,6 +371,8 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "entry.hypothesis": lambda p: str(p["text"]),
     "entry.decision": lambda p: str(p["text"]),
     "entry.mitigation": lambda p: str(p["text"]),
+    "entry.detection": lambda p: str(p["text"]),
+    "entry.root_cause": lambda p: str(p["text"]) + (" (partial)" if p["partial"] else ""),
     "entry.corrected": lambda p: str(p["text"]),
     "entry.erased": lambda p: f"Erased event {p['target_seq']}{_reason(p)}",
     "update.published": lambda p: (
@@ -280,4 +386,19 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "action_item.completed": lambda p: (
         f"Action #{p['number']} done" + (f": {p['note']}" if p["note"] else "")
     ),
+    "user.added": lambda p: f"User {p['name']} added as {', '.join(p['roles'])}",
+    "user.updated": lambda p: f"User {p['name']} now {', '.join(p['roles'])}",
+    "postmortem.scheduled": lambda p: f"Postmortem due {p['due']} (owner {p['owner']})",
+    "postmortem.completed": lambda p: f"Postmortem done: {p['link']}",
+    "governance.reviewed": lambda p: f"Governance review signed off: {p['outcome']}",
+    "gate.exception": lambda p: (
+        f"Exception requested for gate {p['gate']} (as {p['as_role']}): {p['justification']}"
+    ),
+    "gate.approved": lambda p: f"Exception {p['exception_seq']} approved as {p['as_role']}",
+    "breakglass.granted": lambda p: (
+        f"Breakglass for {p['to']} ({p['scope']}) until {p['expires_at']}: {p['why']}"
+    ),
+    "breakglass.revoked": lambda p: f"Breakglass grant {p['grant_seq']} revoked" + _reason(p),
+    "freeze.lifted": lambda p: f"Deploy freeze lifted{_reason(p)}",
+    "access.read": lambda p: f"Read ({p['view']})",
 }

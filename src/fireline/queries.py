@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -133,6 +134,11 @@ class IncidentState:
     severity_rank: int
     ladder: str
     next_update_due: str | None
+    labels: list[str]
+    flags: list[str]
+    declared_by: str
+    freeze: bool
+    freeze_lifted_at: str | None
 
 
 _IC = (
@@ -185,6 +191,11 @@ _STATE = DriverStatement(
         incidents.c.severity_rank,
         incidents.c.ladder,
         incidents.c.next_update_due,
+        incidents.c.labels,
+        incidents.c.flags,
+        incidents.c.declared_by,
+        incidents.c.freeze,
+        incidents.c.freeze_lifted_at,
     ).where(incidents.c.id == sa.bindparam("incident_id"))
 )
 _CURRENT_ROLES = (
@@ -202,10 +213,25 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
     row = _STATE.execute(conn, {"incident_id": incident_id}).fetchone()
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
-    status, severity, rank, ladder, next_update_due = row
+    status, severity, rank, ladder, due, labels, flags, declared_by, freeze, lifted = row
     return IncidentState(
-        IncidentId(incident_id), Status(status), severity, rank, ladder, next_update_due
+        IncidentId(incident_id),
+        Status(status),
+        severity,
+        rank,
+        ladder,
+        due,
+        _json(labels),
+        _json(flags),
+        declared_by,
+        bool(freeze),
+        lifted,
     )
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read on the driver: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def current_roles(conn: Connection, incident_id: str) -> dict[str, list[str]]:

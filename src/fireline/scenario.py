@@ -22,7 +22,7 @@ from fireline.commands import (
 from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
 
-SCENARIO_ROLES = ("ic", "scribe", "tech_lead", "comms")
+SCENARIO_ROLES = ("ic", "scribe", "tech_lead", "comms", "governance_steward")
 
 
 def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
@@ -55,6 +55,7 @@ def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
         ("alice", AssignRole(incident_id=inc, role="scribe", holder="bob")),
         ("alice", AssignRole(incident_id=inc, role="tech_lead", holder="carol")),
         ("alice", AssignRole(incident_id=inc, role="comms", holder="dana")),
+        ("alice", AssignRole(incident_id=inc, role="governance_steward", holder="erin")),
         ("alice", Transition(incident_id=inc, status="investigating")),
         (
             "bob",

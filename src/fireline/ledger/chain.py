@@ -32,6 +32,7 @@ class Event:
     kind: str
     payload: Mapping[str, Any] | None
     payload_sha256: str
+    policy: str | None  # digest of the policy bundle that authorised it
     prev: str
     hash: str
 
@@ -44,6 +45,7 @@ class Event:
             "kind": self.kind,
             "payload": None if self.payload is None else dict(self.payload),
             "payload_sha256": self.payload_sha256,
+            "policy": self.policy,
             "prev": self.prev,
             "hash": self.hash,
         }
@@ -72,8 +74,8 @@ class ChainReport:
     broken: Break | None
 
 
-# (seq, ts, actor, kind, payload_text, payload_sha256, prev, hash) — the stored columns.
-StoredRow = tuple[int, str, str, str, str | None, str, str, str]
+# (seq, ts, actor, kind, payload_text, payload_sha256, policy, prev, hash) — the stored columns.
+StoredRow = tuple[int, str, str, str, str | None, str, str | None, str, str]
 
 
 def genesis(incident_id: str) -> str:
@@ -87,17 +89,28 @@ def canonical(value: Mapping[str, Any]) -> str:
 
 
 def preimage(
-    *, incident_id: str, seq: int, ts: str, actor: str, kind: str, payload_sha256: str, prev: str
+    *,
+    incident_id: str,
+    seq: int,
+    ts: str,
+    actor: str,
+    kind: str,
+    payload_sha256: str,
+    policy: str | None,
+    prev: str,
 ) -> bytes:
     """The canonical JSON of an event without its hash, built directly for speed.
 
-    Equal to `canonical()` of the same dict: keys are emitted in RFC 8785 order and strings are
-    escaped the way RFC 8785 escapes them (tests hold the two equal).
+    Equal to `canonical()` of the same dict (`policy` left out when None, as events written
+    before policies were recorded have it): keys in RFC 8785 order, strings escaped the way
+    RFC 8785 escapes them (tests hold the two equal).
     """
     q = encode_basestring
+    policy_part = "" if policy is None else f',"policy":{q(policy)}'
     return (
         f'{{"actor":{q(actor)},"incident_id":{q(incident_id)},"kind":{q(kind)},'
-        f'"payload_sha256":{q(payload_sha256)},"prev":{q(prev)},"seq":{seq},"ts":{q(ts)}}}'
+        f'"payload_sha256":{q(payload_sha256)}{policy_part},"prev":{q(prev)},"seq":{seq},'
+        f'"ts":{q(ts)}}}'
     ).encode()
 
 
@@ -109,6 +122,7 @@ def seal(
     actor: str,
     kind: str,
     payload: Mapping[str, Any],
+    policy: str | None,
     prev: str,
 ) -> tuple[Event, str]:
     """Hash a new event onto `prev`; return it with its canonical payload text for storage."""
@@ -122,10 +136,11 @@ def seal(
             actor=actor,
             kind=kind,
             payload_sha256=digest,
+            policy=policy,
             prev=prev,
         )
     ).hexdigest()
-    event = Event(incident_id, seq, ts, actor, kind, payload, digest, prev, event_hash)
+    event = Event(incident_id, seq, ts, actor, kind, payload, digest, policy, prev, event_hash)
     return event, text
 
 
@@ -147,7 +162,8 @@ def verify(
     expected = 1
     erased_targets: set[int] = set()
     emptied: list[int] = []
-    for seq, ts, actor, kind, text, stored_digest, stored_prev, stored_hash in rows:
+    quoted_policies: dict[str, str] = {}
+    for seq, ts, actor, kind, text, stored_digest, policy, stored_prev, stored_hash in rows:
         if seq != expected:
             return _report(
                 incident_id, expected, prev, Break(incident_id, expected, _gap(seq, expected))
@@ -169,13 +185,17 @@ def verify(
                 elif kind == ERASURE_KIND:
                     erased_targets.add(_erasure_target(text))
             if broken is None:
+                policy_part = "" if policy is None else quoted_policies.get(policy, "")
+                if policy is not None and not policy_part:
+                    policy_part = quoted_policies[policy] = f',"policy":{q(policy)}'
                 if stored_prev != prev:
                     broken = "prev does not link to the event before it"
                 elif (
                     stored_hash
                     != sha256(
                         f'{{"actor":{q(actor)},"incident_id":{quoted_incident},"kind":{quoted_kind},'
-                        f'"payload_sha256":"{digest}","prev":"{prev}","seq":{seq},"ts":{q(ts)}}}'.encode()
+                        f'"payload_sha256":"{digest}"{policy_part},"prev":"{prev}","seq":{seq},'
+                        f'"ts":{q(ts)}}}'.encode()
                     ).hexdigest()
                 ):
                     broken = "hash does not match the event's contents"

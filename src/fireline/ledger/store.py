@@ -50,6 +50,7 @@ _ROWS = DriverStatement(
         events.c.kind,
         events.c.payload,
         events.c.payload_sha256,
+        events.c.policy,
         events.c.prev,
         events.c.hash,
     )
@@ -84,6 +85,7 @@ def append(
     actor: str,
     ts: str,
     signer: Signer,
+    policy: str | None,
 ) -> list[Event]:
     """Seal `drafts` onto the chain after `head` (from `lock`) and sign the new head.
 
@@ -101,6 +103,7 @@ def append(
             actor=actor,
             kind=kind,
             payload=payload,
+            policy=policy,
             prev=prev,
         )
         _INSERT_EVENT.execute(
@@ -113,6 +116,7 @@ def append(
                 "kind": kind,
                 "payload": text,
                 "payload_sha256": event.payload_sha256,
+                "policy": policy,
                 "prev": prev,
                 "hash": event.hash,
             },
@@ -177,14 +181,30 @@ def get_checkpoint(conn: Connection, incident_id: str) -> Checkpoint | None:
 _NUMBERING_LOCK = int(hashlib.sha256(b"fireline:incident-numbering").hexdigest()[:15], 16)
 
 
+def _lock_chain_creation(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
+
+
+def lock_if_exists(conn: Connection, chain_id: str) -> Head | None:
+    """Like `lock`, for a chain that may not exist yet (the registry): None means start it.
+
+    Creation is serialised like incident numbering, so two first writes cannot both start it.
+    """
+    row = _LOCK_HEAD.execute(conn, {"incident_id": chain_id}).fetchone()
+    if row is None:
+        _lock_chain_creation(conn)
+        row = _LOCK_HEAD.execute(conn, {"incident_id": chain_id}).fetchone()
+    return None if row is None else Head(*row)
+
+
 def allocate_number(conn: Connection, day_prefix: str) -> int:
     """The next incident number for a day (`INC-YYYYMMDD-`), held until the transaction ends.
 
     SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL an advisory transaction
     lock does, so two concurrent declarations never race for the same number.
     """
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERING_LOCK})
+    _lock_chain_creation(conn)
     found = conn.execute(
         sa.select(heads.c.incident_id).where(heads.c.incident_id.like(f"{day_prefix}%"))
     ).scalars()
@@ -193,6 +213,6 @@ def allocate_number(conn: Connection, day_prefix: str) -> int:
 
 def to_event(incident_id: str, row: StoredRow) -> Event:
     """Decode a stored row (payload text → dict; None stays None when erased)."""
-    seq, ts, actor, kind, text, digest, prev, event_hash = row
+    seq, ts, actor, kind, text, digest, policy, prev, event_hash = row
     payload = None if text is None else json.loads(text)
-    return Event(incident_id, seq, ts, actor, kind, payload, digest, prev, event_hash)
+    return Event(incident_id, seq, ts, actor, kind, payload, digest, policy, prev, event_hash)

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fireline import projections, queries
+from fireline import governance, projections, queries
 from fireline.commands import Command, Declare
-from fireline.domain import ActorId, iso_utc
+from fireline.domain import REGISTRY_CHAIN, ActorId, iso_utc
 from fireline.errors import IntegrityError
 from fireline.events import validate_payload
 from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.service.context import Clock, Context, open_context, resolve_actor, utc_now
-from fireline.service.handlers import HANDLERS, Call
+from fireline.service.handlers import HANDLERS, REGISTRY_COMMANDS, Call
 
 __all__ = [
     "Clock",
@@ -41,17 +41,36 @@ def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
         with ctx.work.transaction() as conn:
             head = None
             state = None
-            if not isinstance(command, Declare):
+            if isinstance(command, REGISTRY_COMMANDS):
+                head = store.lock_if_exists(conn, REGISTRY_CHAIN)
+            elif not isinstance(command, Declare):
                 head = store.lock(conn, command.incident_id)
                 state = queries.get_state(conn, command.incident_id)
             now = ctx.clock()
             ts = iso_utc(now)
             if head is not None and ts < head.ts:
                 ts = head.ts  # never let a skewed clock run a chain backwards
-            plan = handler(Call(conn, ctx, now, state), command)
+            plan = handler(Call(conn, ctx, now, actor, state), command)
             drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
+            governance.authorize(
+                ctx.policy,
+                conn,
+                command,
+                actor,
+                state=state,
+                ladder=None if state is None else ctx.ladder(state.ladder),
+                drafts=drafts,
+                now=ts,
+            )
             new_events = store.append(
-                conn, plan.incident_id, drafts, head=head, actor=actor, ts=ts, signer=ctx.signer
+                conn,
+                plan.incident_id,
+                drafts,
+                head=head,
+                actor=actor,
+                ts=ts,
+                signer=ctx.signer,
+                policy=ctx.policy.digest,
             )
             for seq in plan.erase:
                 store.erase_payload(conn, plan.incident_id, seq)

@@ -17,6 +17,7 @@ from fireline.db import UnitOfWork, check_schema, make_engine
 from fireline.domain import ActorId, Ladder, parse_actor
 from fireline.errors import ConfigError
 from fireline.ledger.checkpoints import Signer, load_signer
+from fireline.policy import PolicyEngine
 
 Clock = Callable[[], datetime]
 
@@ -32,6 +33,7 @@ class Context:
     engine: Engine
     settings: Settings
     signer: Signer
+    policy: PolicyEngine
     clock: Clock = utc_now
     work: UnitOfWork = field(init=False, repr=False, compare=False)
 
@@ -52,15 +54,20 @@ class Context:
 
 
 def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
-    """Open the store for writing: it must be initialised and its signing key usable."""
+    """Open the store for writing: initialised, its signing key usable, its policy compiled.
+
+    A policy bundle that cannot be read or compiled stops here (ConfigError): no write starts
+    on a policy that cannot decide.
+    """
     engine = make_engine(settings.database_url)
     try:
         check_schema(engine)
         signer = load_signer(settings.key_path)
+        policy = PolicyEngine.load(settings.policy_dir)
     except BaseException:
         engine.dispose()
         raise
-    return Context(engine, settings, signer, clock)
+    return Context(engine, settings, signer, policy, clock)
 
 
 def resolve_actor(explicit: str | None, settings: Settings) -> ActorId:

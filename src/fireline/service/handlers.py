@@ -13,23 +13,37 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from fireline import queries
+from fireline import governance, queries
 from fireline.commands import (
     AddActionItem,
+    AddUser,
+    ApproveGateException,
     AssignRole,
     ChangeSeverity,
     CompleteActionItem,
+    CompletePostmortem,
     CorrectEntry,
     Declare,
     EraseEntry,
+    GrantBreakglass,
+    LiftFreeze,
     LogEntry,
     PublishUpdate,
+    RecordAccess,
     ReleaseRole,
+    RequestGateException,
+    ReviewGovernance,
+    RevokeBreakglass,
+    SchedulePostmortem,
     Transition,
+    UpdateUser,
 )
 from fireline.domain import (
+    CLEARANCES,
     ENTRY_KINDS,
     PRIORITIES,
+    REGISTRY_CHAIN,
+    REGISTRY_ROLES,
     ActorId,
     IncidentId,
     Status,
@@ -62,6 +76,7 @@ class Call:
     conn: Connection
     ctx: Context
     now: datetime
+    actor: ActorId
     state: queries.IncidentState | None = field(default=None)
 
     @property
@@ -145,6 +160,7 @@ def _declare(call: Call, cmd: Declare) -> Plan:
         "flags": _choices("policy flag", cmd.flags, settings.policy_flags),
         "detected_at": _past("--detected-at", cmd.detected_at, call.now),
         "next_update_at": _due(call.now, level.update_cadence_minutes),
+        "freeze": level.freeze,
     }
     ic = None if cmd.ic is None else parse_actor(cmd.ic)
     day = call.now.astimezone(UTC).date()
@@ -210,6 +226,7 @@ def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
                     "to_rank": level.rank,
                     "reason": require_text("reason", cmd.reason, limit=2000),
                     "next_update_at": due,
+                    "freeze": level.freeze,
                 },
             )
         ],
@@ -237,7 +254,7 @@ def _transition(call: Call, cmd: Transition) -> Plan:
 
 def _log_entry(call: Call, cmd: LogEntry) -> Plan:
     state = _open(call)
-    kind = cmd.kind.strip().lower()
+    kind = cmd.kind.strip().lower().replace("-", "_")
     if kind not in ENTRY_KINDS:
         raise InvalidCommandError(
             f"unknown entry kind {cmd.kind!r}; allowed: {', '.join(ENTRY_KINDS)}"
@@ -254,6 +271,10 @@ def _log_entry(call: Call, cmd: LogEntry) -> Plan:
         payload["approver"] = None if cmd.approver is None else parse_actor(cmd.approver)
     elif cmd.why is not None or cmd.approver is not None:
         raise InvalidCommandError("--why and --approver belong to decisions only")
+    if kind == "root_cause":
+        payload["partial"] = cmd.partial
+    elif cmd.partial:
+        raise InvalidCommandError("--partial belongs to root-cause entries only")
     return Plan(state.id, [(f"entry.{kind}", payload)])
 
 
@@ -389,6 +410,144 @@ def _erase_entry(call: Call, cmd: EraseEntry) -> Plan:
     )
 
 
+def _registry_entry(
+    call: Call, name: str, roles: tuple[str, ...], clearances: tuple[str, ...]
+) -> dict[str, Any]:
+    if not roles:
+        raise InvalidCommandError(f"give {name} at least one --role ({', '.join(REGISTRY_ROLES)})")
+    return {
+        "name": parse_actor(name),
+        "roles": _choices("role", tuple(r.strip().lower() for r in roles), REGISTRY_ROLES),
+        "clearances": _choices(
+            "clearance", tuple(c.strip().lower() for c in clearances), CLEARANCES
+        ),
+    }
+
+
+def _add_user(call: Call, cmd: AddUser) -> Plan:
+    entry = _registry_entry(call, cmd.name, cmd.roles, cmd.clearances)
+    if governance.get_user(call.conn, entry["name"]) is not None:
+        raise InvalidCommandError(
+            f"{entry['name']} is already registered; change them with `fireline user update`"
+        )
+    return Plan(IncidentId(REGISTRY_CHAIN), [("user.added", entry)])
+
+
+def _update_user(call: Call, cmd: UpdateUser) -> Plan:
+    entry = _registry_entry(call, cmd.name, cmd.roles, cmd.clearances)
+    if governance.get_user(call.conn, entry["name"]) is None:
+        raise NotFoundError(f"no user {entry['name']}; add them with `fireline user add`")
+    return Plan(IncidentId(REGISTRY_CHAIN), [("user.updated", entry)])
+
+
+def _schedule_postmortem(call: Call, cmd: SchedulePostmortem) -> Plan:
+    state = call.incident
+    if cmd.due < call.now.date():
+        raise InvalidCommandError(f"--due {cmd.due.isoformat()} is in the past")
+    payload = {"due": cmd.due.isoformat(), "owner": parse_actor(cmd.owner)}
+    return Plan(state.id, [("postmortem.scheduled", payload)])
+
+
+def _complete_postmortem(call: Call, cmd: CompletePostmortem) -> Plan:
+    state = call.incident
+    link = require_text("--link", cmd.link, limit=2000)
+    return Plan(state.id, [("postmortem.completed", {"link": link})])
+
+
+def _review_governance(call: Call, cmd: ReviewGovernance) -> Plan:
+    state = call.incident
+    outcome = require_text("review outcome", cmd.outcome)
+    return Plan(state.id, [("governance.reviewed", {"outcome": outcome})])
+
+
+def _role_in_incident(call: Call) -> str:
+    """The capacity the actor acts in on this incident: ic, governance_steward or responder."""
+    roles = queries.current_roles(call.conn, call.incident.id)
+    if call.actor in (roles.get("ic") or [call.incident.declared_by]):
+        return "ic"
+    if call.actor in roles.get("governance_steward", []):
+        return "governance_steward"
+    return "responder"
+
+
+def _request_gate_exception(call: Call, cmd: RequestGateException) -> Plan:
+    state = _open(call)
+    gate = cmd.gate.strip().lower()
+    if gate not in governance.GATES:
+        raise InvalidCommandError(
+            f"unknown gate {cmd.gate!r}; allowed: {', '.join(governance.GATES)}"
+        )
+    payload = {
+        "gate": gate,
+        "justification": require_text("--why", cmd.justification),
+        "as_role": _role_in_incident(call),
+    }
+    return Plan(state.id, [("gate.exception", payload)])
+
+
+def _approve_gate_exception(call: Call, cmd: ApproveGateException) -> Plan:
+    state = _open(call)
+    found = [
+        e
+        for e in governance.list_gate_exceptions(call.conn, state.id)
+        if e.seq == cmd.exception_seq
+    ]
+    if not found:
+        raise NotFoundError(f"no gate exception at event {cmd.exception_seq} on {state.id}")
+    exception = found[0]
+    as_role = _role_in_incident(call)
+    if any(a["actor"] == call.actor for a in exception.approvals):
+        raise InvalidCommandError(
+            f"{call.actor} already approved exception {exception.seq}; the other party must approve"
+        )
+    if any(a["as_role"] == as_role for a in exception.approvals):
+        raise InvalidCommandError(
+            f"exception {exception.seq} already has the {as_role}'s approval; the other party "
+            "(IC or governance steward) must approve"
+        )
+    payload = {"exception_seq": exception.seq, "as_role": as_role}
+    return Plan(state.id, [("gate.approved", payload)])
+
+
+REGISTRY_COMMANDS = (AddUser, UpdateUser)  # written to the registry chain, not an incident
+MAX_BREAKGLASS = timedelta(days=7)
+
+
+def _grant_breakglass(call: Call, cmd: GrantBreakglass) -> Plan:
+    state = _open(call)
+    if not timedelta(0) < cmd.expires_in <= MAX_BREAKGLASS:
+        raise InvalidCommandError("--expires must be more than 0 and at most 7 days")
+    payload = {
+        "to": parse_actor(cmd.to),
+        "scope": require_text("--scope", cmd.scope, limit=500),
+        "why": require_text("--why", cmd.why),
+        "expires_at": iso_utc(call.now + cmd.expires_in),
+    }
+    return Plan(state.id, [("breakglass.granted", payload)])
+
+
+def _revoke_breakglass(call: Call, cmd: RevokeBreakglass) -> Plan:
+    state = call.incident
+    grants = [g for g in governance.list_breakglass(call.conn, state.id) if g.seq == cmd.grant_seq]
+    if not grants:
+        raise NotFoundError(f"no breakglass grant at event {cmd.grant_seq} on {state.id}")
+    if not grants[0].is_active(iso_utc(call.now)):
+        raise InvalidCommandError(f"breakglass grant {cmd.grant_seq} is already revoked or expired")
+    payload = {"grant_seq": cmd.grant_seq, "reason": cmd.reason.strip()}
+    return Plan(state.id, [("breakglass.revoked", payload)])
+
+
+def _lift_freeze(call: Call, cmd: LiftFreeze) -> Plan:
+    state = _open(call)
+    if not state.freeze or state.freeze_lifted_at is not None:
+        raise InvalidCommandError(f"{state.id} holds no deploy freeze to lift")
+    return Plan(state.id, [("freeze.lifted", {"reason": require_text("--reason", cmd.reason)})])
+
+
+def _record_access(call: Call, cmd: RecordAccess) -> Plan:
+    return Plan(call.incident.id, [("access.read", {"view": cmd.view})])
+
+
 HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     Declare: _declare,
     AssignRole: _assign_role,
@@ -401,4 +560,15 @@ HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     CompleteActionItem: _complete_action_item,
     CorrectEntry: _correct_entry,
     EraseEntry: _erase_entry,
+    AddUser: _add_user,
+    UpdateUser: _update_user,
+    SchedulePostmortem: _schedule_postmortem,
+    CompletePostmortem: _complete_postmortem,
+    ReviewGovernance: _review_governance,
+    RequestGateException: _request_gate_exception,
+    ApproveGateException: _approve_gate_exception,
+    GrantBreakglass: _grant_breakglass,
+    RevokeBreakglass: _revoke_breakglass,
+    LiftFreeze: _lift_freeze,
+    RecordAccess: _record_access,
 }

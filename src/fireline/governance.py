@@ -1,0 +1,329 @@
+"""Who may do and see what: the policy engine's inputs, and its answers put to use.
+
+Builds the input document the Rego bundle decides on (actor, incident view, gate facts,
+planned events), refuses writes the policy denies, lists unmet closure gates, and filters
+incidents by need-to-know. Every policy failure here fails closed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fireline import commands as c
+from fireline import queries
+from fireline.db import (
+    action_items,
+    breakglass,
+    gate_exceptions,
+    incidents,
+    role_assignments,
+    timeline,
+    updates,
+    users,
+)
+from fireline.domain import Ladder
+from fireline.errors import PolicyDeniedError
+from fireline.policy import GATES_RULE, VISIBILITY_RULE, PolicyEngine, PolicyFailure
+
+# The action name each command is authorised as (input.action in the policy).
+ACTIONS: Mapping[type[Any], str] = {
+    c.Declare: "incident.declare",
+    c.AssignRole: "role.assign",
+    c.ReleaseRole: "role.release",
+    c.ChangeSeverity: "severity.change",
+    c.Transition: "status.change",
+    c.LogEntry: "entry.log",
+    c.PublishUpdate: "update.publish",
+    c.AddActionItem: "action_item.add",
+    c.CompleteActionItem: "action_item.complete",
+    c.CorrectEntry: "entry.correct",
+    c.EraseEntry: "entry.erase",
+    c.AddUser: "user.add",
+    c.UpdateUser: "user.update",
+    c.SchedulePostmortem: "postmortem.schedule",
+    c.CompletePostmortem: "postmortem.complete",
+    c.ReviewGovernance: "governance.review",
+    c.RequestGateException: "gate.request",
+    c.ApproveGateException: "gate.approve",
+    c.GrantBreakglass: "breakglass.grant",
+    c.RevokeBreakglass: "breakglass.revoke",
+    c.LiftFreeze: "freeze.lift",
+    c.RecordAccess: "incident.read",
+}
+GATES = ("mitigated", "resolved")
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    roles: list[str]
+    clearances: list[str]
+    added_at: str
+    added_by: str
+    updated_at: str
+
+
+def get_user(conn: Connection, name: str) -> User | None:
+    row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+    if row is None:
+        return None
+    return User(row.name, row.roles, row.clearances, row.added_at, row.added_by, row.updated_at)
+
+
+def list_users(conn: Connection) -> list[User]:
+    rows = conn.execute(sa.select(users).order_by(users.c.name))
+    return [User(r.name, r.roles, r.clearances, r.added_at, r.added_by, r.updated_at) for r in rows]
+
+
+def actor_view(conn: Connection, actor: str) -> dict[str, Any]:
+    """input.actor and input.registry: who is acting, as the registry knows them."""
+    user = get_user(conn, actor)
+    empty = (
+        user is None and conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() == 0
+    )
+    return {
+        "actor": {
+            "id": actor,
+            "registered": user is not None,
+            "roles": [] if user is None else user.roles,
+            "clearances": [] if user is None else user.clearances,
+        },
+        "registry": {"empty": empty},
+    }
+
+
+def incident_view(
+    conn: Connection, state: queries.IncidentState, ladder: Ladder, *, now: str, facts: bool
+) -> dict[str, Any]:
+    """input.incident: the state a rule may look at (gate facts only when asked for)."""
+    roles = queries.current_roles(conn, state.id)
+    names = [level.name for level in ladder.ordered()]
+    view: dict[str, Any] = {
+        "id": state.id,
+        "status": state.status.value,
+        "severity": state.severity,
+        "severity_position": names.index(state.severity) if state.severity in names else 0,
+        "ladder": state.ladder,
+        "labels": state.labels,
+        "flags": state.flags,
+        "declared_by": state.declared_by,
+        "roles": roles,
+        "acting_ic": roles.get("ic") or [state.declared_by],
+        "excepted_gates": excepted_gates(conn, state.id),
+    }
+    if facts:
+        view["facts"] = gate_facts(conn, state, now=now)
+    return view
+
+
+def gate_facts(conn: Connection, state: queries.IncidentState, *, now: str) -> dict[str, Any]:
+    """What the closure gates look at, computed from the projections."""
+    incident_id = state.id
+    row = conn.execute(sa.select(incidents).where(incidents.c.id == incident_id)).one()
+    kinds: dict[str, int] = dict(
+        conn.execute(
+            sa.select(timeline.c.kind, sa.func.count())
+            .where(timeline.c.incident_id == incident_id, timeline.c.erased_by_seq.is_(None))
+            .group_by(timeline.c.kind)
+        ).all()
+    )
+    undated = conn.execute(
+        sa.select(action_items.c.number).where(
+            action_items.c.incident_id == incident_id,
+            action_items.c.status == "open",
+            action_items.c.due.is_(None),
+        )
+    ).scalars()
+    return {
+        "impact_stated": bool(row.impact) or _update_states_impact(conn, incident_id),
+        "mitigations": kinds.get("entry.mitigation", 0),
+        "detection_recorded": row.detected_at is not None or kinds.get("entry.detection", 0) > 0,
+        "next_update_scheduled": row.next_update_due is not None,
+        "root_cause_recorded": kinds.get("entry.root_cause", 0) > 0,
+        "action_items_without_due": [f"#{n}" for n in undated],
+        "active_breakglass": [
+            f"#{g.seq} {g.grantee} ({g.scope})" for g in active_breakglass(conn, incident_id, now)
+        ],
+        "postmortem_scheduled": row.postmortem_due is not None
+        or row.postmortem_done_at is not None,
+        "ever_flagged": bool(state.flags),
+        "governance_signed_off": row.governance_reviewed_at is not None,
+    }
+
+
+def _update_states_impact(conn: Connection, incident_id: str) -> bool:
+    bodies = conn.execute(sa.select(updates.c.body).where(updates.c.incident_id == incident_id))
+    return any(body.get("impact") for body in bodies.scalars())
+
+
+@dataclass(frozen=True)
+class Grant:
+    seq: int
+    grantee: str
+    scope: str
+    why: str
+    granted_at: str
+    granted_by: str
+    expires_at: str
+    revoked_at: str | None
+
+    def is_active(self, now: str) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+def list_breakglass(conn: Connection, incident_id: str) -> list[Grant]:
+    rows = conn.execute(
+        sa.select(breakglass)
+        .where(breakglass.c.incident_id == incident_id)
+        .order_by(breakglass.c.seq)
+    )
+    return [
+        Grant(
+            r.seq, r.grantee, r.scope, r.why, r.granted_at, r.granted_by, r.expires_at, r.revoked_at
+        )
+        for r in rows
+    ]
+
+
+def active_breakglass(conn: Connection, incident_id: str, now: str) -> list[Grant]:
+    """Grants neither revoked nor expired: expiry is enforced by the clock, no event needed."""
+    return [grant for grant in list_breakglass(conn, incident_id) if grant.is_active(now)]
+
+
+@dataclass(frozen=True)
+class GateExceptionView:
+    seq: int
+    gate: str
+    justification: str
+    requested_at: str
+    approvals: list[dict[str, str]]
+
+    @property
+    def approved(self) -> bool:
+        """Approved once the IC and a governance steward — two different people — agree."""
+        by_role = {a["as_role"]: a["actor"] for a in self.approvals}
+        ic, steward = by_role.get("ic"), by_role.get("governance_steward")
+        return ic is not None and steward is not None and ic != steward
+
+
+def list_gate_exceptions(conn: Connection, incident_id: str) -> list[GateExceptionView]:
+    rows = conn.execute(
+        sa.select(gate_exceptions)
+        .where(gate_exceptions.c.incident_id == incident_id)
+        .order_by(gate_exceptions.c.seq)
+    )
+    return [
+        GateExceptionView(r.seq, r.gate, r.justification, r.requested_at, r.approvals) for r in rows
+    ]
+
+
+def excepted_gates(conn: Connection, incident_id: str) -> list[str]:
+    return sorted({e.gate for e in list_gate_exceptions(conn, incident_id) if e.approved})
+
+
+def authorize(
+    engine: PolicyEngine,
+    conn: Connection,
+    command: Any,
+    actor: str,
+    *,
+    state: queries.IncidentState | None,
+    ladder: Ladder | None,
+    drafts: Sequence[tuple[str, dict[str, Any]]],
+    now: str,
+) -> None:
+    """Ask the policy about one planned write; PolicyDeniedError (its reasons) if refused."""
+    action = ACTIONS[type(command)]
+    policy_input: dict[str, Any] = {
+        **actor_view(conn, actor),
+        "action": action,
+        "incident": None,
+        "command": _fields(command),
+        "events": [{"kind": kind, "payload": payload} for kind, payload in drafts],
+        "now": now,
+    }
+    if state is not None and ladder is not None:
+        policy_input["incident"] = incident_view(
+            conn, state, ladder, now=now, facts=action == "status.change"
+        )
+    decision = engine.decide(policy_input)
+    if not decision.allow:
+        raise PolicyDeniedError("; ".join(decision.reasons))
+
+
+def unmet_gates(
+    engine: PolicyEngine,
+    conn: Connection,
+    state: queries.IncidentState,
+    ladder: Ladder,
+    *,
+    now: str,
+) -> dict[str, list[str]]:
+    """The closure gates' unmet items; a policy that cannot say fails closed (PolicyDenied)."""
+    policy_input = {"incident": incident_view(conn, state, ladder, now=now, facts=True), "now": now}
+    try:
+        value = engine.evaluate(GATES_RULE, policy_input)
+    except PolicyFailure as exc:
+        raise PolicyDeniedError(f"cannot evaluate the closure gates: {exc}") from None
+    if not isinstance(value, dict) or not all(
+        isinstance(items, list) and all(isinstance(i, str) for i in items)
+        for items in value.values()
+    ):
+        raise PolicyDeniedError(f"the closure gates are malformed: {value!r}")
+    return {gate: list(items) for gate, items in value.items()}
+
+
+def visible_ids(
+    engine: PolicyEngine, conn: Connection, actor: str, incident_ids: Iterable[str]
+) -> set[str]:
+    """The subset of incidents `actor` may see; empty when the policy cannot decide."""
+    wanted = list(incident_ids)
+    if not wanted:
+        return set()
+    held: dict[str, dict[str, list[str]]] = {i: {} for i in wanted}
+    for incident_id, role, holder in conn.execute(
+        sa.select(
+            role_assignments.c.incident_id, role_assignments.c.role, role_assignments.c.holder
+        )
+        .where(role_assignments.c.incident_id.in_(wanted), role_assignments.c.released_at.is_(None))
+        .order_by(role_assignments.c.seq)
+    ):
+        held[incident_id].setdefault(role, []).append(holder)
+    rows = conn.execute(
+        sa.select(incidents.c.id, incidents.c.labels, incidents.c.declared_by).where(
+            incidents.c.id.in_(wanted)
+        )
+    )
+    views = [
+        {
+            "id": r.id,
+            "labels": r.labels,
+            "roles": held[r.id],
+            "acting_ic": held[r.id].get("ic") or [r.declared_by],
+        }
+        for r in rows
+    ]
+    policy_input = {**actor_view(conn, actor), "incidents": views}
+    try:
+        value = engine.evaluate(VISIBILITY_RULE, policy_input)
+    except PolicyFailure:
+        return set()
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+
+
+def _fields(command: Any) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in dataclasses.asdict(command).items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)

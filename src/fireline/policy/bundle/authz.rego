@@ -1,0 +1,147 @@
+# fireline's default authorisation policy (see docs/policy.md for the input document).
+#
+# fireline evaluates data.fireline.authz.decision before every write and refuses unless
+# `allow` is true, showing the sorted `reasons`. Messages are built with concat: the Rego
+# engine fireline embeds quotes strings that sprintf("%s") receives from concat.
+package fireline.authz
+
+import data.fireline.gates
+import rego.v1
+
+default allow := false
+
+allow if count(deny) == 0
+
+decision := {"allow": allow, "reasons": sort([reason | some reason in deny])}
+
+registry_actions := {"user.add", "user.update"}
+
+ic_actions := {
+	"status.change": "change the status",
+	"severity.change": "change the severity",
+	"freeze.lift": "lift the deploy freeze",
+	"breakglass.grant": "grant breakglass access",
+	"breakglass.revoke": "revoke breakglass access",
+}
+
+# Until the first user is registered everyone acts as a responder, so a fresh store works
+# out of the box; from then on only registered users may write.
+open_registry if input.registry.empty
+
+known if open_registry
+
+known if input.actor.registered
+
+actor_roles := object.get(input.actor, "roles", [])
+
+admin if "admin" in actor_roles
+
+steward if "steward" in actor_roles
+
+viewer_only if {
+	not open_registry
+	count(actor_roles) > 0
+	every role in actor_roles {
+		role == "viewer"
+	}
+}
+
+holders(role) := object.get(object.get(input.incident, "roles", {}), role, [])
+
+# The IC, or the declarer while nobody holds the IC role.
+acting_ic if input.actor.id in input.incident.acting_ic
+
+commanders := concat(", ", input.incident.acting_ic)
+
+target_status := input.events[0].payload.to_status
+
+deny contains msg if {
+	not known
+	msg := concat("", [input.actor.id, " is not a registered user; an admin can add them with `fireline user add`"])
+}
+
+deny contains msg if {
+	viewer_only
+	msg := concat("", [input.actor.id, " is a viewer and cannot change the record"])
+}
+
+deny contains "the first registered user must have the admin role" if {
+	input.action == "user.add"
+	open_registry
+	not "admin" in input.command.roles
+}
+
+deny contains msg if {
+	input.action in registry_actions
+	not open_registry
+	not admin
+	msg := concat("", ["only an admin may change the user registry (", input.actor.id, " is not one)"])
+}
+
+deny contains msg if {
+	some action, text in ic_actions
+	input.action == action
+	not acting_ic
+	msg := concat("", ["only the incident commander (", commanders, ") may ", text])
+}
+
+deny contains msg if {
+	input.action == "update.publish"
+	not acting_ic
+	not input.actor.id in holders("comms")
+	msg := concat("", ["only the comms lead or the incident commander may publish an update (", input.actor.id, " is neither)"])
+}
+
+deny contains msg if {
+	input.action in {"role.assign", "role.release"}
+	count(holders("ic")) > 0
+	not acting_ic
+	not admin
+	msg := concat("", ["only the incident commander (", commanders, ") may assign or release roles"])
+}
+
+deny contains msg if {
+	input.action == "entry.erase"
+	not acting_ic
+	not steward
+	not admin
+	msg := concat("", ["only the incident commander, a steward or an admin may erase an entry (", input.actor.id, " is none of them)"])
+}
+
+deny contains msg if {
+	input.action == "governance.review"
+	not steward
+	not open_registry
+	msg := concat("", ["only a steward may sign off a governance review (", input.actor.id, " is not one)"])
+}
+
+deny contains msg if {
+	input.action in {"gate.request", "gate.approve"}
+	not acting_ic
+	not input.actor.id in holders("governance_steward")
+	msg := concat("", ["only the incident commander or the governance steward may approve a gate exception (", input.actor.id, " is neither)"])
+}
+
+# The seeds: a SEV0/SEV1 with governance risk needs a Governance Steward in the room.
+deny contains msg if {
+	input.action == "status.change"
+	input.incident.severity_position <= 1
+	count(input.incident.flags) > 0
+	input.incident.status in {"declared", "investigating"}
+	not target_status in {"declared", "investigating"}
+	count(holders("governance_steward")) == 0
+	msg := concat("", [
+		input.incident.id, " is ", input.incident.severity, " with policy flags (",
+		concat(", ", input.incident.flags),
+		"): assign a governance_steward before leaving investigating",
+	])
+}
+
+# Closure gates: the definition of done, unless an approved exception covers the gate.
+deny contains msg if {
+	input.action == "status.change"
+	some gate in gates.gates_for[target_status]
+	count(gates.unmet[gate]) > 0
+	not gate in input.incident.excepted_gates
+	msg := concat("", ["gate '", gate, "' is not met: ", concat("; ", gates.unmet[gate])])
+}

@@ -1,0 +1,100 @@
+# Tests for the default bundle, run by `fireline policy test`.
+#
+# Each entry of `cases` names a rule, an input and the value the rule must have for it.
+# (Table-driven rather than `with input as`: the embedded Rego engine does not evaluate
+# `with` reliably against rules built from partial sets.)
+package fireline.authz_test
+
+import rego.v1
+
+facts := {
+	"impact_stated": true, "mitigations": 1, "detection_recorded": true,
+	"next_update_scheduled": true, "root_cause_recorded": true, "action_items_without_due": [],
+	"active_breakglass": [], "postmortem_scheduled": true, "ever_flagged": false,
+	"governance_signed_off": false,
+}
+
+incident := {
+	"id": "INC-20261123-001", "status": "investigating", "severity": "SEV1",
+	"severity_position": 1, "flags": [], "labels": [],
+	"roles": {"ic": ["alice"], "comms": ["dana"]}, "acting_ic": ["alice"],
+	"facts": facts, "excepted_gates": [],
+}
+
+request(actor, action, to) := {
+	"actor": {"id": actor, "registered": true, "roles": ["responder"], "clearances": []},
+	"registry": {"empty": false},
+	"action": action,
+	"incident": incident,
+	"command": {},
+	"events": [{"kind": "status.changed", "payload": {"to_status": to}}],
+}
+
+allowed := "data.fireline.authz.decision.allow"
+
+reasons := "data.fireline.authz.decision.reasons"
+
+flagged := object.union(incident, {"flags": ["policy-bypass"]})
+
+cases := [
+	{"name": "the IC may change the status", "rule": allowed,
+	 "input": request("alice", "status.change", "mitigating"), "expect": true},
+	{"name": "nobody else may change the status", "rule": reasons,
+	 "input": request("bob", "status.change", "mitigating"),
+	 "expect": ["only the incident commander (alice) may change the status"]},
+	{"name": "only the IC may change the severity", "rule": allowed,
+	 "input": request("bob", "severity.change", ""), "expect": false},
+	{"name": "the comms lead may publish an update", "rule": allowed,
+	 "input": request("dana", "update.publish", ""), "expect": true},
+	{"name": "a responder may not publish an update", "rule": allowed,
+	 "input": request("bob", "update.publish", ""), "expect": false},
+	{"name": "any responder may log an entry", "rule": allowed,
+	 "input": request("bob", "entry.log", ""), "expect": true},
+	{"name": "an unregistered actor is refused", "rule": reasons,
+	 "input": object.union(request("mallory", "entry.log", ""), {"actor": {"id": "mallory", "registered": false}}),
+	 "expect": ["mallory is not a registered user; an admin can add them with `fireline user add`"]},
+	{"name": "an empty registry lets anyone log", "rule": allowed,
+	 "input": object.union(request("anyone", "entry.log", ""), {"actor": {"id": "anyone", "registered": false}, "registry": {"empty": true}}),
+	 "expect": true},
+	{"name": "a viewer cannot write", "rule": allowed,
+	 "input": object.union(request("vic", "entry.log", ""), {"actor": {"id": "vic", "registered": true, "roles": ["viewer"]}}),
+	 "expect": false},
+	{"name": "the first user must be an admin", "rule": allowed,
+	 "input": object.union(request("root", "user.add", ""), {"registry": {"empty": true}, "command": {"roles": ["responder"]}}),
+	 "expect": false},
+	{"name": "only an admin changes the registry", "rule": allowed,
+	 "input": object.union(request("bob", "user.add", ""), {"command": {"roles": ["responder"]}}),
+	 "expect": false},
+	{"name": "once there is an IC only the IC staffs the incident", "rule": allowed,
+	 "input": request("bob", "role.assign", ""), "expect": false},
+	{"name": "a flagged SEV1 needs a steward to leave investigating", "rule": reasons,
+	 "input": object.union(request("alice", "status.change", "mitigating"), {"incident": flagged}),
+	 "expect": ["INC-20261123-001 is SEV1 with policy flags (policy-bypass): assign a governance_steward before leaving investigating"]},
+	{"name": "with a steward it may leave investigating", "rule": allowed,
+	 "input": object.union(request("alice", "status.change", "mitigating"), {"incident": object.union(flagged, {"roles": {"ic": ["alice"], "governance_steward": ["erin"]}})}),
+	 "expect": true},
+	{"name": "an unmet gate blocks the status change", "rule": reasons,
+	 "input": object.union(request("alice", "status.change", "mitigated"), {"incident": object.union(incident, {"status": "mitigating", "facts": object.union(facts, {"mitigations": 0})})}),
+	 "expect": ["gate 'mitigated' is not met: record at least one mitigation entry"]},
+	{"name": "an approved exception lifts the gate", "rule": allowed,
+	 "input": object.union(request("alice", "status.change", "mitigated"), {"incident": object.union(incident, {"status": "mitigating", "excepted_gates": ["mitigated"], "facts": object.union(facts, {"mitigations": 0})})}),
+	 "expect": true},
+	{"name": "closing checks the resolved gate", "rule": allowed,
+	 "input": object.union(request("alice", "status.change", "closed"), {"incident": object.union(incident, {"status": "resolved", "facts": object.union(facts, {"active_breakglass": ["#9 dave"]})})}),
+	 "expect": false},
+	{"name": "restricted incidents are hidden from others", "rule": "data.fireline.visibility.visible",
+	 "input": {"actor": {"id": "bob", "roles": ["responder"]}, "incidents": [object.union(incident, {"labels": ["restricted"]})]},
+	 "expect": []},
+	{"name": "security sees restricted incidents", "rule": "data.fireline.visibility.visible",
+	 "input": {"actor": {"id": "sam", "roles": ["security"]}, "incidents": [object.union(incident, {"labels": ["restricted"]})]},
+	 "expect": ["INC-20261123-001"]},
+	{"name": "assigned responders see restricted incidents", "rule": "data.fireline.visibility.visible",
+	 "input": {"actor": {"id": "dana", "roles": ["responder"]}, "incidents": [object.union(incident, {"labels": ["restricted"]})]},
+	 "expect": ["INC-20261123-001"]},
+]
+
+test_every_case_has_a_name if {
+	every case in cases {
+		case.name != ""
+	}
+}

@@ -1,0 +1,63 @@
+# Closure gates: the seeds' definition of done, as lists of unmet items.
+#
+# fireline supplies input.incident.facts (see docs/policy.md); `fireline gates INC` prints
+# data.fireline.gates.unmet, and fireline.authz refuses a status change whose gate has unmet
+# items unless an exception approved by both the IC and a steward covers it.
+package fireline.gates
+
+import rego.v1
+
+# Which gate guards each target status.
+gates_for := {
+	"mitigated": ["mitigated"],
+	"resolved": ["resolved"],
+	"closed": ["resolved"],
+}
+
+facts := input.incident.facts
+
+missing contains ["mitigated", "state the user harm (declare --impact, or an update with --impact)"] if {
+	not facts.impact_stated
+}
+
+missing contains ["mitigated", "record at least one mitigation entry"] if {
+	facts.mitigations == 0
+}
+
+missing contains ["mitigated", "record the detection (declare --detected-at, or log a detection entry)"] if {
+	not facts.detection_recorded
+}
+
+missing contains ["mitigated", "schedule the next status update"] if {
+	not facts.next_update_scheduled
+}
+
+missing contains ["resolved", "record the root cause (log root-cause, with --partial if not fully understood)"] if {
+	not facts.root_cause_recorded
+}
+
+missing contains ["resolved", item] if {
+	count(facts.action_items_without_due) > 0
+	item := concat("", ["give every follow-up an owner and a due date (", concat(", ", facts.action_items_without_due), ")"])
+}
+
+missing contains ["resolved", item] if {
+	count(facts.active_breakglass) > 0
+	item := concat("", ["revoke active breakglass access (", concat(", ", facts.active_breakglass), ")"])
+}
+
+missing contains ["resolved", "schedule the postmortem (fireline postmortem schedule)"] if {
+	not facts.postmortem_scheduled
+}
+
+missing contains ["resolved", "a steward must sign off the governance review (fireline review)"] if {
+	facts.ever_flagged
+	not facts.governance_signed_off
+}
+
+items(gate) := sort([pair[1] |
+	some pair in missing
+	pair[0] == gate
+])
+
+unmet := {"mitigated": items("mitigated"), "resolved": items("resolved")}
