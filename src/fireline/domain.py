@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import NewType
 
@@ -223,3 +223,17 @@ def parse_day(field: str, text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidCommandError(f"malformed {field} {text!r}; expected YYYY-MM-DD") from None
+
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+
+
+def parse_duration(field: str, text: str) -> timedelta:
+    """Parse a duration like 2h, 30m, 1d or 1h30m."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None:
+        raise InvalidCommandError(
+            f"malformed {field} {text!r}; expected a duration like 2h, 30m or 1h30m"
+        )
+    days, hours, minutes = (int(part or 0) for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)

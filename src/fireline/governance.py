@@ -279,13 +279,21 @@ def unmet_gates(
     return {gate: list(items) for gate, items in value.items()}
 
 
-def visible_ids(
+@dataclass(frozen=True)
+class Access:
+    """What an actor may see of some incidents, and which of those reads must be recorded."""
+
+    visible: frozenset[str]
+    recorded: frozenset[str]
+
+
+def access(
     engine: PolicyEngine, conn: Connection, actor: str, incident_ids: Iterable[str]
-) -> set[str]:
-    """The subset of incidents `actor` may see; empty when the policy cannot decide."""
+) -> Access:
+    """Need-to-know for `actor` over these incidents; nothing visible if the policy cannot say."""
     wanted = list(incident_ids)
     if not wanted:
-        return set()
+        return Access(frozenset(), frozenset())
     held: dict[str, dict[str, list[str]]] = {i: {} for i in wanted}
     for incident_id, role, holder in conn.execute(
         sa.select(
@@ -309,12 +317,15 @@ def visible_ids(
         }
         for r in rows
     ]
-    policy_input = {**actor_view(conn, actor), "incidents": views}
     try:
-        value = engine.evaluate(VISIBILITY_RULE, policy_input)
+        value = engine.evaluate(VISIBILITY_RULE, {**actor_view(conn, actor), "incidents": views})
     except PolicyFailure:
-        return set()
-    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+        return Access(frozenset(), frozenset())
+    if not isinstance(value, dict):
+        return Access(frozenset(), frozenset())
+    visible = frozenset(v for v in value.get("visible", []) if isinstance(v, str))
+    recorded = frozenset(v for v in value.get("recorded", []) if isinstance(v, str))
+    return Access(visible, recorded & visible)
 
 
 def _fields(command: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from fireline.commands import Command
     from fireline.config import Settings
     from fireline.ledger.chain import Event
+    from fireline.service import Context
 
 app = typer.Typer(
     name="fireline",
@@ -96,6 +97,38 @@ def reading() -> Iterator[tuple[Connection, Settings]]:
         engine.dispose()
 
 
+@contextmanager
+def seeing(
+    as_: str | None, view: str, incident_id: str | None = None
+) -> Iterator[tuple[Connection, Context, frozenset[str]]]:
+    """A read connection for the acting user, with the incident ids they may see.
+
+    Need-to-know comes from the policy: an incident they may not see is "not found", never a
+    leak; each read of a restricted incident goes on its chain first (the access trail).
+    """
+    from fireline import governance, queries
+    from fireline.commands import RecordAccess
+    from fireline.db import read_only
+    from fireline.domain import IncidentId
+    from fireline.errors import NotFoundError
+    from fireline.service import execute, open_context, resolve_actor
+
+    ctx = open_context(load())
+    try:
+        actor = resolve_actor(as_, ctx.settings)
+        with read_only(ctx.engine) as conn:
+            wanted = [incident_id] if incident_id else queries.list_incident_ids(conn)
+            access = governance.access(ctx.policy, conn, actor, wanted)
+        if incident_id is not None and incident_id not in access.visible:
+            raise NotFoundError(f"no incident {incident_id}")
+        for seen in sorted(access.recorded):
+            execute(RecordAccess(incident_id=IncidentId(seen), view=view), actor, ctx=ctx)
+        with read_only(ctx.engine) as conn:
+            yield conn, ctx, access.visible
+    finally:
+        ctx.close()
+
+
 def recorded(events: list[Event]) -> None:
     """Confirm a write: one line per new event."""
     for event in events:
@@ -116,6 +149,30 @@ def main() -> None:
     app()
 
 
-from fireline.cli import action, admin, incident, role, views  # noqa: E402
+from fireline.cli import (  # noqa: E402
+    action,
+    admin,
+    breakglass,
+    closure,
+    freeze,
+    incident,
+    policy,
+    role,
+    users,
+    views,
+)
 
-__all__ = ["action", "admin", "app", "incident", "main", "role", "views"]
+__all__ = [
+    "action",
+    "admin",
+    "app",
+    "breakglass",
+    "closure",
+    "freeze",
+    "incident",
+    "main",
+    "policy",
+    "role",
+    "users",
+    "views",
+]

@@ -14,8 +14,8 @@ from fireline.cli import (
     app,
     emit_json,
     guarded,
-    reading,
     recorded,
+    seeing,
     write,
 )
 from fireline.domain import parse_day, parse_incident_id
@@ -77,12 +77,12 @@ def done(
 def list_(
     incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
     format_: FormatOption = Format.table,
+    as_: AsOption = None,
 ) -> None:
     """List an incident's action items."""
     from fireline import queries
 
-    with reading() as (conn, _settings):
-        queries.get_summary(conn, parse_incident_id(incident_id))
+    with seeing(as_, "action list", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
         items = queries.list_action_items(conn, incident_id)
     if format_ is Format.json:
         emit_json([asdict(item) for item in items])

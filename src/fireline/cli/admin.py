@@ -83,10 +83,12 @@ def demo(as_: AsOption = None) -> None:
         ctx.close()
     typer.echo(f"played the SEV1 scenario as {incident_id}")
     typer.echo("next:")
+    typer.echo("the incident is restricted: only its responders see it, so read it as its IC:")
     for hint in (
-        "list",
-        f"show {incident_id}",
-        f"timeline {incident_id} --tz America/Chicago",
+        "list --as alice",
+        f"show {incident_id} --as alice",
+        f"timeline {incident_id} --tz America/Chicago --as alice",
+        f"gates {incident_id} --as alice",
         "verify",
     ):
         typer.echo(f"  .venv/bin/fireline {hint}")

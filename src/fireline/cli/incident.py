@@ -55,15 +55,21 @@ def declare(
 @guarded
 def log(
     incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
-    kind: Annotated[str, typer.Argument(help="fact, hypothesis, decision or mitigation.")],
+    kind: Annotated[
+        str,
+        typer.Argument(help="fact, hypothesis, decision, mitigation, detection or root-cause."),
+    ],
     text: Annotated[str, typer.Argument(help="The entry.")],
     ref: Annotated[list[str], typer.Option(help="Evidence reference KIND:ID (repeatable).")] = [],  # noqa: B006
     why: Annotated[str | None, typer.Option(help="Why (required for decisions).")] = None,
     approver: Annotated[str | None, typer.Option(help="Who approved a decision.")] = None,
     at: Annotated[str | None, typer.Option(help="When it happened, if not now (ISO 8601).")] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="A root cause understood only in part.")
+    ] = False,
     as_: AsOption = None,
 ) -> None:
-    """Record a fact, hypothesis, decision or mitigation on the timeline."""
+    """Record a fact, hypothesis, decision, mitigation, detection or root-cause entry."""
     from fireline.commands import LogEntry
 
     recorded(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from fireline.cli import Format, FormatOption, app, emit_json, guarded, reading
+from fireline.cli import AsOption, Format, FormatOption, app, emit_json, guarded, seeing
 from fireline.domain import parse_incident_id, parse_status
 from fireline.errors import InvalidCommandError
 
@@ -47,6 +47,7 @@ def list_(
     status: Annotated[list[str], typer.Option(help="Only these statuses (repeatable).")] = [],  # noqa: B006
     open_: Annotated[bool, typer.Option("--open", help="Only incidents not closed.")] = False,
     format_: FormatOption = Format.table,
+    as_: AsOption = None,
 ) -> None:
     """List incidents, worst severity first."""
     from fireline import queries
@@ -55,8 +56,9 @@ def list_(
     wanted = {parse_status(s) for s in status} or set(Status)
     if open_:
         wanted.discard(Status.CLOSED)
-    with reading() as (conn, _settings):
+    with seeing(as_, "list") as (conn, _ctx, visible):
         rows = queries.list_incidents(conn, statuses=tuple(s.value for s in wanted))
+    rows = [row for row in rows if row.id in visible]
     if format_ is Format.json:
         emit_json([row.as_dict() for row in rows])
         return
@@ -75,18 +77,19 @@ def show(
     incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
     tz: TzOption = None,
     format_: FormatOption = Format.table,
+    as_: AsOption = None,
 ) -> None:
     """Show one incident: severity, status, roles, updates, action items."""
     from fireline import queries
 
-    with reading() as (conn, settings):
-        detail = queries.get_incident(
-            conn, parse_incident_id(incident_id), ladders=settings.ladders
-        )
+    local = None if tz is None else zone(tz)  # refuse a bad zone before anything is read
+    with seeing(as_, "show", parse_incident_id(incident_id)) as (conn, ctx, _visible):
+        detail = queries.get_incident(conn, incident_id, ladders=ctx.settings.ladders)
+    settings = ctx.settings
     if format_ is Format.json:
         emit_json(detail.as_dict())
         return
-    for line in render_detail(detail, zone(tz or settings.timezone), datetime.now(UTC)):
+    for line in render_detail(detail, local or zone(settings.timezone), datetime.now(UTC)):
         typer.echo(line)
 
 
@@ -147,15 +150,18 @@ def timeline(
     incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
     tz: TzOption = None,
     format_: FormatOption = Format.table,
+    as_: AsOption = None,
 ) -> None:
     """The incident's timeline: every event, UTC and local time, corrections marked."""
     from dataclasses import asdict
 
     from fireline import queries
 
-    with reading() as (conn, settings):
-        entries = queries.get_timeline(conn, parse_incident_id(incident_id))
-    local = zone(tz or settings.timezone)
+    local = None if tz is None else zone(tz)  # refuse a bad zone before anything is read
+    with seeing(as_, "timeline", parse_incident_id(incident_id)) as (conn, ctx, _visible):
+        entries = queries.get_timeline(conn, incident_id)
+    settings = ctx.settings
+    local = local or zone(settings.timezone)
     if format_ is Format.json:
         emit_json([{**asdict(e), "local": local_text(e.ts, local)} for e in entries])
         return

@@ -25,7 +25,7 @@ from fireline.errors import ConfigError
 
 DECISION_RULE = "data.fireline.authz.decision"
 GATES_RULE = "data.fireline.gates.unmet"
-VISIBILITY_RULE = "data.fireline.visibility.visible"
+VISIBILITY_RULE = "data.fireline.visibility.access"
 _PACKAGE = re.compile(r"^\s*package\s+([\w.]+)", re.MULTILINE)
 _TEST_RULE = re.compile(r"^\s*(test_\w+)\b", re.MULTILINE)
 

@@ -1,7 +1,8 @@
 # Need-to-know: who may see a restricted incident at all. Everyone else gets "not found".
 #
-# fireline asks for data.fireline.visibility.visible with input {actor, incidents: [...]},
-# where each incident carries its labels, current role holders and acting IC.
+# fireline asks for data.fireline.visibility.access with input {actor, incidents: [...]},
+# where each incident carries its labels, current role holders and acting IC: `visible` are
+# the ids the actor may see, `recorded` those whose reading goes on the access trail.
 package fireline.visibility
 
 import rego.v1
@@ -43,3 +44,11 @@ visible contains incident.id if {
 	restricted(incident)
 	assigned(incident)
 }
+
+recorded contains incident.id if {
+	some incident in input.incidents
+	restricted(incident)
+	incident.id in visible
+}
+
+access := {"visible": visible, "recorded": recorded}

@@ -1,0 +1,97 @@
+"""`fireline breakglass grant|revoke|list`: expiring emergency access, on the record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from fireline.cli import (
+    AsOption,
+    Format,
+    FormatOption,
+    app,
+    emit_json,
+    guarded,
+    recorded,
+    seeing,
+    write,
+)
+from fireline.domain import parse_duration, parse_incident_id
+
+breakglass_app = typer.Typer(help="Expiring emergency access grants.", no_args_is_help=True)
+app.add_typer(breakglass_app, name="breakglass")
+
+
+@breakglass_app.command("grant")
+@guarded
+def grant(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    to: Annotated[str, typer.Option(help="Who gets the access.")],
+    scope: Annotated[str, typer.Option(help='What access, e.g. "prod-db read".')],
+    why: Annotated[str, typer.Option(help="The justification.")],
+    expires: Annotated[str, typer.Option(help="How long it lasts: 2h, 30m, 1d (at most 7d).")],
+    as_: AsOption = None,
+) -> None:
+    """Grant breakglass access (the IC); it expires on its own and blocks closure while active."""
+    from fireline.commands import GrantBreakglass
+
+    recorded(
+        write(
+            GrantBreakglass(
+                incident_id=parse_incident_id(incident_id),
+                to=to,
+                scope=scope,
+                why=why,
+                expires_in=parse_duration("--expires", expires),
+            ),
+            as_,
+        )
+    )
+
+
+@breakglass_app.command("revoke")
+@guarded
+def revoke(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    seq: Annotated[int, typer.Argument(help="The event number of the grant.")],
+    reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    as_: AsOption = None,
+) -> None:
+    """Revoke a grant before it expires (the IC)."""
+    from fireline.commands import RevokeBreakglass
+
+    recorded(
+        write(
+            RevokeBreakglass(
+                incident_id=parse_incident_id(incident_id), grant_seq=seq, reason=reason
+            ),
+            as_,
+        )
+    )
+
+
+@breakglass_app.command("list")
+@guarded
+def list_(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    format_: FormatOption = Format.table,
+    as_: AsOption = None,
+) -> None:
+    """List an incident's grants and whether each is still active."""
+    from fireline import governance
+    from fireline.domain import iso_utc
+    from fireline.service import utc_now
+
+    now = iso_utc(utc_now())
+    with seeing(as_, "breakglass list", parse_incident_id(incident_id)) as (conn, _ctx, _seen):
+        grants = governance.list_breakglass(conn, incident_id)
+    if format_ is Format.json:
+        emit_json([{**asdict(g), "active": g.is_active(now)} for g in grants])
+        return
+    if not grants:
+        typer.echo("no breakglass grants")
+    for g in grants:
+        state = "ACTIVE" if g.is_active(now) else ("revoked" if g.revoked_at else "expired")
+        typer.echo(f"#{g.seq} [{state}] {g.grantee}: {g.scope} — until {g.expires_at} ({g.why})")

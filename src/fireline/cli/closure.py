@@ -1,0 +1,139 @@
+"""Definition of done: `gates`, `gate except|approve`, `postmortem`, `review`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fireline.cli import (
+    AsOption,
+    Format,
+    FormatOption,
+    app,
+    emit_json,
+    guarded,
+    recorded,
+    seeing,
+    write,
+)
+from fireline.domain import parse_day, parse_incident_id
+
+gate_app = typer.Typer(help="Exceptions to closure gates (IC and steward).", no_args_is_help=True)
+app.add_typer(gate_app, name="gate")
+postmortem_app = typer.Typer(help="Schedule and complete the postmortem.", no_args_is_help=True)
+app.add_typer(postmortem_app, name="postmortem")
+
+
+@app.command()
+@guarded
+def gates(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    format_: FormatOption = Format.table,
+    as_: AsOption = None,
+) -> None:
+    """The closure gates as a checklist: what must hold before mitigated and resolved/closed."""
+    from fireline import governance, queries
+    from fireline.domain import iso_utc
+    from fireline.service import utc_now
+
+    with seeing(as_, "gates", parse_incident_id(incident_id)) as (conn, ctx, _visible):
+        state = queries.get_state(conn, incident_id)
+        now = iso_utc(utc_now())
+        unmet = governance.unmet_gates(ctx.policy, conn, state, ctx.ladder(state.ladder), now=now)
+        excepted = governance.excepted_gates(conn, state.id)
+    if format_ is Format.json:
+        emit_json({"unmet": unmet, "excepted": excepted})
+        return
+    for gate, items in unmet.items():
+        verdict = "met" if not items else ("excepted" if gate in excepted else "NOT MET")
+        typer.echo(f"{gate}: {verdict}")
+        for item in items:
+            typer.echo(f"  [ ] {item}")
+
+
+@gate_app.command("except")
+@guarded
+def request_exception(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    gate: Annotated[str, typer.Argument(help="mitigated or resolved.")],
+    why: Annotated[str, typer.Option(help="The justification, for the record.")],
+    as_: AsOption = None,
+) -> None:
+    """Ask to bypass a gate; it holds once the IC and the governance steward both approve."""
+    from fireline.commands import RequestGateException
+
+    recorded(
+        write(
+            RequestGateException(
+                incident_id=parse_incident_id(incident_id), gate=gate, justification=why
+            ),
+            as_,
+        )
+    )
+
+
+@gate_app.command("approve")
+@guarded
+def approve_exception(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    seq: Annotated[int, typer.Argument(help="The event number of the exception request.")],
+    as_: AsOption = None,
+) -> None:
+    """Approve a gate exception (the party that did not request it)."""
+    from fireline.commands import ApproveGateException
+
+    recorded(
+        write(
+            ApproveGateException(incident_id=parse_incident_id(incident_id), exception_seq=seq), as_
+        )
+    )
+
+
+@postmortem_app.command("schedule")
+@guarded
+def schedule(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    due: Annotated[str, typer.Option(help="Due date YYYY-MM-DD.")],
+    owner: Annotated[str, typer.Option(help="Who writes it.")],
+    as_: AsOption = None,
+) -> None:
+    """Schedule the postmortem."""
+    from fireline.commands import SchedulePostmortem
+
+    recorded(
+        write(
+            SchedulePostmortem(
+                incident_id=parse_incident_id(incident_id), due=parse_day("--due", due), owner=owner
+            ),
+            as_,
+        )
+    )
+
+
+@postmortem_app.command("done")
+@guarded
+def done(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    link: Annotated[str, typer.Option(help="Where the postmortem lives.")],
+    as_: AsOption = None,
+) -> None:
+    """Record the postmortem as written."""
+    from fireline.commands import CompletePostmortem
+
+    recorded(write(CompletePostmortem(incident_id=parse_incident_id(incident_id), link=link), as_))
+
+
+@app.command()
+@guarded
+def review(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    outcome: Annotated[str, typer.Argument(help="The governance review's outcome.")],
+    as_: AsOption = None,
+) -> None:
+    """Sign off the governance review (a steward), required to close a flagged incident."""
+    from fireline.commands import ReviewGovernance
+
+    recorded(
+        write(ReviewGovernance(incident_id=parse_incident_id(incident_id), outcome=outcome), as_)
+    )

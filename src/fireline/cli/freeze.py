@@ -1,0 +1,48 @@
+"""`fireline freeze check|lift`: the deploy freeze a severe incident puts on CI pipelines.
+
+`freeze check` answers in well under 200 ms on a store of 10,000 incidents: it imports no
+ORM or policy engine and runs one indexed query through the database driver.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fireline.cli import AsOption, app, guarded, load, recorded, write
+from fireline.domain import parse_incident_id
+
+freeze_app = typer.Typer(
+    help="Deploy freeze while severe incidents are open.", no_args_is_help=True
+)
+app.add_typer(freeze_app, name="freeze")
+
+
+@freeze_app.command("check")
+@guarded
+def check() -> None:
+    """Exit 1 listing the incidents that freeze deploys, 0 when none does. For CI pipelines."""
+    from fireline.freeze import frozen_incidents
+
+    found = frozen_incidents(load().database_url)
+    if not found:
+        typer.echo("no deploy freeze")
+        return
+    for incident_id, severity, status in found:
+        typer.echo(f"FROZEN by {incident_id} ({severity}, {status})")
+    typer.echo("deploys are frozen until these resolve or their IC runs `fireline freeze lift`")
+    raise typer.Exit(1)
+
+
+@freeze_app.command("lift")
+@guarded
+def lift(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    reason: Annotated[str, typer.Option(help="Why deploys may resume.")],
+    as_: AsOption = None,
+) -> None:
+    """Lift an incident's deploy freeze (its IC); a later severity change decides afresh."""
+    from fireline.commands import LiftFreeze
+
+    recorded(write(LiftFreeze(incident_id=parse_incident_id(incident_id), reason=reason), as_))

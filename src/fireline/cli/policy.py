@@ -1,0 +1,54 @@
+"""`fireline policy test|show`: the Rego bundle that decides every write."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fireline.cli import app, guarded, load
+from fireline.errors import InvalidCommandError
+
+policy_app = typer.Typer(help="Inspect and test the policy bundle.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+@guarded
+def show() -> None:
+    """Which bundle is in force, its digest (recorded on every event) and its modules."""
+    from fireline.policy import PolicyEngine
+
+    engine = PolicyEngine.load(load().policy_dir)
+    typer.echo(f"bundle  {engine.source}")
+    typer.echo(f"digest  {engine.digest}")
+    for module in engine.modules:
+        typer.echo(f"module  {module.path} (package {module.package})")
+    for module in engine.tests:
+        typer.echo(f"tests   {module.path} (package {module.package})")
+
+
+@policy_app.command("test")
+@guarded
+def run_tests(
+    bundle: Annotated[
+        str | None, typer.Argument(help="A bundle folder (default: the configured one).")
+    ] = None,
+) -> None:
+    """Run the bundle's own tests (`*_test.rego`); exit 1 if any fails."""
+    from pathlib import Path
+
+    from fireline.policy import PolicyEngine
+
+    engine = PolicyEngine.load(Path(bundle) if bundle else load().policy_dir)
+    results = engine.run_tests()
+    if not results:
+        raise InvalidCommandError(f"policy bundle {engine.source} has no tests (*_test.rego)")
+    for result in results:
+        mark = "ok  " if result.passed else "FAIL"
+        detail = f" — {result.detail}" if result.detail else ""
+        typer.echo(f"{mark} {result.name}{detail}")
+    failed = sum(not r.passed for r in results)
+    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
