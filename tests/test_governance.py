@@ -1,0 +1,347 @@
+"""Governed writes and reads: the default rules, closure gates, exceptions, breakglass, freeze,
+and need-to-know. Every refusal shows its reason and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+
+from fireline import governance, queries
+from fireline.commands import (
+    AddActionItem,
+    AddUser,
+    ApproveGateException,
+    AssignRole,
+    ChangeSeverity,
+    Command,
+    EraseEntry,
+    GrantBreakglass,
+    LiftFreeze,
+    LogEntry,
+    PublishUpdate,
+    RequestGateException,
+    ReviewGovernance,
+    RevokeBreakglass,
+    Transition,
+    UpdateUser,
+)
+from fireline.domain import IncidentId, iso_utc
+from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
+from fireline.freeze import frozen_incidents
+from fireline.service import Context
+from tests.conftest import Cli, Clock
+from tests.factories import make_incident, meet_gates, run, snapshot
+
+
+def refused(ctx: Context, command: Command, actor: str, message: str) -> None:
+    before = snapshot(ctx.engine)
+    with pytest.raises(PolicyDeniedError, match=message):
+        run(ctx, command, actor)
+    assert snapshot(ctx.engine) == before
+
+
+def unmet(ctx: Context, incident_id: IncidentId) -> dict[str, list[str]]:
+    with ctx.engine.connect() as conn:
+        state = queries.get_state(conn, incident_id)
+        return governance.unmet_gates(
+            ctx.policy, conn, state, ctx.ladder(state.ladder), now=iso_utc(ctx.clock())
+        )
+
+
+@pytest.mark.parametrize(
+    ("command", "actor", "message"),
+    [
+        (
+            lambda i: Transition(incident_id=i, status="investigating"),
+            "bob",
+            r"only the incident commander \(alice\) may change the status",
+        ),
+        (
+            lambda i: ChangeSeverity(incident_id=i, severity="SEV0", reason="x"),
+            "bob",
+            r"only the incident commander \(alice\) may change the severity",
+        ),
+        (
+            lambda i: PublishUpdate(incident_id=i, impact="x"),
+            "bob",
+            r"only the comms lead or the incident commander may publish an update \(bob",
+        ),
+        (
+            lambda i: AssignRole(incident_id=i, role="scribe", holder="bob"),
+            "bob",
+            r"only the incident commander \(alice\) may assign or release roles",
+        ),
+        (
+            lambda i: EraseEntry(incident_id=i, target_seq=3, reason="x"),
+            "bob",
+            "only the incident commander, a steward or an admin may erase",
+        ),
+        (
+            lambda i: GrantBreakglass(
+                incident_id=i, to="dave", scope="db", why="x", expires_in=timedelta(hours=1)
+            ),
+            "bob",
+            r"only the incident commander \(alice\) may grant breakglass access",
+        ),
+    ],
+)
+def test_the_default_rules_refuse_with_their_reason(
+    ctx: Context, command: Callable[[IncidentId], Command], actor: str, message: str
+) -> None:
+    inc = make_incident(ctx)
+    run(ctx, LogEntry(incident_id=inc, kind="fact", text="x"), "bob")
+    refused(ctx, command(inc), actor, message)
+
+
+def test_the_declarer_commands_until_an_ic_is_named(ctx: Context) -> None:
+    inc = make_incident(ctx, ic=None)
+    run(ctx, Transition(incident_id=inc, status="investigating"), "alice")
+    refused(ctx, Transition(incident_id=inc, status="mitigating"), "bob", "commander")
+    run(ctx, AssignRole(incident_id=inc, role="ic", holder="bob"), "carol")  # anyone may take it
+    run(ctx, Transition(incident_id=inc, status="mitigating"), "bob")
+
+
+def test_comms_lead_publishes_updates(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    run(ctx, AssignRole(incident_id=inc, role="comms", holder="dana"))
+    run(ctx, PublishUpdate(incident_id=inc, impact="search down"), "dana")
+
+
+def test_a_flagged_major_incident_needs_a_steward_to_leave_investigating(ctx: Context) -> None:
+    inc = make_incident(ctx, flags=("policy-bypass",))
+    run(ctx, Transition(incident_id=inc, status="investigating"))
+    refused(
+        ctx,
+        Transition(incident_id=inc, status="mitigating"),
+        "alice",
+        "SEV1 with policy flags \\(policy-bypass\\): assign a governance_steward",
+    )
+    run(ctx, AssignRole(incident_id=inc, role="governance_steward", holder="erin"))
+    run(ctx, Transition(incident_id=inc, status="mitigating"))
+
+
+def test_a_minor_flagged_incident_needs_no_steward(ctx: Context) -> None:
+    inc = make_incident(ctx, severity="SEV2", flags=("policy-bypass",))
+    run(ctx, Transition(incident_id=inc, status="mitigating"))
+
+
+def test_registry_first_admin_then_admins_only(ctx: Context) -> None:
+    refused(ctx, AddUser(name="root", roles=("responder",)), "root", "first registered user must")
+    run(ctx, AddUser(name="root", roles=("admin",)), "root")
+    refused(
+        ctx, AddUser(name="eve", roles=("responder",)), "mallory", "mallory is not a registered"
+    )
+    run(ctx, AddUser(name="bob", roles=("responder",)), "root")
+    refused(ctx, AddUser(name="eve", roles=("admin",)), "bob", "only an admin may change the user")
+    run(ctx, UpdateUser(name="bob", roles=("viewer",)), "root")
+    inc_refusal = "bob is a viewer and cannot change the record"
+    refused(ctx, AddUser(name="x", roles=("viewer",)), "bob", inc_refusal)
+    with ctx.engine.connect() as conn:
+        assert [u.name for u in governance.list_users(conn)] == ["bob", "root"]
+
+
+@pytest.mark.parametrize(
+    ("command", "error", "message"),
+    [
+        (AddUser(name="root", roles=()), InvalidCommandError, "at least one --role"),
+        (AddUser(name="root", roles=("pilot",)), InvalidCommandError, "unknown role 'pilot'"),
+        (
+            AddUser(name="root", roles=("admin",), clearances=("top",)),
+            InvalidCommandError,
+            "unknown clearance 'top'",
+        ),
+        (UpdateUser(name="ghost", roles=("admin",)), NotFoundError, "no user ghost"),
+    ],
+)
+def test_registry_bad_input(
+    ctx: Context, command: Command, error: type[Exception], message: str
+) -> None:
+    before = snapshot(ctx.engine)
+    with pytest.raises(error, match=message):
+        run(ctx, command, "root")
+    assert snapshot(ctx.engine) == before
+
+
+def test_unregistered_users_are_refused_once_the_registry_exists(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    run(ctx, AddUser(name="alice", roles=("admin", "commander")))
+    refused(ctx, LogEntry(incident_id=inc, kind="fact", text="x"), "bob", "bob is not a registered")
+
+
+def test_the_mitigated_gate_lists_what_is_missing(ctx: Context) -> None:
+    inc = make_incident(ctx, impact="")
+    refused(
+        ctx,
+        Transition(incident_id=inc, status="mitigated"),
+        "alice",
+        "gate 'mitigated' is not met: record at least one mitigation entry; record the "
+        "detection .*; state the user harm",
+    )
+    assert len(unmet(ctx, inc)["mitigated"]) == 3
+    run(ctx, LogEntry(incident_id=inc, kind="mitigation", text="rolled back"))
+    run(ctx, LogEntry(incident_id=inc, kind="detection", text="alert fired"))
+    run(ctx, PublishUpdate(incident_id=inc, impact="search down for most users"))
+    assert unmet(ctx, inc)["mitigated"] == []
+    run(ctx, Transition(incident_id=inc, status="mitigated"))
+
+
+def test_the_resolved_gate_lists_what_is_missing(ctx: Context) -> None:
+    inc = make_incident(ctx, flags=("license-uncertain",))
+    run(ctx, AddActionItem(incident_id=inc, title="fix", owner="carol"))
+    assert unmet(ctx, inc)["resolved"] == [
+        "a steward must sign off the governance review (fireline review)",
+        "give every follow-up an owner and a due date (#1)",
+        "record the root cause (log root-cause, with --partial if not fully understood)",
+        "schedule the postmortem (fireline postmortem schedule)",
+    ]
+    refused(ctx, Transition(incident_id=inc, status="resolved"), "alice", "gate 'resolved'")
+
+
+def test_closing_needs_a_steward_review_when_flagged(ctx: Context) -> None:
+    inc = make_incident(ctx, severity="SEV2", flags=("license-uncertain",))
+    meet_gates(ctx, inc)
+    run(ctx, Transition(incident_id=inc, status="mitigated"))
+    refused(ctx, Transition(incident_id=inc, status="resolved"), "alice", "governance review")
+
+
+def test_a_steward_signs_off_the_review(ctx: Context) -> None:
+    inc = make_incident(ctx, severity="SEV2", flags=("license-uncertain",))
+    meet_gates(ctx, inc)
+    run(ctx, AddUser(name="root", roles=("admin",)), "root")
+    for name, roles in (("alice", ("commander",)), ("erin", ("steward",)), ("bob", ("responder",))):
+        run(ctx, AddUser(name=name, roles=roles), "root")
+    refused(ctx, ReviewGovernance(incident_id=inc, outcome="ok"), "bob", "only a steward")
+    run(ctx, ReviewGovernance(incident_id=inc, outcome="no exposure"), "erin")
+    run(ctx, Transition(incident_id=inc, status="resolved"))
+    run(ctx, Transition(incident_id=inc, status="closed"))
+
+
+def test_a_gate_exception_needs_the_ic_and_the_steward(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    run(ctx, AssignRole(incident_id=inc, role="governance_steward", holder="erin"))
+    request = run(
+        ctx,
+        RequestGateException(incident_id=inc, gate="mitigated", justification="drill"),
+    )[0]
+    refused(ctx, Transition(incident_id=inc, status="mitigated"), "alice", "gate 'mitigated'")
+    with pytest.raises(InvalidCommandError, match="alice already approved"):
+        run(ctx, ApproveGateException(incident_id=inc, exception_seq=request.seq))
+    refused(
+        ctx,
+        ApproveGateException(incident_id=inc, exception_seq=request.seq),
+        "bob",
+        "only the incident commander or the governance steward may approve",
+    )
+    run(ctx, ApproveGateException(incident_id=inc, exception_seq=request.seq), "erin")
+    run(ctx, Transition(incident_id=inc, status="mitigated"))
+    with ctx.engine.connect() as conn:
+        assert governance.excepted_gates(conn, inc) == ["mitigated"]
+
+
+def test_gate_exception_bad_input(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    with pytest.raises(InvalidCommandError, match="unknown gate 'closed'"):
+        run(ctx, RequestGateException(incident_id=inc, gate="closed", justification="x"))
+    with pytest.raises(NotFoundError, match="no gate exception at event 99"):
+        run(ctx, ApproveGateException(incident_id=inc, exception_seq=99))
+
+
+def test_breakglass_expires_by_the_clock_and_blocks_resolution(ctx: Context, clock: Clock) -> None:
+    inc = make_incident(ctx)
+    meet_gates(ctx, inc)
+    grant = run(
+        ctx,
+        GrantBreakglass(
+            incident_id=inc,
+            to="dave",
+            scope="prod-db read",
+            why="restore",
+            expires_in=timedelta(hours=2),
+        ),
+    )[0]
+    assert unmet(ctx, inc)["resolved"] == [
+        f"revoke active breakglass access (#{grant.seq} dave (prod-db read))"
+    ]
+    clock.advance(hours=3)
+    assert unmet(ctx, inc)["resolved"] == []
+    with pytest.raises(InvalidCommandError, match="already revoked or expired"):
+        run(ctx, RevokeBreakglass(incident_id=inc, grant_seq=grant.seq))
+
+
+def test_breakglass_revoke_and_bad_input(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    with pytest.raises(InvalidCommandError, match="at most 7 days"):
+        run(
+            ctx,
+            GrantBreakglass(
+                incident_id=inc, to="dave", scope="db", why="x", expires_in=timedelta(days=8)
+            ),
+        )
+    grant = run(
+        ctx,
+        GrantBreakglass(
+            incident_id=inc, to="dave", scope="db", why="x", expires_in=timedelta(hours=1)
+        ),
+    )[0]
+    run(ctx, RevokeBreakglass(incident_id=inc, grant_seq=grant.seq, reason="done"))
+    with pytest.raises(NotFoundError, match="no breakglass grant at event 99"):
+        run(ctx, RevokeBreakglass(incident_id=inc, grant_seq=99))
+    with ctx.engine.connect() as conn:
+        [listed] = governance.list_breakglass(conn, inc)
+    assert listed.revoked_at is not None
+
+
+def test_freeze_follows_the_ladder_and_the_ic(ctx: Context) -> None:
+    url = ctx.settings.database_url
+    minor = make_incident(ctx, severity="SEV2")
+    major = make_incident(ctx, severity="SEV1")
+    assert [i for i, _sev, _status in frozen_incidents(url)] == [major]
+    refused(ctx, LiftFreeze(incident_id=major, reason="x"), "bob", "may lift the deploy freeze")
+    run(ctx, LiftFreeze(incident_id=major, reason="rollback verified"))
+    assert frozen_incidents(url) == []
+    with pytest.raises(InvalidCommandError, match="holds no deploy freeze to lift"):
+        run(ctx, LiftFreeze(incident_id=minor, reason="x"))
+    run(ctx, ChangeSeverity(incident_id=major, severity="SEV0", reason="exposure"))
+    assert [i for i, _sev, _status in frozen_incidents(url)] == [major]  # decided afresh
+    meet_gates(ctx, major)
+    run(ctx, AssignRole(incident_id=major, role="governance_steward", holder="erin"))
+    run(ctx, Transition(incident_id=major, status="resolved"))
+    assert frozen_incidents(url) == []
+
+
+def test_postmortem_due_date_cannot_be_past(ctx: Context) -> None:
+    from fireline.commands import SchedulePostmortem
+
+    inc = make_incident(ctx)
+    with pytest.raises(InvalidCommandError, match="is in the past"):
+        run(ctx, SchedulePostmortem(incident_id=inc, due=date(2020, 1, 1), owner="bob"))
+
+
+def test_root_cause_may_be_partial_only_for_root_causes(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    event = run(ctx, LogEntry(incident_id=inc, kind="root-cause", text="x", partial=True))[0]
+    assert event.payload is not None
+    assert event.payload["partial"] is True
+    with pytest.raises(InvalidCommandError, match="--partial belongs to root-cause"):
+        run(ctx, LogEntry(incident_id=inc, kind="fact", text="x", partial=True))
+
+
+def test_freeze_check_is_a_ci_gate(cli: Cli) -> None:
+    assert cli("freeze", "check").stdout == "no deploy freeze\n"
+    incident = cli("declare", "Checkout down", "--sev", "SEV1").stdout.strip()
+    result = cli("freeze", "check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == f"FROZEN by {incident} (SEV1, declared)"
+    assert "Checkout down" not in result.stdout  # ids only: a CI log is no place for titles
+    assert cli("freeze", "lift", incident, "--reason", "rollback verified").exit_code == 0
+    assert cli("freeze", "check").exit_code == 0
+
+
+def test_freeze_check_on_a_missing_store(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIRELINE_HOME", "/nonexistent/fireline")
+    monkeypatch.delenv("FIRELINE_DATABASE_URL", raising=False)
+    result = cli("freeze", "check")
+    assert result.exit_code == 6
+    assert result.stderr.startswith("fireline: error: no fireline store at /nonexistent")

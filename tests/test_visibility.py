@@ -1,0 +1,118 @@
+"""Need-to-know: a restricted incident is "not found" to everyone without a reason to see it,
+through every read, and every read by someone who may see it goes on its access trail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fireline.commands import AddActionItem, AddUser, Declare, GrantBreakglass, LogEntry
+from fireline.db import events
+from fireline.domain import IncidentId
+from fireline.service import Context
+from tests.conftest import Cli
+from tests.factories import run
+
+SECRET = "Sitemap leak at 47.6062,-122.3321"
+SECRET_ENTRY = "exposed layer hydro-sites v3"
+READS = (
+    ("show", "{i}"),
+    ("show", "{i}", "--format", "json"),
+    ("timeline", "{i}"),
+    ("timeline", "{i}", "--format", "json"),
+    ("action", "list", "{i}"),
+    ("breakglass", "list", "{i}"),
+    ("gates", "{i}"),
+)
+
+
+@pytest.fixture
+def restricted(ctx: Context) -> IncidentId:
+    """A restricted incident, a public one, and a registry with cleared and uncleared people."""
+    run(ctx, AddUser(name="root", roles=("admin",)), "root")
+    for name, roles in (
+        ("alice", ("commander",)),
+        ("sam", ("security",)),
+        ("erin", ("steward",)),
+        ("bob", ("responder",)),
+        ("vic", ("viewer",)),
+        ("ann", ("admin",)),
+        ("cole", ("commander", "responder")),
+    ):
+        run(ctx, AddUser(name=name, roles=roles), "root")
+    incident = IncidentId(
+        run(
+            ctx, Declare(title=SECRET, severity="SEV2", labels=("restricted",), ic="alice"), "alice"
+        )[0].incident_id
+    )
+    run(ctx, LogEntry(incident_id=incident, kind="fact", text=SECRET_ENTRY), "alice")
+    run(ctx, AddActionItem(incident_id=incident, title=SECRET_ENTRY, owner="alice"), "alice")
+    run(
+        ctx,
+        GrantBreakglass(
+            incident_id=incident,
+            to="sam",
+            scope=SECRET_ENTRY,
+            why="x",
+            expires_in=timedelta(hours=1),
+        ),
+        "alice",
+    )
+    run(ctx, Declare(title="Public status page slow", severity="SEV3"), "bob")
+    return incident
+
+
+def access_reads(ctx: Context, incident: str) -> list[str]:
+    with ctx.engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(events.c.actor).where(
+                    events.c.incident_id == incident, events.c.kind == "access.read"
+                )
+            ).scalars()
+        )
+
+
+@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reader=st.sampled_from(["bob", "vic", "ann", "cole", "mallory", "root"]))
+def test_no_uncleared_reader_learns_anything(
+    cli: Cli, ctx: Context, restricted: IncidentId, reader: str
+) -> None:
+    listing = cli("list", "--as", reader)
+    assert listing.exit_code == 0, listing.output
+    assert "Public status page slow" in listing.stdout
+    assert restricted not in listing.stdout
+    assert SECRET not in listing.stdout
+    listing_json = cli("list", "--format", "json", "--as", reader)
+    assert SECRET not in listing_json.stdout
+    for read in READS:
+        result = cli(*(part.format(i=restricted) for part in read), "--as", reader)
+        assert result.exit_code == 3, (read, result.output)
+        assert result.stderr == f"fireline: error: no incident {restricted}\n"
+        assert SECRET not in result.output
+        assert SECRET_ENTRY not in result.output
+    assert access_reads(ctx, restricted) == []
+
+
+@pytest.mark.parametrize("reader", ["alice", "sam", "erin"])
+def test_cleared_or_assigned_readers_see_it_and_leave_a_trail(
+    cli: Cli, ctx: Context, restricted: IncidentId, reader: str
+) -> None:
+    shown = cli("show", restricted, "--as", reader)
+    assert shown.exit_code == 0, shown.output
+    assert SECRET in shown.stdout
+    listing = cli("list", "--as", reader)
+    assert restricted in listing.stdout
+    assert access_reads(ctx, restricted) == [reader, reader]
+
+
+def test_a_responder_assigned_later_can_see_it(
+    cli: Cli, ctx: Context, restricted: IncidentId
+) -> None:
+    assert cli("show", restricted, "--as", "bob").exit_code == 3
+    assert cli("role", "assign", restricted, "scribe", "bob", "--as", "alice").exit_code == 0
+    assert SECRET in cli("show", restricted, "--as", "bob").stdout
