@@ -245,11 +245,12 @@ def verify_rates(ctx: service.Context, rounds: int = 3) -> tuple[float, float]:
                 actor=actor,
                 kind=kind,
                 payload_sha256=digest,
+                policy=policy,
                 prev=prev,
             )
             + (text or "").encode()
             for incident_id in store.list_chains(conn)
-            for seq, ts, actor, kind, text, digest, prev, _hash in store.iter_rows(
+            for seq, ts, actor, kind, text, digest, policy, prev, _hash in store.iter_rows(
                 conn, incident_id
             )
         ]
@@ -269,7 +270,7 @@ def raw_read_hash_rate(db: Path, rounds: int = 3) -> float:
     Not a target, a context line: no verifier that reads from the database can beat it.
     """
     query = (
-        "SELECT seq, ts, actor, kind, payload, payload_sha256, prev, hash FROM events "
+        "SELECT seq, ts, actor, kind, payload, payload_sha256, policy, prev, hash FROM events "
         "WHERE incident_id = ? ORDER BY seq"
     )
     sha256 = hashlib.sha256
@@ -281,10 +282,10 @@ def raw_read_hash_rate(db: Path, rounds: int = 3) -> float:
             count = 0
             start = time.perf_counter()
             for incident_id in chains:
-                for _seq, ts, actor, kind, text, digest, prev, _hash in conn.execute(
+                for _seq, ts, actor, kind, text, digest, policy, prev, _hash in conn.execute(
                     query, (incident_id,)
                 ):
-                    sha256(f"{ts}{actor}{kind}{digest}{prev}{text}".encode()).hexdigest()
+                    sha256(f"{ts}{actor}{kind}{digest}{policy}{prev}{text}".encode()).hexdigest()
                     count += 1
             best = max(best, count / (time.perf_counter() - start))
     finally:

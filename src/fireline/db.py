@@ -211,17 +211,21 @@ class DriverStatement:
 
     def __init__(self, statement: sa.ClauseElement) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        """Run with `params` (by bind name) in the connection's transaction; return the cursor."""
+        """Run with `params` (by bind name) in the connection's transaction; return the cursor.
+
+        Binds the statement fixed itself (a LIMIT, a literal) keep their compiled values.
+        """
         compiled = self._compiled.get(conn.dialect.name)
         if compiled is None:
             done = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
             names = None if done.positiontup is None else tuple(done.positiontup)
-            compiled = self._compiled[conn.dialect.name] = (str(done), names)
-        sql, names = compiled
-        args = params if names is None else tuple(params[n] for n in names)
+            compiled = self._compiled[conn.dialect.name] = (str(done), names, dict(done.params))
+        sql, names, fixed = compiled
+        merged = {**fixed, **params} if fixed else params
+        args = merged if names is None else tuple(merged[n] for n in names)
         try:
             # sqlite3 and psycopg connections both execute directly, returning the cursor.
             return conn.connection.driver_connection.execute(sql, args)  # type: ignore[union-attr]

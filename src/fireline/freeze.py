@@ -13,7 +13,7 @@ from fireline.errors import StoreError
 
 # "freeze" is quoted: PostgreSQL reserves the word.
 FROZEN = (
-    "SELECT id, severity, status FROM incidents WHERE \"freeze\" = {true} "
+    'SELECT id, severity, status FROM incidents WHERE "freeze" = {true} '
     "AND freeze_lifted_at IS NULL AND status NOT IN ('resolved', 'closed') ORDER BY id"
 )
 

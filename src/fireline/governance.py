@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from fireline import commands as c
 from fireline import queries
 from fireline.db import (
+    DriverStatement,
     action_items,
     breakglass,
     gate_exceptions,
@@ -81,18 +82,23 @@ def list_users(conn: Connection) -> list[User]:
     return [User(r.name, r.roles, r.clearances, r.added_at, r.added_by, r.updated_at) for r in rows]
 
 
+# On every write: read through the driver (see db.DriverStatement).
+_ACTOR = DriverStatement(
+    sa.select(users.c.roles, users.c.clearances).where(users.c.name == sa.bindparam("name"))
+)
+_ANY_USER = DriverStatement(sa.select(users.c.name).limit(1))
+
+
 def actor_view(conn: Connection, actor: str) -> dict[str, Any]:
     """input.actor and input.registry: who is acting, as the registry knows them."""
-    user = get_user(conn, actor)
-    empty = (
-        user is None and conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() == 0
-    )
+    row = _ACTOR.execute(conn, {"name": actor}).fetchone()
+    empty = row is None and _ANY_USER.execute(conn, {}).fetchone() is None
     return {
         "actor": {
             "id": actor,
-            "registered": user is not None,
-            "roles": [] if user is None else user.roles,
-            "clearances": [] if user is None else user.clearances,
+            "registered": row is not None,
+            "roles": [] if row is None else queries.decode_json(row[0]),
+            "clearances": [] if row is None else queries.decode_json(row[1]),
         },
         "registry": {"empty": empty},
     }
@@ -115,10 +121,11 @@ def incident_view(
         "declared_by": state.declared_by,
         "roles": roles,
         "acting_ic": roles.get("ic") or [state.declared_by],
-        "excepted_gates": excepted_gates(conn, state.id),
+        "excepted_gates": [],
     }
-    if facts:
+    if facts:  # only status changes meet the gates
         view["facts"] = gate_facts(conn, state, now=now)
+        view["excepted_gates"] = excepted_gates(conn, state.id)
     return view
 
 

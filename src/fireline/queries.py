@@ -202,7 +202,7 @@ _STATE = DriverStatement(
         incidents.c.freeze_lifted_at,
     ).where(incidents.c.id == sa.bindparam("incident_id"))
 )
-_CURRENT_ROLES = (
+_CURRENT_ROLES = DriverStatement(
     sa.select(role_assignments.c.role, role_assignments.c.holder)
     .where(
         role_assignments.c.incident_id == sa.bindparam("incident_id"),
@@ -225,15 +225,15 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
         rank,
         ladder,
         due,
-        _json(labels),
-        _json(flags),
+        decode_json(labels),
+        decode_json(flags),
         declared_by,
         bool(freeze),
         lifted,
     )
 
 
-def _json(value: Any) -> Any:
+def decode_json(value: Any) -> Any:
     """A JSON column read on the driver: text on SQLite, already decoded on PostgreSQL."""
     return json.loads(value) if isinstance(value, str) else value
 
@@ -241,7 +241,7 @@ def _json(value: Any) -> Any:
 def current_roles(conn: Connection, incident_id: str) -> dict[str, list[str]]:
     """Who holds each role now, in assignment order."""
     held: dict[str, list[str]] = {}
-    for role, holder in conn.execute(_CURRENT_ROLES, {"incident_id": incident_id}):
+    for role, holder in _CURRENT_ROLES.execute(conn, {"incident_id": incident_id}):
         held.setdefault(role, []).append(holder)
     return held
 
