@@ -31,7 +31,7 @@ from fireline.domain import IncidentId, iso_utc
 from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
 from fireline.freeze import frozen_incidents
 from fireline.service import Context
-from tests.conftest import Cli, Clock
+from tests.conftest import Cli, Clock, Store
 from tests.factories import make_incident, meet_gates, run, snapshot
 
 
@@ -345,3 +345,23 @@ def test_freeze_check_on_a_missing_store(cli: Cli, monkeypatch: pytest.MonkeyPat
     result = cli("freeze", "check")
     assert result.exit_code == 6
     assert result.stderr.startswith("fireline: error: no fireline store at /nonexistent")
+
+
+def test_freeze_check_fast_path_in_a_real_process(cli: Cli, store: Store) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **store.env}
+    argv = [sys.executable, "-m", "fireline", "freeze", "check"]
+    clear = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert (clear.returncode, clear.stdout) == (0, "no deploy freeze\n")
+    incident = cli("declare", "Checkout down", "--sev", "SEV0").stdout.strip()
+    frozen = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert frozen.returncode == 1
+    assert frozen.stdout.startswith(f"FROZEN by {incident} (SEV0, declared)")
+    broken = subprocess.run(
+        argv, env={**env, "FIRELINE_LADDER": "nope"}, capture_output=True, text=True, check=False
+    )
+    assert broken.returncode == 5
+    assert broken.stderr.startswith("fireline: error: unknown ladder 'nope'")

@@ -1,5 +1,5 @@
 """`python -m fireline` runs the CLI."""
 
-from fireline.cli import main
+from fireline.launcher import main
 
 main()

@@ -18,6 +18,18 @@ FROZEN = (
 )
 
 
+def report(database_url: str) -> tuple[int, list[str]]:
+    """`freeze check`'s exit code (1 while anything freezes deploys) and the lines it prints."""
+    found = frozen_incidents(database_url)
+    if not found:
+        return 0, ["no deploy freeze"]
+    lines = [
+        f"FROZEN by {incident_id} ({severity}, {status})" for incident_id, severity, status in found
+    ]
+    lines.append("deploys are frozen until these resolve or their IC runs `fireline freeze lift`")
+    return 1, lines
+
+
 def frozen_incidents(database_url: str) -> list[tuple[str, str, str]]:
     """(id, severity, status) of every open incident whose level freezes deploys."""
     scheme = urlsplit(database_url).scheme.split("+", 1)[0]
