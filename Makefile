@@ -46,6 +46,7 @@ quick: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/freeze.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
