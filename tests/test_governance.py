@@ -365,3 +365,45 @@ def test_freeze_check_fast_path_in_a_real_process(cli: Cli, store: Store) -> Non
     )
     assert broken.returncode == 5
     assert broken.stderr.startswith("fireline: error: unknown ladder 'nope'")
+
+
+def test_show_lists_freeze_breakglass_postmortem_and_review(cli: Cli) -> None:
+    incident = cli("declare", "Checkout down", "--sev", "SEV1", "--ic", "alice").stdout.strip()
+
+    def alice(*args: str) -> str:
+        result = cli(*args, "--as", "alice")
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    alice(
+        "breakglass",
+        "grant",
+        incident,
+        "--to",
+        "dave",
+        "--scope",
+        "prod-db read",
+        "--why",
+        "restore",
+        "--expires",
+        "2h",
+    )
+    alice("postmortem", "schedule", incident, "--due", "2099-01-01", "--owner", "carol")
+    shown = alice("show", incident)
+    assert "Deploy freeze: ACTIVE" in shown
+    assert "Breakglass #3: dave — prod-db read, until " in shown
+    assert "Postmortem: due 2099-01-01" in shown
+    assert "[ACTIVE] dave: prod-db read" in alice("breakglass", "list", incident)
+    gates = alice("gates", incident)
+    assert "resolved: NOT MET" in gates
+    assert "  [ ] revoke active breakglass access (#3 dave (prod-db read))" in gates
+
+
+def test_a_level_without_cadence_must_schedule_the_next_update(ctx: Context) -> None:
+    inc = make_incident(ctx, severity="SEV3")
+    assert "schedule the next status update" in unmet(ctx, inc)["mitigated"]
+    run(
+        ctx,
+        PublishUpdate(incident_id=inc, impact="x", next_update_at=ctx.clock() + timedelta(hours=4)),
+    )
+    assert "schedule the next status update" not in unmet(ctx, inc)["mitigated"]

@@ -105,7 +105,7 @@ def actor_view(conn: Connection, actor: str) -> dict[str, Any]:
 
 
 def incident_view(
-    conn: Connection, state: queries.IncidentState, ladder: Ladder, *, now: str, facts: bool
+    conn: Connection, state: queries.IncidentState, ladder: Ladder, *, facts: bool
 ) -> dict[str, Any]:
     """input.incident: the state a rule may look at (gate facts only when asked for)."""
     roles = queries.current_roles(conn, state.id)
@@ -124,12 +124,12 @@ def incident_view(
         "excepted_gates": [],
     }
     if facts:  # only status changes meet the gates
-        view["facts"] = gate_facts(conn, state, now=now)
+        view["facts"] = gate_facts(conn, state)
         view["excepted_gates"] = excepted_gates(conn, state.id)
     return view
 
 
-def gate_facts(conn: Connection, state: queries.IncidentState, *, now: str) -> dict[str, Any]:
+def gate_facts(conn: Connection, state: queries.IncidentState) -> dict[str, Any]:
     """What the closure gates look at, computed from the projections."""
     incident_id = state.id
     row = conn.execute(sa.select(incidents).where(incidents.c.id == incident_id)).one()
@@ -154,8 +154,14 @@ def gate_facts(conn: Connection, state: queries.IncidentState, *, now: str) -> d
         "next_update_scheduled": row.next_update_due is not None,
         "root_cause_recorded": kinds.get("entry.root_cause", 0) > 0,
         "action_items_without_due": [f"#{n}" for n in undated],
-        "active_breakglass": [
-            f"#{g.seq} {g.grantee} ({g.scope})" for g in active_breakglass(conn, incident_id, now)
+        # Every grant with its expiry: the policy decides which are active against input.now.
+        "breakglass": [
+            {
+                "grant": f"#{g.seq} {g.grantee} ({g.scope})",
+                "expires_at": g.expires_at,
+                "revoked": g.revoked_at is not None,
+            }
+            for g in list_breakglass(conn, incident_id)
         ],
         "postmortem_scheduled": row.postmortem_due is not None
         or row.postmortem_done_at is not None,
@@ -196,11 +202,6 @@ def list_breakglass(conn: Connection, incident_id: str) -> list[Grant]:
         )
         for r in rows
     ]
-
-
-def active_breakglass(conn: Connection, incident_id: str, now: str) -> list[Grant]:
-    """Grants neither revoked nor expired: expiry is enforced by the clock, no event needed."""
-    return [grant for grant in list_breakglass(conn, incident_id) if grant.is_active(now)]
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ def authorize(
     }
     if state is not None and ladder is not None:
         policy_input["incident"] = incident_view(
-            conn, state, ladder, now=now, facts=action == "status.change"
+            conn, state, ladder, facts=action == "status.change"
         )
     decision = engine.decide(policy_input)
     if not decision.allow:
@@ -273,7 +274,10 @@ def unmet_gates(
     now: str,
 ) -> dict[str, list[str]]:
     """The closure gates' unmet items; a policy that cannot say fails closed (PolicyDenied)."""
-    policy_input = {"incident": incident_view(conn, state, ladder, now=now, facts=True), "now": now}
+    policy_input = {
+        "incident": incident_view(conn, state, ladder, facts=True),
+        "now": now,
+    }
     try:
         value = engine.evaluate(GATES_RULE, policy_input)
     except PolicyFailure as exc:

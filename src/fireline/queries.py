@@ -109,6 +109,10 @@ class IncidentDetail:
     latest_update: StatusUpdate | None
     action_items: list[ActionItem]
     entry_counts: dict[str, int]
+    freezes_deploys: bool
+    postmortem_due: str | None
+    postmortem_done_at: str | None
+    governance_reviewed_by: str | None
 
     def current_roles(self) -> dict[str, list[str]]:
         held: dict[str, list[str]] = {}
@@ -296,6 +300,12 @@ def get_incident(
             for kind, n in counts.items()
             if kind.startswith("entry.")
         },
+        freezes_deploys=bool(row.freeze)
+        and row.freeze_lifted_at is None
+        and row.status not in ("resolved", "closed"),
+        postmortem_due=row.postmortem_due,
+        postmortem_done_at=row.postmortem_done_at,
+        governance_reviewed_by=row.governance_reviewed_by,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from fireline.cli import AsOption, Format, FormatOption, app, emit_json, guarded, seeing
-from fireline.domain import parse_incident_id, parse_status
+from fireline.domain import iso_utc, parse_incident_id, parse_status
 from fireline.errors import InvalidCommandError
 
 if TYPE_CHECKING:
@@ -79,18 +80,23 @@ def show(
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:
-    """Show one incident: severity, status, roles, updates, action items."""
-    from fireline import queries
+    """Show one incident: severity, status, roles, updates, action items, governance."""
+    from fireline import governance, queries
 
     local = None if tz is None else zone(tz)  # refuse a bad zone before anything is read
     with seeing(as_, "show", parse_incident_id(incident_id)) as (conn, ctx, _visible):
         detail = queries.get_incident(conn, incident_id, ladders=ctx.settings.ladders)
+        grants = governance.list_breakglass(conn, incident_id)
     settings = ctx.settings
+    now = datetime.now(UTC)
+    active = [g for g in grants if g.is_active(iso_utc(now))]
     if format_ is Format.json:
-        emit_json(detail.as_dict())
+        emit_json({**detail.as_dict(), "active_breakglass": [asdict(g) for g in active]})
         return
-    for line in render_detail(detail, local or zone(settings.timezone), datetime.now(UTC)):
+    for line in render_detail(detail, local or zone(settings.timezone), now):
         typer.echo(line)
+    for g in active:
+        typer.echo(f"Breakglass #{g.seq}: {g.grantee} — {g.scope}, until {utc_text(g.expires_at)}")
 
 
 def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:
@@ -140,6 +146,14 @@ def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:
             f"  #{item.number} [{item.status}] {item.priority} {item.title} — owner {item.owner}, "
             f"due {item.due or 'unset'}"
         )
+    if d.freezes_deploys:
+        lines.append("Deploy freeze: ACTIVE (lift with `fireline freeze lift`)")
+    if d.postmortem_done_at:
+        lines.append(f"Postmortem: done {utc_text(d.postmortem_done_at)}")
+    elif d.postmortem_due:
+        lines.append(f"Postmortem: due {d.postmortem_due}")
+    if d.governance_reviewed_by:
+        lines.append(f"Governance review: signed off by {d.governance_reviewed_by}")
     lines.append(f"Events: {d.event_count} (check with `fireline verify`)")
     return lines
 
@@ -153,8 +167,6 @@ def timeline(
     as_: AsOption = None,
 ) -> None:
     """The incident's timeline: every event, UTC and local time, corrections marked."""
-    from dataclasses import asdict
-
     from fireline import queries
 
     local = None if tz is None else zone(tz)  # refuse a bad zone before anything is read

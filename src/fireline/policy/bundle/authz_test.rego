@@ -10,7 +10,7 @@ import rego.v1
 facts := {
 	"impact_stated": true, "mitigations": 1, "detection_recorded": true,
 	"next_update_scheduled": true, "root_cause_recorded": true, "action_items_without_due": [],
-	"active_breakglass": [], "postmortem_scheduled": true, "ever_flagged": false,
+	"breakglass": [], "postmortem_scheduled": true, "ever_flagged": false,
 	"governance_signed_off": false,
 }
 
@@ -80,8 +80,11 @@ cases := [
 	 "input": object.union(request("alice", "status.change", "mitigated"), {"incident": object.union(incident, {"status": "mitigating", "excepted_gates": ["mitigated"], "facts": object.union(facts, {"mitigations": 0})})}),
 	 "expect": true},
 	{"name": "closing checks the resolved gate", "rule": allowed,
-	 "input": object.union(request("alice", "status.change", "closed"), {"incident": object.union(incident, {"status": "resolved", "facts": object.union(facts, {"active_breakglass": ["#9 dave"]})})}),
+	 "input": object.union(request("alice", "status.change", "closed"), {"now": "2026-11-23T15:00:00.000000Z", "incident": object.union(incident, {"status": "resolved", "facts": object.union(facts, {"breakglass": [{"grant": "#9 dave (db)", "expires_at": "2026-11-23T16:00:00.000000Z", "revoked": false}]})})}),
 	 "expect": false},
+	{"name": "an expired grant no longer blocks closing", "rule": allowed,
+	 "input": object.union(request("alice", "status.change", "closed"), {"now": "2026-11-23T17:00:00.000000Z", "incident": object.union(incident, {"status": "resolved", "facts": object.union(facts, {"breakglass": [{"grant": "#9 dave (db)", "expires_at": "2026-11-23T16:00:00.000000Z", "revoked": false}]})})}),
+	 "expect": true},
 	{"name": "restricted incidents are hidden from others", "rule": "data.fireline.visibility.visible",
 	 "input": {"actor": {"id": "bob", "roles": ["responder"]}, "incidents": [object.union(incident, {"labels": ["restricted"]})]},
 	 "expect": []},

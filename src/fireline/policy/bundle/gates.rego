@@ -41,9 +41,16 @@ missing contains ["resolved", item] if {
 	item := concat("", ["give every follow-up an owner and a due date (", concat(", ", facts.action_items_without_due), ")"])
 }
 
+# A grant is active until it is revoked or input.now passes its expiry: no event needed.
+active_breakglass := [grant.grant |
+	some grant in facts.breakglass
+	not grant.revoked
+	grant.expires_at > input.now
+]
+
 missing contains ["resolved", item] if {
-	count(facts.active_breakglass) > 0
-	item := concat("", ["revoke active breakglass access (", concat(", ", facts.active_breakglass), ")"])
+	count(active_breakglass) > 0
+	item := concat("", ["revoke active breakglass access (", concat(", ", active_breakglass), ")"])
 }
 
 missing contains ["resolved", "schedule the postmortem (fireline postmortem schedule)"] if {
