@@ -407,3 +407,14 @@ def test_a_level_without_cadence_must_schedule_the_next_update(ctx: Context) -> 
         PublishUpdate(incident_id=inc, impact="x", next_update_at=ctx.clock() + timedelta(hours=4)),
     )
     assert "schedule the next status update" not in unmet(ctx, inc)["mitigated"]
+
+
+def test_every_command_has_a_handler_and_a_policy_action() -> None:
+    import typing
+
+    from fireline import commands
+    from fireline.service import HANDLERS
+
+    every = set(typing.get_args(commands.Command))
+    assert set(HANDLERS) == every
+    assert set(governance.ACTIONS) == every

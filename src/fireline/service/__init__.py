@@ -18,9 +18,14 @@ from fireline.events import validate_payload
 from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.service.context import Clock, Context, open_context, resolve_actor, utc_now
-from fireline.service.handlers import HANDLERS, REGISTRY_COMMANDS, Call
+from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
+from fireline.service.handlers import LIFECYCLE_HANDLERS
+from fireline.service.plan import Call
+
+HANDLERS = {**LIFECYCLE_HANDLERS, **GOVERNANCE_HANDLERS}
 
 __all__ = [
+    "HANDLERS",
     "Clock",
     "Context",
     "execute",

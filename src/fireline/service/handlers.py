@@ -1,55 +1,32 @@
-"""One handler per command: validate against the locked incident state and plan the events.
-
-Handlers never write: they return a `Plan` (events to append, payloads to erase) or raise a
-FirelineError. `execute` in `fireline.service` does the writing, in one transaction.
-"""
+"""Handlers for the incident lifecycle: declare, staff, re-severitize, move, log, update,
+act, correct and erase. Each validates against the locked state and returns a Plan."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from fireline import governance, queries
+from fireline import queries
 from fireline.commands import (
     AddActionItem,
-    AddUser,
-    ApproveGateException,
     AssignRole,
     ChangeSeverity,
     CompleteActionItem,
-    CompletePostmortem,
     CorrectEntry,
     Declare,
     EraseEntry,
-    GrantBreakglass,
-    LiftFreeze,
     LogEntry,
     PublishUpdate,
-    RecordAccess,
     ReleaseRole,
-    RequestGateException,
-    ReviewGovernance,
-    RevokeBreakglass,
-    SchedulePostmortem,
     Transition,
-    UpdateUser,
 )
 from fireline.domain import (
-    CLEARANCES,
     ENTRY_KINDS,
     PRIORITIES,
-    REGISTRY_CHAIN,
-    REGISTRY_ROLES,
     ActorId,
-    IncidentId,
-    Status,
     check_transition,
     format_incident_id,
-    iso_utc,
     parse_actor,
     parse_status,
     require_text,
@@ -57,92 +34,20 @@ from fireline.domain import (
 from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.events import CORRECTABLE_KINDS
 from fireline.ledger import store
-from fireline.service.context import Context
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a handler decided: the events to append and any payloads to erase."""
-
-    incident_id: IncidentId
-    drafts: list[tuple[str, dict[str, Any]]]
-    erase: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Call:
-    """One execution's inputs as handlers see them."""
-
-    conn: Connection
-    ctx: Context
-    now: datetime
-    actor: ActorId
-    state: queries.IncidentState | None = field(default=None)
-
-    @property
-    def incident(self) -> queries.IncidentState:
-        assert self.state is not None, "handler for an existing incident called without state"
-        return self.state
-
-
-def _open(call: Call) -> queries.IncidentState:
-    state = call.incident
-    if state.status is Status.CLOSED:
-        raise InvalidCommandError(
-            f"{state.id} is closed; only corrections, erasures and action items can be recorded"
-        )
-    return state
-
-
-def _iso_or_none(moment: datetime | None) -> str | None:
-    return None if moment is None else iso_utc(moment)
-
-
-def _past(field: str, moment: datetime | None, now: datetime) -> str | None:
-    """A time something already happened: refuse one in the future."""
-    if moment is not None and moment > now:
-        raise InvalidCommandError(f"{field} {_human(moment)} is in the future")
-    return _iso_or_none(moment)
-
-
-def _human(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def _due(now: datetime, cadence: int | None) -> str | None:
-    return None if cadence is None else iso_utc(now + timedelta(minutes=cadence))
-
-
-def _cadence_due(call: Call, state: queries.IncidentState, cadence: int | None) -> str | None:
-    """When the ladder's cadence wants the next update; the cadence ends at resolution."""
-    return None if state.status is Status.RESOLVED else _due(call.now, cadence)
-
-
-def _choices(field: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
-    for value in values:
-        if value not in allowed:
-            raise InvalidCommandError(f"unknown {field} {value!r}; allowed: {', '.join(allowed)}")
-    return list(dict.fromkeys(values))
-
-
-def _slugs(field: str, values: tuple[str, ...]) -> list[str]:
-    cleaned = [require_text(field, value, limit=200) for value in values]
-    return list(dict.fromkeys(cleaned))
-
-
-def _dataset(text: str) -> dict[str, Any]:
-    dataset_id, _, version = require_text("dataset", text, limit=200).partition(":")
-    if not dataset_id:
-        raise InvalidCommandError(f"malformed dataset {text!r}; expected ID or ID:VERSION")
-    return {"dataset_id": dataset_id, "version_id": version or None}
-
-
-def _refs(refs: tuple[str, ...]) -> list[str]:
-    for ref in refs:
-        kind, sep, value = ref.partition(":")
-        if not (sep and kind.strip() and value.strip()):
-            raise InvalidCommandError(f"malformed ref {ref!r}; expected KIND:ID like deploy:9a1b7d")
-    return list(refs)
+from fireline.service.plan import (
+    Call,
+    Plan,
+    cadence_due,
+    choices,
+    dataset,
+    due_after,
+    human,
+    iso_or_none,
+    past,
+    refs,
+    require_open,
+    slugs,
+)
 
 
 def _declare(call: Call, cmd: Declare) -> Plan:
@@ -154,12 +59,12 @@ def _declare(call: Call, cmd: Declare) -> Plan:
         "severity_rank": level.rank,
         "ladder": settings.ladder.name,
         "impact": cmd.impact.strip(),
-        "systems": _slugs("system", cmd.systems),
-        "datasets": [_dataset(text) for text in cmd.datasets],
-        "labels": _choices("label", cmd.labels, settings.labels),
-        "flags": _choices("policy flag", cmd.flags, settings.policy_flags),
-        "detected_at": _past("--detected-at", cmd.detected_at, call.now),
-        "next_update_at": _due(call.now, level.update_cadence_minutes),
+        "systems": slugs("system", cmd.systems),
+        "datasets": [dataset(text) for text in cmd.datasets],
+        "labels": choices("label", cmd.labels, settings.labels),
+        "flags": choices("policy flag", cmd.flags, settings.policy_flags),
+        "detected_at": past("--detected-at", cmd.detected_at, call.now),
+        "next_update_at": due_after(call.now, level.update_cadence_minutes),
         "freeze": level.freeze,
     }
     ic = None if cmd.ic is None else parse_actor(cmd.ic)
@@ -173,7 +78,7 @@ def _declare(call: Call, cmd: Declare) -> Plan:
 
 
 def _assign_role(call: Call, cmd: AssignRole) -> Plan:
-    state = _open(call)
+    state = require_open(call)
     role = call.ctx.settings.roster.get(cmd.role)
     holder = parse_actor(cmd.holder)
     holders = queries.current_roles(call.conn, state.id).get(role.key, [])
@@ -187,7 +92,7 @@ def _assign_role(call: Call, cmd: AssignRole) -> Plan:
 
 
 def _release_role(call: Call, cmd: ReleaseRole) -> Plan:
-    state = _open(call)
+    state = require_open(call)
     role = call.ctx.settings.roster.get(cmd.role)
     holders = queries.current_roles(call.conn, state.id).get(role.key, [])
     if cmd.holder is not None:
@@ -206,13 +111,13 @@ def _release_role(call: Call, cmd: ReleaseRole) -> Plan:
 
 
 def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
-    state = _open(call)
+    state = require_open(call)
     ladder = call.ctx.ladder(state.ladder)
     level = ladder.level(cmd.severity)
     if level.name == state.severity:
         raise InvalidCommandError(f"{state.id} is already {level.name}")
     # The earlier of the promised update and the new cadence; "as needed" keeps the promise.
-    candidates = (_cadence_due(call, state, level.update_cadence_minutes), state.next_update_due)
+    candidates = (cadence_due(call, state, level.update_cadence_minutes), state.next_update_due)
     due = min((d for d in candidates if d is not None), default=None)
     return Plan(
         state.id,
@@ -253,7 +158,7 @@ def _transition(call: Call, cmd: Transition) -> Plan:
 
 
 def _log_entry(call: Call, cmd: LogEntry) -> Plan:
-    state = _open(call)
+    state = require_open(call)
     kind = cmd.kind.strip().lower().replace("-", "_")
     if kind not in ENTRY_KINDS:
         raise InvalidCommandError(
@@ -261,8 +166,8 @@ def _log_entry(call: Call, cmd: LogEntry) -> Plan:
         )
     payload: dict[str, Any] = {
         "text": require_text(kind, cmd.text),
-        "refs": _refs(cmd.refs),
-        "at": _past("--at", cmd.at, call.now),
+        "refs": refs(cmd.refs),
+        "at": past("--at", cmd.at, call.now),
     }
     if kind == "decision":
         if not (cmd.why and cmd.why.strip()):
@@ -279,7 +184,7 @@ def _log_entry(call: Call, cmd: LogEntry) -> Plan:
 
 
 def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
-    state = _open(call)
+    state = require_open(call)
     if cmd.status is not None and parse_status(cmd.status) is not state.status:
         raise InvalidCommandError(
             f"update says {parse_status(cmd.status).value} but {state.id} is "
@@ -299,12 +204,12 @@ def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
     if cmd.next_update_at is not None:
         if cmd.next_update_at <= call.now:
             raise InvalidCommandError(
-                f"--next-update {_human(cmd.next_update_at)} is not in the future"
+                f"--next-update {human(cmd.next_update_at)} is not in the future"
             )
-        next_update = _iso_or_none(cmd.next_update_at)
+        next_update = iso_or_none(cmd.next_update_at)
     else:
         level = call.ctx.ladder(state.ladder).level(state.severity)
-        next_update = _cadence_due(call, state, level.update_cadence_minutes)
+        next_update = cadence_due(call, state, level.update_cadence_minutes)
     number = queries.count_updates(call.conn, state.id) + 1
     return Plan(
         state.id,
@@ -410,145 +315,7 @@ def _erase_entry(call: Call, cmd: EraseEntry) -> Plan:
     )
 
 
-def _registry_entry(
-    call: Call, name: str, roles: tuple[str, ...], clearances: tuple[str, ...]
-) -> dict[str, Any]:
-    if not roles:
-        raise InvalidCommandError(f"give {name} at least one --role ({', '.join(REGISTRY_ROLES)})")
-    return {
-        "name": parse_actor(name),
-        "roles": _choices("role", tuple(r.strip().lower() for r in roles), REGISTRY_ROLES),
-        "clearances": _choices(
-            "clearance", tuple(c.strip().lower() for c in clearances), CLEARANCES
-        ),
-    }
-
-
-def _add_user(call: Call, cmd: AddUser) -> Plan:
-    entry = _registry_entry(call, cmd.name, cmd.roles, cmd.clearances)
-    if governance.get_user(call.conn, entry["name"]) is not None:
-        raise InvalidCommandError(
-            f"{entry['name']} is already registered; change them with `fireline user update`"
-        )
-    return Plan(IncidentId(REGISTRY_CHAIN), [("user.added", entry)])
-
-
-def _update_user(call: Call, cmd: UpdateUser) -> Plan:
-    entry = _registry_entry(call, cmd.name, cmd.roles, cmd.clearances)
-    if governance.get_user(call.conn, entry["name"]) is None:
-        raise NotFoundError(f"no user {entry['name']}; add them with `fireline user add`")
-    return Plan(IncidentId(REGISTRY_CHAIN), [("user.updated", entry)])
-
-
-def _schedule_postmortem(call: Call, cmd: SchedulePostmortem) -> Plan:
-    state = call.incident
-    if cmd.due < call.now.date():
-        raise InvalidCommandError(f"--due {cmd.due.isoformat()} is in the past")
-    payload = {"due": cmd.due.isoformat(), "owner": parse_actor(cmd.owner)}
-    return Plan(state.id, [("postmortem.scheduled", payload)])
-
-
-def _complete_postmortem(call: Call, cmd: CompletePostmortem) -> Plan:
-    state = call.incident
-    link = require_text("--link", cmd.link, limit=2000)
-    return Plan(state.id, [("postmortem.completed", {"link": link})])
-
-
-def _review_governance(call: Call, cmd: ReviewGovernance) -> Plan:
-    state = call.incident
-    outcome = require_text("review outcome", cmd.outcome)
-    return Plan(state.id, [("governance.reviewed", {"outcome": outcome})])
-
-
-def _role_in_incident(call: Call) -> str:
-    """The capacity the actor acts in on this incident: ic, governance_steward or responder."""
-    roles = queries.current_roles(call.conn, call.incident.id)
-    if call.actor in (roles.get("ic") or [call.incident.declared_by]):
-        return "ic"
-    if call.actor in roles.get("governance_steward", []):
-        return "governance_steward"
-    return "responder"
-
-
-def _request_gate_exception(call: Call, cmd: RequestGateException) -> Plan:
-    state = _open(call)
-    gate = cmd.gate.strip().lower()
-    if gate not in governance.GATES:
-        raise InvalidCommandError(
-            f"unknown gate {cmd.gate!r}; allowed: {', '.join(governance.GATES)}"
-        )
-    payload = {
-        "gate": gate,
-        "justification": require_text("--why", cmd.justification),
-        "as_role": _role_in_incident(call),
-    }
-    return Plan(state.id, [("gate.exception", payload)])
-
-
-def _approve_gate_exception(call: Call, cmd: ApproveGateException) -> Plan:
-    state = _open(call)
-    found = [
-        e
-        for e in governance.list_gate_exceptions(call.conn, state.id)
-        if e.seq == cmd.exception_seq
-    ]
-    if not found:
-        raise NotFoundError(f"no gate exception at event {cmd.exception_seq} on {state.id}")
-    exception = found[0]
-    as_role = _role_in_incident(call)
-    if any(a["actor"] == call.actor for a in exception.approvals):
-        raise InvalidCommandError(
-            f"{call.actor} already approved exception {exception.seq}; the other party must approve"
-        )
-    if any(a["as_role"] == as_role for a in exception.approvals):
-        raise InvalidCommandError(
-            f"exception {exception.seq} already has the {as_role}'s approval; the other party "
-            "(IC or governance steward) must approve"
-        )
-    payload = {"exception_seq": exception.seq, "as_role": as_role}
-    return Plan(state.id, [("gate.approved", payload)])
-
-
-REGISTRY_COMMANDS = (AddUser, UpdateUser)  # written to the registry chain, not an incident
-MAX_BREAKGLASS = timedelta(days=7)
-
-
-def _grant_breakglass(call: Call, cmd: GrantBreakglass) -> Plan:
-    state = _open(call)
-    if not timedelta(0) < cmd.expires_in <= MAX_BREAKGLASS:
-        raise InvalidCommandError("--expires must be more than 0 and at most 7 days")
-    payload = {
-        "to": parse_actor(cmd.to),
-        "scope": require_text("--scope", cmd.scope, limit=500),
-        "why": require_text("--why", cmd.why),
-        "expires_at": iso_utc(call.now + cmd.expires_in),
-    }
-    return Plan(state.id, [("breakglass.granted", payload)])
-
-
-def _revoke_breakglass(call: Call, cmd: RevokeBreakglass) -> Plan:
-    state = call.incident
-    grants = [g for g in governance.list_breakglass(call.conn, state.id) if g.seq == cmd.grant_seq]
-    if not grants:
-        raise NotFoundError(f"no breakglass grant at event {cmd.grant_seq} on {state.id}")
-    if not grants[0].is_active(iso_utc(call.now)):
-        raise InvalidCommandError(f"breakglass grant {cmd.grant_seq} is already revoked or expired")
-    payload = {"grant_seq": cmd.grant_seq, "reason": cmd.reason.strip()}
-    return Plan(state.id, [("breakglass.revoked", payload)])
-
-
-def _lift_freeze(call: Call, cmd: LiftFreeze) -> Plan:
-    state = _open(call)
-    if not state.freeze or state.freeze_lifted_at is not None:
-        raise InvalidCommandError(f"{state.id} holds no deploy freeze to lift")
-    return Plan(state.id, [("freeze.lifted", {"reason": require_text("--reason", cmd.reason)})])
-
-
-def _record_access(call: Call, cmd: RecordAccess) -> Plan:
-    return Plan(call.incident.id, [("access.read", {"view": cmd.view})])
-
-
-HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
+LIFECYCLE_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     Declare: _declare,
     AssignRole: _assign_role,
     ReleaseRole: _release_role,
@@ -560,15 +327,4 @@ HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     CompleteActionItem: _complete_action_item,
     CorrectEntry: _correct_entry,
     EraseEntry: _erase_entry,
-    AddUser: _add_user,
-    UpdateUser: _update_user,
-    SchedulePostmortem: _schedule_postmortem,
-    CompletePostmortem: _complete_postmortem,
-    ReviewGovernance: _review_governance,
-    RequestGateException: _request_gate_exception,
-    ApproveGateException: _approve_gate_exception,
-    GrantBreakglass: _grant_breakglass,
-    RevokeBreakglass: _revoke_breakglass,
-    LiftFreeze: _lift_freeze,
-    RecordAccess: _record_access,
 }

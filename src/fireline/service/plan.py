@@ -1,0 +1,102 @@
+"""What handlers see and return: the `Call` (inputs) and the `Plan` (events to append).
+
+Also the small validators handlers share. Handlers never write; `service.execute` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from fireline import queries
+from fireline.domain import ActorId, IncidentId, Status, iso_utc, require_text
+from fireline.errors import InvalidCommandError
+from fireline.service.context import Context
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a handler decided: the events to append and any payloads to erase."""
+
+    incident_id: IncidentId
+    drafts: list[tuple[str, dict[str, Any]]]
+    erase: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One execution's inputs as handlers see them."""
+
+    conn: Connection
+    ctx: Context
+    now: datetime
+    actor: ActorId
+    state: queries.IncidentState | None = field(default=None)
+
+    @property
+    def incident(self) -> queries.IncidentState:
+        assert self.state is not None, "handler for an existing incident called without state"
+        return self.state
+
+
+def require_open(call: Call) -> queries.IncidentState:
+    state = call.incident
+    if state.status is Status.CLOSED:
+        raise InvalidCommandError(
+            f"{state.id} is closed; only corrections, erasures and action items can be recorded"
+        )
+    return state
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else iso_utc(moment)
+
+
+def past(field: str, moment: datetime | None, now: datetime) -> str | None:
+    """A time something already happened: refuse one in the future."""
+    if moment is not None and moment > now:
+        raise InvalidCommandError(f"{field} {human(moment)} is in the future")
+    return iso_or_none(moment)
+
+
+def human(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def due_after(now: datetime, cadence: int | None) -> str | None:
+    return None if cadence is None else iso_utc(now + timedelta(minutes=cadence))
+
+
+def cadence_due(call: Call, state: queries.IncidentState, cadence: int | None) -> str | None:
+    """When the ladder's cadence wants the next update; the cadence ends at resolution."""
+    return None if state.status is Status.RESOLVED else due_after(call.now, cadence)
+
+
+def choices(field: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
+    for value in values:
+        if value not in allowed:
+            raise InvalidCommandError(f"unknown {field} {value!r}; allowed: {', '.join(allowed)}")
+    return list(dict.fromkeys(values))
+
+
+def slugs(field: str, values: tuple[str, ...]) -> list[str]:
+    cleaned = [require_text(field, value, limit=200) for value in values]
+    return list(dict.fromkeys(cleaned))
+
+
+def dataset(text: str) -> dict[str, Any]:
+    dataset_id, _, version = require_text("dataset", text, limit=200).partition(":")
+    if not dataset_id:
+        raise InvalidCommandError(f"malformed dataset {text!r}; expected ID or ID:VERSION")
+    return {"dataset_id": dataset_id, "version_id": version or None}
+
+
+def refs(refs: tuple[str, ...]) -> list[str]:
+    for ref in refs:
+        kind, sep, value = ref.partition(":")
+        if not (sep and kind.strip() and value.strip()):
+            raise InvalidCommandError(f"malformed ref {ref!r}; expected KIND:ID like deploy:9a1b7d")
+    return list(refs)
