@@ -24,7 +24,6 @@ from fireline.db import (
     gate_exceptions,
     incidents,
     role_assignments,
-    timeline,
     updates,
     users,
 )
@@ -133,13 +132,7 @@ def gate_facts(conn: Connection, state: queries.IncidentState) -> dict[str, Any]
     """What the closure gates look at, computed from the projections."""
     incident_id = state.id
     row = conn.execute(sa.select(incidents).where(incidents.c.id == incident_id)).one()
-    kinds: dict[str, int] = dict(
-        conn.execute(
-            sa.select(timeline.c.kind, sa.func.count())
-            .where(timeline.c.incident_id == incident_id, timeline.c.erased_by_seq.is_(None))
-            .group_by(timeline.c.kind)
-        ).all()
-    )
+    kinds = queries.count_kinds(conn, incident_id)
     undated = conn.execute(
         sa.select(action_items.c.number).where(
             action_items.c.incident_id == incident_id,

@@ -267,13 +267,7 @@ def get_incident(
     held = {tenure.role for tenure in roles if tenure.released_at is None}
     ladder = ladders.get(row.ladder)
     required = ladder.level(row.severity).required_roles if ladder is not None else ()
-    counts: dict[str, int] = dict(
-        conn.execute(
-            sa.select(timeline.c.kind, sa.func.count())
-            .where(timeline.c.incident_id == incident_id, timeline.c.erased_by_seq.is_(None))
-            .group_by(timeline.c.kind)
-        ).all()
-    )
+    counts = count_kinds(conn, incident_id)
     event_count = conn.execute(
         sa.select(heads.c.seq).where(heads.c.incident_id == incident_id)
     ).scalar_one()
@@ -307,6 +301,16 @@ def get_incident(
         postmortem_done_at=row.postmortem_done_at,
         governance_reviewed_by=row.governance_reviewed_by,
     )
+
+
+def count_kinds(conn: Connection, incident_id: str) -> dict[str, int]:
+    """How many events of each kind the incident has, erased entries left out."""
+    rows = conn.execute(
+        sa.select(timeline.c.kind, sa.func.count())
+        .where(timeline.c.incident_id == incident_id, timeline.c.erased_by_seq.is_(None))
+        .group_by(timeline.c.kind)
+    )
+    return {kind: int(n) for kind, n in rows}
 
 
 def _latest_update(conn: Connection, incident_id: str) -> StatusUpdate | None:
