@@ -85,13 +85,27 @@ def unmet(ctx: Context, incident_id: IncidentId) -> dict[str, list[str]]:
             "bob",
             r"only the incident commander \(alice\) may grant breakglass access",
         ),
+        (
+            lambda i: RevokeBreakglass(incident_id=i, grant_seq=4),
+            "bob",
+            r"only the incident commander \(alice\) may revoke breakglass access",
+        ),
+        (
+            lambda i: RequestGateException(incident_id=i, gate="resolved", justification="x"),
+            "bob",
+            "only the incident commander or the governance steward may approve a gate exception",
+        ),
     ],
 )
 def test_the_default_rules_refuse_with_their_reason(
     ctx: Context, command: Callable[[IncidentId], Command], actor: str, message: str
 ) -> None:
     inc = make_incident(ctx)
-    run(ctx, LogEntry(incident_id=inc, kind="fact", text="x"), "bob")
+    run(ctx, LogEntry(incident_id=inc, kind="fact", text="x"), "bob")  # event 3
+    grant = GrantBreakglass(
+        incident_id=inc, to="dave", scope="db", why="x", expires_in=timedelta(hours=1)
+    )
+    run(ctx, grant)  # event 4
     refused(ctx, command(inc), actor, message)
 
 
