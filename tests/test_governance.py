@@ -93,7 +93,7 @@ def unmet(ctx: Context, incident_id: IncidentId) -> dict[str, list[str]]:
         (
             lambda i: RequestGateException(incident_id=i, gate="resolved", justification="x"),
             "bob",
-            "only the incident commander or the governance steward may approve a gate exception",
+            "only the incident commander or the governance steward may request a gate exception",
         ),
     ],
 )

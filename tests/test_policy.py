@@ -156,3 +156,9 @@ def test_broken_configured_bundle_refuses_cli_writes(
     assert "does not compile" in result.stderr
     assert snapshot(engine) == before
     engine.dispose()
+
+
+def test_a_bundle_without_the_authz_package_refuses_to_load(tmp_path: Path) -> None:
+    folder = bundle(tmp_path, "package other\nimport rego.v1\nx := 1\n")
+    with pytest.raises(ConfigError, match="has no package fireline.authz"):
+        PolicyEngine.load(folder)

@@ -116,3 +116,33 @@ def test_a_responder_assigned_later_can_see_it(
     assert cli("show", restricted, "--as", "bob").exit_code == 3
     assert cli("role", "assign", restricted, "scribe", "bob", "--as", "alice").exit_code == 0
     assert SECRET in cli("show", restricted, "--as", "bob").stdout
+
+
+def test_writes_to_a_restricted_incident_are_not_found_for_outsiders(
+    cli: Cli, ctx: Context, restricted: IncidentId
+) -> None:
+    before = access_reads(ctx, restricted)
+    for args in (
+        ("log", restricted, "fact", "probe"),
+        ("action", "add", restricted, "probe", "--owner", "bob"),
+        ("correct", restricted, "12", "probe"),
+        ("postmortem", "schedule", restricted, "--due", "2099-01-01", "--owner", "bob"),
+    ):
+        result = cli(*args, "--as", "bob")
+        assert result.exit_code == 3, (args, result.output)
+        assert result.stderr == f"fireline: error: no incident {restricted}\n"
+    assert access_reads(ctx, restricted) == before
+
+
+def test_a_wiped_users_table_does_not_reopen_the_registry(
+    cli: Cli, ctx: Context, restricted: IncidentId
+) -> None:
+    from fireline.db import users
+
+    with ctx.engine.begin() as conn:
+        conn.execute(users.delete())
+    result = cli("declare", "anyone?", "--sev", "SEV3", "--as", "mallory")
+    assert result.exit_code == 4
+    assert "mallory is not a registered user" in result.stderr
+    assert cli("verify").stdout.startswith("ok: ")
+    assert "2 incident chains and the user registry verified" in cli("verify").stdout

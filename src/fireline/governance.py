@@ -22,13 +22,14 @@ from fireline.db import (
     action_items,
     breakglass,
     gate_exceptions,
+    heads,
     incidents,
     role_assignments,
     updates,
     users,
 )
-from fireline.domain import Ladder
-from fireline.errors import PolicyDeniedError
+from fireline.domain import REGISTRY_CHAIN, Ladder
+from fireline.errors import NotFoundError, PolicyDeniedError
 from fireline.policy import GATES_RULE, VISIBILITY_RULE, PolicyEngine, PolicyFailure
 
 # The action name each command is authorised as (input.action in the policy).
@@ -85,13 +86,20 @@ def list_users(conn: Connection) -> list[User]:
 _ACTOR = DriverStatement(
     sa.select(users.c.roles, users.c.clearances).where(users.c.name == sa.bindparam("name"))
 )
-_ANY_USER = DriverStatement(sa.select(users.c.name).limit(1))
+# The registry is empty only while its chain has no head: judged from the ledger, not the
+# users projection, so a wiped projection cannot reopen the store to everyone.
+_REGISTRY_STARTED = DriverStatement(
+    sa.select(heads.c.seq).where(heads.c.incident_id == sa.bindparam("chain"))
+)
 
 
 def actor_view(conn: Connection, actor: str) -> dict[str, Any]:
     """input.actor and input.registry: who is acting, as the registry knows them."""
     row = _ACTOR.execute(conn, {"name": actor}).fetchone()
-    empty = row is None and _ANY_USER.execute(conn, {}).fetchone() is None
+    empty = (
+        row is None
+        and _REGISTRY_STARTED.execute(conn, {"chain": REGISTRY_CHAIN}).fetchone() is None
+    )
     return {
         "actor": {
             "id": actor,
@@ -238,8 +246,12 @@ def authorize(
     ladder: Ladder | None,
     drafts: Sequence[tuple[str, dict[str, Any]]],
     now: str,
+    hidden_only: bool = False,
 ) -> None:
-    """Ask the policy about one planned write; PolicyDeniedError (its reasons) if refused."""
+    """Ask the policy about one planned write; PolicyDeniedError (its reasons) if refused.
+
+    NotFoundError when the incident is not the actor's to see; `hidden_only` checks just that.
+    """
     action = ACTIONS[type(command)]
     policy_input: dict[str, Any] = {
         **actor_view(conn, actor),
@@ -254,7 +266,9 @@ def authorize(
             conn, state, ladder, facts=action == "status.change"
         )
     decision = engine.decide(policy_input)
-    if not decision.allow:
+    if decision.hidden and state is not None:
+        raise NotFoundError(f"no incident {state.id}")
+    if not decision.allow and not hidden_only:
         raise PolicyDeniedError("; ".join(decision.reasons))
 
 

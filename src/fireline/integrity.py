@@ -13,6 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
+from fireline.domain import REGISTRY_CHAIN
 from fireline.errors import IntegrityError, NotFoundError
 from fireline.events import KNOWN_KINDS
 from fireline.ledger import store
@@ -25,6 +26,7 @@ class StoreReport:
     """What verification found across the store; `breaks` holds the first break per chain."""
 
     chains: int = 0
+    incident_chains: int = 0
     events: int = 0
     breaks: list[Break] = field(default_factory=list)
 
@@ -55,6 +57,7 @@ def verify_store(
     for incident_id in incident_ids if incident_ids is not None else chains:
         chain = verify(incident_id, store.iter_rows(conn, incident_id), known_kinds=KNOWN_KINDS)
         report.chains += 1
+        report.incident_chains += incident_id != REGISTRY_CHAIN
         report.events += chain.count
         broken = chain.broken or check_checkpoint(
             chain, store.get_checkpoint(conn, incident_id), public_key

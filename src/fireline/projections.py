@@ -99,7 +99,7 @@ def _declared(conn: Connection, event: Event, p: Payload) -> None:
             "declared_by": event.actor,
             "detected_at": p["detected_at"],
             "next_update_due": p["next_update_at"],
-            "freeze": p["freeze"],
+            "freeze": p.get("freeze", False),
         },
     )
 
@@ -145,7 +145,7 @@ def _severity_changed(conn: Connection, event: Event, p: Payload) -> None:
             "severity": p["to_severity"],
             "severity_rank": p["to_rank"],
             "next_update_due": p["next_update_at"],
-            "freeze": p["freeze"],
+            "freeze": p.get("freeze", False),
             "freeze_lifted_at": None,  # a new level decides the freeze afresh
         },
     )
@@ -395,8 +395,8 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
         f"Exception requested for gate {p['gate']} (as {p['as_role']}): {p['justification']}"
     ),
     "gate.approved": lambda p: f"Exception {p['exception_seq']} approved as {p['as_role']}",
-    "breakglass.granted": lambda p: (
-        f"Breakglass for {p['to']} ({p['scope']}) until {p['expires_at']}: {p['why']}"
+    "breakglass.granted": lambda p: (  # the why is the entry's detail
+        f"Breakglass for {p['to']} ({p['scope']}) until {p['expires_at']}"
     ),
     "breakglass.revoked": lambda p: f"Breakglass grant {p['grant_seq']} revoked" + _reason(p),
     "freeze.lifted": lambda p: f"Deploy freeze lifted{_reason(p)}",

@@ -48,9 +48,13 @@ def verify(
         more = len(report.breaks) - 1
         tail = f" (and {plural(more, 'more broken chain')})" if more else ""
         raise IntegrityError(f"{report.breaks[0]}{tail}")
+    registry = report.chains - report.incident_chains
+    chains = plural(report.incident_chains, "incident chain") + (
+        " and the user registry" if registry else ""
+    )
     typer.echo(
-        f"ok: {plural(report.events, 'event')} in {plural(report.chains, 'incident chain')} "
-        "verified (hashes, links, signed checkpoints)"
+        f"ok: {plural(report.events, 'event')} in {chains} verified "
+        "(hashes, links, signed checkpoints)"
     )
 
 
@@ -82,8 +86,7 @@ def demo(as_: AsOption = None) -> None:
     finally:
         ctx.close()
     typer.echo(f"played the SEV1 scenario as {incident_id}")
-    typer.echo("next:")
-    typer.echo("the incident is restricted: only its responders see it, so read it as its IC:")
+    typer.echo("next (the incident is restricted: only its responders see it, so read as its IC):")
     for hint in (
         "list --as alice",
         f"show {incident_id} --as alice",

@@ -82,6 +82,7 @@ def log(
                 why=why,
                 approver=approver,
                 at=_when("--at", at),
+                partial=partial,
             ),
             as_,
         )

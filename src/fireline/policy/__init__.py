@@ -36,6 +36,7 @@ class Decision:
 
     allow: bool
     reasons: tuple[str, ...]
+    hidden: bool = False  # the incident is not the actor's to see: answer "not found"
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,10 @@ class PolicyEngine:
         self.digest = digest_of(modules)
         self._compiled: dict[str, Any] = {}
         self._runner = _interpreter()
-        self._bundle(DECISION_RULE)  # a bundle that cannot decide must not start writes
+        self._bundle(DECISION_RULE)
+        if not any(module.package == "fireline.authz" for module in modules):
+            # A bundle that cannot decide must not start writes at all.
+            raise ConfigError(f"policy bundle {source} has no package fireline.authz")
 
     @classmethod
     def load(cls, directory: Path | None = None) -> PolicyEngine:
@@ -126,7 +130,10 @@ class PolicyEngine:
             )
         if not value["allow"] and not reasons:
             reasons = ["denied by policy (no reason given)"]
-        return Decision(value["allow"], tuple(reasons))
+        hidden = value.get("hidden", False)
+        if not isinstance(hidden, bool):
+            return Decision(False, (f"policy hidden flag is malformed: {hidden!r}",), True)
+        return Decision(value["allow"] and not hidden, tuple(reasons), hidden)
 
     def evaluate(self, rule: str, policy_input: Mapping[str, Any]) -> Any:
         """The value of `rule` (e.g. `data.fireline.gates.unmet`) for an input.

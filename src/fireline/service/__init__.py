@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fireline import governance, projections, queries
 from fireline.commands import Command, Declare
 from fireline.domain import REGISTRY_CHAIN, ActorId, iso_utc
-from fireline.errors import IntegrityError
+from fireline.errors import FirelineError, IntegrityError
 from fireline.events import validate_payload
 from fireline.ledger import store
 from fireline.ledger.chain import Event
@@ -55,7 +55,24 @@ def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
             ts = iso_utc(now)
             if head is not None and ts < head.ts:
                 ts = head.ts  # never let a skewed clock run a chain backwards
-            plan = handler(Call(conn, ctx, now, actor, state), command)
+            ladder = None if state is None else ctx.ladder(state.ladder)
+            try:
+                plan = handler(Call(conn, ctx, now, actor, state), command)
+            except FirelineError:
+                # A refusal must not tell an outsider anything about a hidden incident:
+                # need-to-know answers first ("not found"), the handler's reason after.
+                governance.authorize(
+                    ctx.policy,
+                    conn,
+                    command,
+                    actor,
+                    state=state,
+                    ladder=ladder,
+                    drafts=[],
+                    now=ts,
+                    hidden_only=True,
+                )
+                raise
             drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
             governance.authorize(
                 ctx.policy,
@@ -63,7 +80,7 @@ def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
                 command,
                 actor,
                 state=state,
-                ladder=None if state is None else ctx.ladder(state.ladder),
+                ladder=ladder,
                 drafts=drafts,
                 now=ts,
             )

@@ -6,13 +6,24 @@
 package fireline.authz
 
 import data.fireline.gates
+import data.fireline.visibility
 import rego.v1
 
 default allow := false
 
 allow if count(deny) == 0
 
-decision := {"allow": allow, "reasons": sort([reason | some reason in deny])}
+decision := {"allow": allow, "reasons": sort([reason | some reason in deny]), "hidden": hidden}
+
+# Need-to-know applies to writes too: to someone who may not see the incident it does not
+# exist, so they learn nothing from a refusal either.
+default hidden := false
+
+hidden if {
+	visibility.restricted(input.incident)
+	not visibility.cleared
+	not visibility.assigned(input.incident)
+}
 
 registry_actions := {"user.add", "user.update"}
 
@@ -115,11 +126,14 @@ deny contains msg if {
 	msg := concat("", ["only a steward may sign off a governance review (", input.actor.id, " is not one)"])
 }
 
+gate_verbs := {"gate.request": "request", "gate.approve": "approve"}
+
 deny contains msg if {
-	input.action in {"gate.request", "gate.approve"}
+	some action, verb in gate_verbs
+	input.action == action
 	not acting_ic
 	not input.actor.id in holders("governance_steward")
-	msg := concat("", ["only the incident commander or the governance steward may approve a gate exception (", input.actor.id, " is neither)"])
+	msg := concat("", ["only the incident commander or the governance steward may ", verb, " a gate exception (", input.actor.id, " is neither)"])
 }
 
 # The seeds: a SEV0/SEV1 with governance risk needs a Governance Steward in the room.
