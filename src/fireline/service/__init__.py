@@ -1,9 +1,9 @@
-"""The one write path: `execute(command, actor, ctx=…)` → validate → events → append → project.
+"""The one write path: `execute(command, actor, ctx=…)` → validate → policy → append → project.
 
 Every adapter (CLI now; API, web UI and intake later) calls `execute`. It locks the incident's
-chain, validates the command against the locked state, appends the events and updates the
-projections in one transaction, and returns the new events. Later layers (policy, redaction)
-slot in between validation and append; nothing else writes.
+chain, validates the command against the locked state, asks the policy about the planned
+events, appends them and updates the projections in one transaction, and returns the new
+events. Redaction (a later layer) slots in before the append; nothing else writes.
 """
 
 from __future__ import annotations
