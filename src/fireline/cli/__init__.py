@@ -49,6 +49,9 @@ AsOption = Annotated[
     typer.Option("--as", help="Act as this person (default: FIRELINE_ACTOR, then the OS user)."),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+IncidentArg = Annotated[
+    str, typer.Argument(metavar="INCIDENT", help="An id like INC-20261123-001.")
+]
 
 
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:

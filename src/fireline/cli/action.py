@@ -11,6 +11,7 @@ from fireline.cli import (
     AsOption,
     Format,
     FormatOption,
+    IncidentArg,
     app,
     emit_json,
     guarded,
@@ -27,7 +28,7 @@ app.add_typer(action_app, name="action")
 @action_app.command("add")
 @guarded
 def add(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     title: Annotated[str, typer.Argument(help="What must be done.")],
     owner: Annotated[str, typer.Option(help="Who owns it.")],
     due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD.")] = None,
@@ -54,7 +55,7 @@ def add(
 @action_app.command("done")
 @guarded
 def done(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     number: Annotated[int, typer.Argument(help="The action item number.")],
     note: Annotated[str, typer.Option(help="How it was done (PR, ticket…).")] = "",
     as_: AsOption = None,
@@ -75,7 +76,7 @@ def done(
 @action_app.command("list")
 @guarded
 def list_(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:

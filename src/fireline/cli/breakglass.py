@@ -11,6 +11,7 @@ from fireline.cli import (
     AsOption,
     Format,
     FormatOption,
+    IncidentArg,
     app,
     emit_json,
     guarded,
@@ -27,7 +28,7 @@ app.add_typer(breakglass_app, name="breakglass")
 @breakglass_app.command("grant")
 @guarded
 def grant(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     to: Annotated[str, typer.Option(help="Who gets the access.")],
     scope: Annotated[str, typer.Option(help='What access, e.g. "prod-db read".')],
     why: Annotated[str, typer.Option(help="The justification.")],
@@ -54,7 +55,7 @@ def grant(
 @breakglass_app.command("revoke")
 @guarded
 def revoke(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     seq: Annotated[int, typer.Argument(help="The event number of the grant.")],
     reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     as_: AsOption = None,
@@ -75,7 +76,7 @@ def revoke(
 @breakglass_app.command("list")
 @guarded
 def list_(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:

@@ -10,6 +10,7 @@ from fireline.cli import (
     AsOption,
     Format,
     FormatOption,
+    IncidentArg,
     app,
     emit_json,
     guarded,
@@ -28,7 +29,7 @@ app.add_typer(postmortem_app, name="postmortem")
 @app.command()
 @guarded
 def gates(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:
@@ -55,7 +56,7 @@ def gates(
 @gate_app.command("except")
 @guarded
 def request_exception(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     gate: Annotated[str, typer.Argument(help="mitigated or resolved.")],
     why: Annotated[str, typer.Option(help="The justification, for the record.")],
     as_: AsOption = None,
@@ -76,7 +77,7 @@ def request_exception(
 @gate_app.command("approve")
 @guarded
 def approve_exception(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     seq: Annotated[int, typer.Argument(help="The event number of the exception request.")],
     as_: AsOption = None,
 ) -> None:
@@ -93,7 +94,7 @@ def approve_exception(
 @postmortem_app.command("schedule")
 @guarded
 def schedule(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     due: Annotated[str, typer.Option(help="Due date YYYY-MM-DD.")],
     owner: Annotated[str, typer.Option(help="Who writes it.")],
     as_: AsOption = None,
@@ -114,7 +115,7 @@ def schedule(
 @postmortem_app.command("done")
 @guarded
 def done(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     link: Annotated[str, typer.Option(help="Where the postmortem lives.")],
     as_: AsOption = None,
 ) -> None:
@@ -127,7 +128,7 @@ def done(
 @app.command()
 @guarded
 def review(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     outcome: Annotated[str, typer.Argument(help="The governance review's outcome.")],
     as_: AsOption = None,
 ) -> None:

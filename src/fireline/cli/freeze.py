@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, app, guarded, load, recorded, write
+from fireline.cli import AsOption, IncidentArg, app, guarded, load, recorded, write
 from fireline.domain import parse_incident_id
 
 freeze_app = typer.Typer(
@@ -36,7 +36,7 @@ def check() -> None:
 @freeze_app.command("lift")
 @guarded
 def lift(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     reason: Annotated[str, typer.Option(help="Why deploys may resume.")],
     as_: AsOption = None,
 ) -> None:

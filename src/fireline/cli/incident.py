@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, app, guarded, recorded, write
+from fireline.cli import AsOption, IncidentArg, app, guarded, recorded, write
 from fireline.domain import parse_incident_id, parse_when
 
 
@@ -54,7 +54,7 @@ def declare(
 @app.command()
 @guarded
 def log(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     kind: Annotated[
         str,
         typer.Argument(help="fact, hypothesis, decision, mitigation, detection or root-cause."),
@@ -92,7 +92,7 @@ def log(
 @app.command()
 @guarded
 def sev(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     severity: Annotated[str, typer.Argument(help="The new severity.")],
     reason: Annotated[str, typer.Option(help="Why the severity changes (required).")],
     as_: AsOption = None,
@@ -113,7 +113,7 @@ def sev(
 @app.command()
 @guarded
 def status(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     new_status: Annotated[str, typer.Argument(metavar="STATUS", help="The lifecycle status.")],
     reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     as_: AsOption = None,
@@ -134,7 +134,7 @@ def status(
 @app.command()
 @guarded
 def update(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     status_: Annotated[
         str | None, typer.Option("--status", help="Must match the incident's status.")
     ] = None,
@@ -171,7 +171,7 @@ def update(
 @app.command()
 @guarded
 def correct(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     seq: Annotated[int, typer.Argument(help="The event number of the entry to correct.")],
     text: Annotated[str, typer.Argument(help="The corrected entry.")],
     reason: Annotated[str, typer.Option(help="Why it was wrong.")] = "",
@@ -193,7 +193,7 @@ def correct(
 @app.command()
 @guarded
 def erase(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     seq: Annotated[int, typer.Argument(help="The event number of the entry to erase.")],
     reason: Annotated[str, typer.Option(help="Legal or privacy basis (required).")],
     as_: AsOption = None,

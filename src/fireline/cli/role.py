@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, app, guarded, recorded, write
+from fireline.cli import AsOption, IncidentArg, app, guarded, recorded, write
 from fireline.domain import parse_incident_id
 
 role_app = typer.Typer(help="Assign and release incident roles.", no_args_is_help=True)
@@ -16,7 +16,7 @@ app.add_typer(role_app, name="role")
 @role_app.command("assign")
 @guarded
 def assign(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     role: Annotated[str, typer.Argument(help="Role key, e.g. ic, tech_lead, comms, scribe.")],
     holder: Annotated[str, typer.Argument(help="Who takes the role.")],
     as_: AsOption = None,
@@ -32,7 +32,7 @@ def assign(
 @role_app.command("release")
 @guarded
 def release(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     role: Annotated[str, typer.Argument(help="Role key.")],
     holder: Annotated[str | None, typer.Argument(help="Needed when several hold it.")] = None,
     as_: AsOption = None,

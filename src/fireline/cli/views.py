@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from fireline.cli import AsOption, Format, FormatOption, app, emit_json, guarded, seeing
+from fireline.cli import (
+    AsOption,
+    Format,
+    FormatOption,
+    IncidentArg,
+    app,
+    emit_json,
+    guarded,
+    seeing,
+)
 from fireline.domain import iso_utc, parse_incident_id, parse_status
 from fireline.errors import InvalidCommandError
 
@@ -75,7 +84,7 @@ def list_(
 @app.command()
 @guarded
 def show(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     tz: TzOption = None,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
@@ -161,7 +170,7 @@ def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:
 @app.command()
 @guarded
 def timeline(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     tz: TzOption = None,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
