@@ -63,14 +63,19 @@ def update(
 @guarded
 def list_(format_: FormatOption = Format.table) -> None:
     """List registered users."""
+    from fireline.domain import REGISTRY_CHAIN
     from fireline.governance import list_users
+    from fireline.ledger.store import get_checkpoint
 
     with reading() as (conn, _settings):
         found = list_users(conn)
+        started = get_checkpoint(conn, REGISTRY_CHAIN) is not None
     if format_ is Format.json:
         emit_json([asdict(user) for user in found])
         return
-    if not found:
+    if not found and started:
+        typer.echo("no registered users, yet the registry was started: run `fireline rebuild`")
+    elif not found:
         typer.echo("no registered users (everyone acts as a responder until the first is added)")
     for user in found:
         clearances = f"  clearances: {', '.join(user.clearances)}" if user.clearances else ""
