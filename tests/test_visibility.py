@@ -146,3 +146,6 @@ def test_a_wiped_users_table_does_not_reopen_the_registry(
     assert "mallory is not a registered user" in result.stderr
     assert cli("verify").stdout.startswith("ok: ")
     assert "2 incident chains and the user registry verified" in cli("verify").stdout
+    assert "the registry was started: run `fireline rebuild`" in cli("user", "list").stdout
+    assert cli("rebuild").exit_code == 0
+    assert "root" in cli("user", "list").stdout
