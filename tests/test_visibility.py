@@ -149,3 +149,13 @@ def test_a_wiped_users_table_does_not_reopen_the_registry(
     assert "the registry was started: run `fireline rebuild`" in cli("user", "list").stdout
     assert cli("rebuild").exit_code == 0
     assert "root" in cli("user", "list").stdout
+
+
+def test_only_listed_incidents_count_as_read(
+    cli: Cli, ctx: Context, restricted: IncidentId
+) -> None:
+    hidden_by_filter = cli("list", "--status", "closed", "--as", "sam")
+    assert hidden_by_filter.stdout == "no incidents\n"
+    assert access_reads(ctx, restricted) == []
+    assert restricted in cli("list", "--open", "--as", "sam").stdout
+    assert access_reads(ctx, restricted) == ["sam"]

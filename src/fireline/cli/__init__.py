@@ -102,12 +102,17 @@ def reading() -> Iterator[tuple[Connection, Settings]]:
 
 @contextmanager
 def seeing(
-    as_: str | None, view: str, incident_id: str | None = None
+    as_: str | None,
+    view: str,
+    incident_id: str | None = None,
+    *,
+    among: Callable[[Connection], list[str]] | None = None,
 ) -> Iterator[tuple[Connection, Context, frozenset[str]]]:
     """A read connection for the acting user, with the incident ids they may see.
 
     Need-to-know comes from the policy: an incident they may not see is "not found", never a
-    leak; each read of a restricted incident goes on its chain first (the access trail).
+    leak; each read of a restricted incident goes on its chain first (the access trail). The
+    incidents read are `incident_id`, else those `among` selects, else every incident.
     """
     from fireline import governance, queries
     from fireline.commands import RecordAccess
@@ -120,7 +125,10 @@ def seeing(
     try:
         actor = resolve_actor(as_, ctx.settings)
         with read_only(ctx.engine) as conn:
-            wanted = [incident_id] if incident_id else queries.list_incident_ids(conn)
+            if incident_id is not None:
+                wanted = [incident_id]
+            else:
+                wanted = among(conn) if among is not None else queries.list_incident_ids(conn)
             access = governance.access(ctx.policy, conn, actor, wanted)
         if incident_id is not None and incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")

@@ -23,6 +23,8 @@ from fireline.domain import iso_utc, parse_incident_id, parse_status
 from fireline.errors import InvalidCommandError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from fireline.queries import IncidentDetail, TimelineEntry
 
 TzOption = Annotated[
@@ -66,8 +68,14 @@ def list_(
     wanted = {parse_status(s) for s in status} or set(Status)
     if open_:
         wanted.discard(Status.CLOSED)
-    with seeing(as_, "list") as (conn, _ctx, visible):
-        rows = queries.list_incidents(conn, statuses=tuple(s.value for s in wanted))
+    statuses = tuple(s.value for s in wanted)
+
+    def listed(conn: Connection) -> list[str]:
+        return [row.id for row in queries.list_incidents(conn, statuses=statuses)]
+
+    # Only the incidents this listing shows count as read (and go on the access trail).
+    with seeing(as_, "list", among=listed) as (conn, _ctx, visible):
+        rows = queries.list_incidents(conn, statuses=statuses)
     rows = [row for row in rows if row.id in visible]
     if format_ is Format.json:
         emit_json([row.as_dict() for row in rows])
