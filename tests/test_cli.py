@@ -340,3 +340,16 @@ def test_demo_refuses_a_roster_it_cannot_staff(cli: Cli, store: Store, tmp_path:
         '[roles.ic]\ntitle = "IC"\n'
     )
     refuse(cli, store, ("demo",), 2, "unknown role 'scribe'; allowed: ic")
+
+
+def test_verify_policy_show_and_freeze_check_speak_json(cli: Cli, incident: str) -> None:
+    report = json.loads(ok(cli, "verify", "--format", "json"))
+    assert report == {"ok": True, "events": 1, "chains": 1, "breaks": []}
+    shown = json.loads(ok(cli, "policy", "show", "--format", "json"))
+    assert len(shown["digest"]) == 64
+    assert "authz.rego" in shown["modules"]
+    frozen = cli("freeze", "check", "--format", "json")
+    assert frozen.exit_code == 1
+    assert json.loads(frozen.stdout) == {
+        "frozen": [{"incident_id": incident, "severity": "SEV1", "status": "declared"}]
+    }

@@ -637,3 +637,14 @@ def test_a_write_onto_a_forged_tail_is_refused(scene: Scene, cli: Cli) -> None:
     result = cli("log", scene.incident_id, "fact", "real entry")
     assert result.exit_code == 7, result.output
     assert result.stderr.startswith("fireline: error: the store already holds an event")
+
+
+def test_verify_json_lists_the_break(scene: Scene, cli: Cli) -> None:
+    update_event(scene, 4, actor="mallory")
+    result = cli("verify", "--format", "json")
+    assert result.exit_code == 7
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert report["breaks"][0]["incident_id"] == scene.incident_id
+    assert report["breaks"][0]["seq"] == 4
+    assert result.stderr.startswith(f"fireline: error: {scene.incident_id} event 4: ")

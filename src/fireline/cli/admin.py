@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, app, guarded, load, plural, reading
+from fireline.cli import (
+    AsOption,
+    Format,
+    FormatOption,
+    app,
+    emit_json,
+    guarded,
+    load,
+    plural,
+    reading,
+)
 from fireline.domain import parse_incident_id
 from fireline.errors import IntegrityError
 
@@ -32,6 +43,7 @@ def verify(
     incident_ids: Annotated[
         list[str] | None, typer.Argument(metavar="[INCIDENT]...", help="Default: every incident.")
     ] = None,
+    format_: FormatOption = Format.table,
 ) -> None:
     """Verify hash chains and signed checkpoints; exit non-zero naming the first broken event."""
     from fireline.integrity import load_store_public_key, verify_store
@@ -42,12 +54,23 @@ def verify(
     with reading() as (conn, settings):
         public_key = load_store_public_key(settings.public_key_path)
         report = verify_store(conn, public_key, incident_ids=wanted)
-    for broken in report.breaks:
+    if format_ is Format.json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "events": report.events,
+                "chains": report.chains,
+                "breaks": [asdict(broken) for broken in report.breaks],
+            }
+        )
+    for broken in report.breaks if format_ is Format.table else ():
         typer.echo(f"BROKEN {broken}")
     if report.breaks:
         more = len(report.breaks) - 1
         tail = f" (and {plural(more, 'more broken chain')})" if more else ""
         raise IntegrityError(f"{report.breaks[0]}{tail}")
+    if format_ is Format.json:
+        return
     registry = report.chains - report.incident_chains
     chains = plural(report.incident_chains, "incident chain") + (
         " and the user registry" if registry else ""

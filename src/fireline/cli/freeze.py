@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, IncidentArg, app, guarded, load, recorded, write
+from fireline.cli import (
+    AsOption,
+    Format,
+    FormatOption,
+    IncidentArg,
+    app,
+    emit_json,
+    guarded,
+    load,
+    recorded,
+    write,
+)
 from fireline.domain import parse_incident_id
 
 freeze_app = typer.Typer(
@@ -22,10 +33,17 @@ app.add_typer(freeze_app, name="freeze")
 
 @freeze_app.command("check")
 @guarded
-def check() -> None:
+def check(format_: FormatOption = Format.table) -> None:
     """Exit 1 listing the incidents that freeze deploys, 0 when none does. For CI pipelines."""
-    from fireline.freeze import report
+    from fireline.freeze import frozen_incidents, report
 
+    if format_ is Format.json:
+        found = frozen_incidents(load().database_url)
+        keys = ("incident_id", "severity", "status")
+        emit_json({"frozen": [dict(zip(keys, row, strict=True)) for row in found]})
+        if found:
+            raise typer.Exit(1)
+        return
     code, lines = report(load().database_url)
     for line in lines:
         typer.echo(line)

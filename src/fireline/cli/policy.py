@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import app, guarded, load
+from fireline.cli import Format, FormatOption, app, emit_json, guarded, load
 from fireline.errors import InvalidCommandError
 
 policy_app = typer.Typer(help="Inspect and test the policy bundle.", no_args_is_help=True)
@@ -15,11 +15,21 @@ app.add_typer(policy_app, name="policy")
 
 @policy_app.command("show")
 @guarded
-def show() -> None:
+def show(format_: FormatOption = Format.table) -> None:
     """Which bundle is in force, its digest (recorded on every event) and its modules."""
     from fireline.policy import PolicyEngine
 
     engine = PolicyEngine.load(load().policy_dir)
+    if format_ is Format.json:
+        emit_json(
+            {
+                "bundle": engine.source,
+                "digest": engine.digest,
+                "modules": [m.path for m in engine.modules],
+                "tests": [m.path for m in engine.tests],
+            }
+        )
+        return
     typer.echo(f"bundle  {engine.source}")
     typer.echo(f"digest  {engine.digest}")
     for module in engine.modules:

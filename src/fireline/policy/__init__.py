@@ -210,10 +210,6 @@ class _EvaluationFailed(Exception):
 _UNDEFINED = object()
 
 
-def _show(value: Any) -> str:
-    return "undefined" if value is _UNDEFINED else json.dumps(value)
-
-
 def _interpreter() -> Any:
     from regopy import Interpreter
 
