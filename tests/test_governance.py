@@ -432,3 +432,63 @@ def test_every_command_has_a_handler_and_a_policy_action() -> None:
     every = set(typing.get_args(commands.Command))
     assert set(HANDLERS) == every
     assert set(governance.ACTIONS) == every
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            (
+                "breakglass",
+                "grant",
+                "{i}",
+                "--to",
+                "dave",
+                "--scope",
+                "db",
+                "--why",
+                "x",
+                "--expires",
+                "soon",
+            ),
+            "malformed --expires 'soon'",
+        ),
+        (
+            (
+                "breakglass",
+                "grant",
+                "{i}",
+                "--to",
+                "dave",
+                "--scope",
+                "db",
+                "--why",
+                "x",
+                "--expires",
+                "0m",
+            ),
+            "--expires must be more than 0",
+        ),
+        (
+            ("postmortem", "schedule", "{i}", "--due", "someday", "--owner", "bob"),
+            "malformed --due 'someday'",
+        ),
+        (("gate", "except", "{i}", "closed", "--why", "x"), "unknown gate 'closed'"),
+        (("user", "add", "eve"), "give eve at least one --role"),
+    ],
+)
+def test_governance_bad_input_is_one_line_and_writes_nothing(
+    cli: Cli, store: Store, args: tuple[str, ...], message: str
+) -> None:
+    import sqlalchemy as sa
+
+    incident = cli("declare", "x", "--sev", "SEV2").stdout.strip()
+    engine = sa.create_engine(store.settings.database_url)
+    before = snapshot(engine)
+    result = cli(*(part.format(i=incident) for part in args))
+    after = snapshot(engine)
+    engine.dispose()
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert message in result.stderr
+    assert after == before

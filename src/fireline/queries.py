@@ -181,10 +181,6 @@ def list_incidents(
     return [IncidentSummary(**row._mapping) for row in conn.execute(query)]
 
 
-def list_incident_ids(conn: Connection) -> list[str]:
-    return list(conn.execute(sa.select(incidents.c.id).order_by(incidents.c.id)).scalars())
-
-
 def get_summary(conn: Connection, incident_id: str) -> IncidentSummary:
     row = conn.execute(_SUMMARY.where(incidents.c.id == incident_id)).first()
     if row is None:

@@ -112,9 +112,9 @@ def seeing(
 
     Need-to-know comes from the policy: an incident they may not see is "not found", never a
     leak; each read of a restricted incident goes on its chain first (the access trail). The
-    incidents read are `incident_id`, else those `among` selects, else every incident.
+    incidents read are `incident_id`, or those `among` selects (a listing).
     """
-    from fireline import governance, queries
+    from fireline import governance
     from fireline.commands import RecordAccess
     from fireline.db import read_only
     from fireline.domain import IncidentId
@@ -125,10 +125,7 @@ def seeing(
     try:
         actor = resolve_actor(as_, ctx.settings)
         with read_only(ctx.engine) as conn:
-            if incident_id is not None:
-                wanted = [incident_id]
-            else:
-                wanted = among(conn) if among is not None else queries.list_incident_ids(conn)
+            wanted = [incident_id] if incident_id is not None else among(conn) if among else []
             access = governance.access(ctx.policy, conn, actor, wanted)
         if incident_id is not None and incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")
