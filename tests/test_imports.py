@@ -5,7 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("sqlalchemy", "alembic", "pydantic", "cryptography", "rfc8785", "psycopg")
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "pydantic",
+    "cryptography",
+    "rfc8785",
+    "psycopg",
+    "yaml",
+    "markdown_it",
+)
 
 
 def test_importing_the_cli_loads_no_heavy_module() -> None:

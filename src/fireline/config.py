@@ -47,9 +47,36 @@ SETTINGS: tuple[Setting, ...] = (
         "public,internal,confidential,restricted",
         "Comma-separated vocabulary accepted by `declare --label`.",
     ),
+    Setting(
+        "runbook_sections",
+        "Summary,Signals / Detection,Impact / Blast Radius,Immediate Safety Checks,"
+        "Triage Checklist,Containment Steps,Recovery Steps,Verification Steps,Rollback Plan,"
+        "Evidence Capture,Comms Template,Postmortem Trigger,Hardening Tasks",
+        "Comma-separated `##` sections every runbook needs, in order.",
+    ),
+    Setting(
+        "runbook_front_matter",
+        "id,title,owner,last_reviewed,severity?,tags,services,alerts",
+        "Comma-separated front-matter fields of a runbook; `?` marks an optional one.",
+    ),
+    Setting("runbook_stale_days", "180", "`runbook lint` flags a last_reviewed older than this."),
+    Setting(
+        "runbook_command_languages",
+        "bash,sh,shell,console,zsh,fish,powershell,pwsh,ps1,cmd,bat",
+        "Fence languages that are commands and must say where they run.",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
+
+
+def setting_default(name: str) -> str:
+    """The built-in value of a setting (before fireline.toml and FIRELINE_* apply)."""
+    return next(s.default for s in SETTINGS if s.name == name)
+
+
+def _csv_default(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in setting_default(name).split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -67,6 +94,10 @@ class Settings:
     roster: Roster = DEFAULT_ROSTER
     ladders: Mapping[str, Ladder] = field(default_factory=lambda: dict(PRESETS))
     source: str = "defaults"
+    runbook_sections: tuple[str, ...] = _csv_default("runbook_sections")
+    runbook_front_matter: str = setting_default("runbook_front_matter")
+    runbook_stale_days: int = int(setting_default("runbook_stale_days"))
+    runbook_command_languages: tuple[str, ...] = _csv_default("runbook_command_languages")
 
     @property
     def key_path(self) -> Path:
@@ -122,7 +153,23 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         roster=roster,
         ladders=ladders,
         source=source,
+        runbook_sections=_csv(values["runbook_sections"]),
+        runbook_front_matter=values["runbook_front_matter"],
+        runbook_stale_days=_positive("runbook_stale_days", values["runbook_stale_days"]),
+        runbook_command_languages=tuple(
+            lang.lower() for lang in _csv(values["runbook_command_languages"])
+        ),
     )
+
+
+def _positive(key: str, text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"setting {key!r} must be a whole number of days above 0, got {text!r}")
+    return value
 
 
 def _path(text: str, cwd: Path) -> Path:

@@ -3,6 +3,7 @@
     FirelineError                  1  500  anything fireline refuses to do
     ├── InvalidCommandError        2  422  bad input: unknown severity/role, empty title, bad date …
     │   └── InvalidTransitionError 2  422  a lifecycle move the state machine forbids
+    ├── RunbookError               2  422  a runbook path cannot be read: missing, not UTF-8
     ├── NotFoundError              3  404  unknown incident, entry or item (or not yours to see)
     ├── PolicyDeniedError          4  403  the policy refused the write; its reasons are the message
     ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
@@ -35,6 +36,13 @@ class InvalidCommandError(FirelineError):
 
 class InvalidTransitionError(InvalidCommandError):
     """The incident lifecycle does not allow this status change."""
+
+
+class RunbookError(FirelineError):
+    """A runbook path cannot be used at all: missing, unreadable or not UTF-8 text."""
+
+    exit_code = 2
+    http_status = 422
 
 
 class NotFoundError(FirelineError):

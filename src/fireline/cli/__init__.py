@@ -166,6 +166,7 @@ from fireline.cli import (  # noqa: E402
     incident,
     policy,
     role,
+    runbook,
     users,
     views,
 )
@@ -181,6 +182,7 @@ __all__ = [
     "main",
     "policy",
     "role",
+    "runbook",
     "users",
     "views",
 ]
