@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,10 @@ from fireline.db import events
 from tests.conftest import Cli, Store
 from tests.factories import snapshot
 
-INC = "INC-20261123-001"
+# The CLI numbers incidents by the real UTC day, so the expected ids follow the calendar.
+TODAY = f"{datetime.now(UTC):%Y%m%d}"
+INC = f"INC-{TODAY}-001"
+MISSING = f"INC-{TODAY}-999"
 
 
 def ok(cli: Cli, *args: str) -> str:
@@ -179,10 +183,10 @@ def test_actor_comes_from_as_then_env(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (("log", "INC-20261123-999", "fact", "x"), 3, "no incident INC-20261123-999"),
-        (("show", "INC-20261123-999"), 3, "no incident INC-20261123-999"),
-        (("timeline", "INC-20261123-999"), 3, "no incident INC-20261123-999"),
-        (("action", "list", "INC-20261123-999"), 3, "no incident INC-20261123-999"),
+        (("log", MISSING, "fact", "x"), 3, f"no incident {MISSING}"),
+        (("show", MISSING), 3, f"no incident {MISSING}"),
+        (("timeline", MISSING), 3, f"no incident {MISSING}"),
+        (("action", "list", MISSING), 3, f"no incident {MISSING}"),
         (("log", "INC-1", "fact", "x"), 2, "malformed incident id 'INC-1'"),
         (("status", INC, "closed"), 2, "illegal transition declared → closed"),
         (("status", INC, "declared"), 2, "illegal transition declared → declared"),
@@ -321,7 +325,7 @@ def test_open_and_status_filters_combine(cli: Cli, incident: str) -> None:
 
 
 def test_verify_of_an_unknown_incident_is_not_found(cli: Cli, store: Store, incident: str) -> None:
-    refuse(cli, store, ("verify", "INC-20261123-404"), 3, "no incident INC-20261123-404")
+    refuse(cli, store, ("verify", f"INC-{TODAY}-404"), 3, f"no incident INC-{TODAY}-404")
     assert ok(cli, "verify", incident).startswith("ok: 1 event in 1 incident chain verified")
 
 
