@@ -65,6 +65,21 @@ SETTINGS: tuple[Setting, ...] = (
         "bash,sh,shell,console,zsh,fish,powershell,pwsh,ps1,cmd,bat",
         "Fence languages that are commands and must say where they run.",
     ),
+    Setting(
+        "redaction_rules",
+        "",
+        "gitleaks-format TOML file of extra secret rules; empty means the built-in rules only.",
+    ),
+    Setting(
+        "coordinate_precision",
+        "0.1",
+        "Grid in degrees that coordinates are generalised to for viewers without clearance.",
+    ),
+    Setting(
+        "sensitive_clearance",
+        "",
+        "Comma-separated actors granted the sensitive clearance in addition to the registry.",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
@@ -91,6 +106,9 @@ class Settings:
     policy_flags: tuple[str, ...]
     labels: tuple[str, ...]
     policy_dir: Path | None = None
+    redaction_rules: Path | None = None
+    coordinate_precision: float = 0.1
+    sensitive_clearance: tuple[str, ...] = ()
     roster: Roster = DEFAULT_ROSTER
     ladders: Mapping[str, Ladder] = field(default_factory=lambda: dict(PRESETS))
     source: str = "defaults"
@@ -150,6 +168,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         policy_flags=_csv(values["policy_flags"]),
         labels=_csv(values["labels"]),
         policy_dir=_path(values["policy_dir"], cwd) if values["policy_dir"] else None,
+        redaction_rules=(
+            _path(values["redaction_rules"], cwd) if values["redaction_rules"] else None
+        ),
+        coordinate_precision=_precision(values["coordinate_precision"]),
+        sensitive_clearance=_csv(values["sensitive_clearance"]),
         roster=roster,
         ladders=ladders,
         source=source,
@@ -197,6 +220,19 @@ def _scalar(key: str, value: object, source: str) -> str:
     if isinstance(value, str):
         return value
     raise ConfigError(f"setting {key!r} in {source} must be a string, got {value!r}")
+
+
+def _precision(text: str) -> float:
+    """A grid between 0.000001° and 10°: coarser hides nothing useful, finer hides nothing."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1e-6 <= value <= 10:
+        raise ConfigError(
+            f"invalid coordinate_precision {text!r}; a number of degrees from 0.000001 to 10"
+        )
+    return value
 
 
 def _csv(text: str) -> tuple[str, ...]:
