@@ -52,6 +52,40 @@ def test_preimage_is_rfc8785_canonical_json(
     assert preimage(**{**fields, "policy": policy}) == rfc8785.dumps(fields)
 
 
+# JSON values as fireline's payloads hold them, and the shapes the fast path hands to rfc8785:
+# any text (surrogates included), integers past the safe range, floats, non-ASCII keys.
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(payload=st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_canonical_is_rfc8785_or_refuses_as_it_does(payload: dict[str, Any]) -> None:
+    try:
+        expected = rfc8785.dumps(payload).decode()
+    except rfc8785.CanonicalizationError as exc:
+        with pytest.raises(type(exc)):
+            canonical(payload)
+    else:
+        assert canonical(payload) == expected
+
+
+@given(text=st.text(st.characters(max_codepoint=0x7F)) | texts, refs=st.lists(texts))
+def test_canonical_of_an_entry_payload_is_rfc8785(text: str, refs: list[str]) -> None:
+    payload = {"text": text, "refs": refs, "at": None, "partial": False, "seq": 2**53 - 1}
+    assert canonical(payload) == rfc8785.dumps(payload).decode()
+
+
 def make_chain(payloads: list[dict[str, Any]], *, kind: str = "entry.fact") -> list[StoredRow]:
     rows: list[StoredRow] = []
     prev = genesis(INC)

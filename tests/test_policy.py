@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fireline.commands import LogEntry
 from fireline.db import events
 from fireline.errors import ConfigError, PolicyDeniedError
-from fireline.policy import PolicyEngine, default_bundle_dir
+from fireline.policy import PolicyEngine, default_bundle_dir, rego_c
 from fireline.service import Context, open_context
 from tests.conftest import Cli, Store
 from tests.factories import make_incident, run, snapshot
@@ -24,6 +27,11 @@ def bundle(tmp_path: Path, text: str, *, name: str = "authz.rego") -> Path:
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(text)
     return folder
+
+
+@pytest.fixture(scope="module")
+def echo_engine(tmp_path_factory: pytest.TempPathFactory) -> PolicyEngine:
+    return PolicyEngine.load(bundle(tmp_path_factory.mktemp("echo"), ECHO))
 
 
 def test_default_bundle_compiles_and_its_own_tests_pass() -> None:
@@ -162,3 +170,48 @@ def test_a_bundle_without_the_authz_package_refuses_to_load(tmp_path: Path) -> N
     folder = bundle(tmp_path, "package other\nimport rego.v1\nx := 1\n")
     with pytest.raises(ConfigError, match="has no package fireline.authz"):
         PolicyEngine.load(folder)
+
+
+ECHO = DECIDE + "echo := input\n"
+input_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(blacklist_categories=["Cs"])),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(st.characters(blacklist_categories=["Cs"]), max_size=6), inner)
+    ),
+    max_leaves=16,
+)
+
+
+def _through_regopy(engine: PolicyEngine, value: dict[str, Any]) -> tuple[bool, str]:
+    from regopy import Input
+
+    engine._runner.set_input(Input(value))
+    return rego_c.query(engine._runner, engine._bundle("data.fireline.authz.echo"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.dictionaries(st.text(max_size=6), input_values, max_size=5))
+def test_the_direct_input_document_is_the_one_regopy_builds(
+    echo_engine: PolicyEngine, value: dict[str, Any]
+) -> None:
+    rule = echo_engine._bundle("data.fireline.authz.echo")
+    rego_c.set_input(echo_engine._runner, value)
+    direct = rego_c.query(echo_engine._runner, rule)
+    assert direct == _through_regopy(echo_engine, value)
+    assert direct[0]
+
+
+def test_values_the_direct_builder_does_not_know_go_through_regopy(
+    echo_engine: PolicyEngine,
+) -> None:
+    value = {"set": frozenset({"b", "a"}), "plain": ["x", 1]}
+    assert echo_engine.evaluate("data.fireline.authz.echo", value) == {
+        "plain": ["x", 1],
+        "set": ["a", "b"],
+    }

@@ -84,8 +84,47 @@ def genesis(incident_id: str) -> str:
 
 
 def canonical(value: Mapping[str, Any]) -> str:
-    """RFC 8785 canonical JSON text."""
+    """RFC 8785 canonical JSON text.
+
+    The payloads fireline writes (strings, safe integers, booleans, nulls, lists and objects
+    with ASCII keys) go through the standard library's C encoder, whose output for exactly
+    those values is RFC 8785's: keys sorted (ASCII code points order as UTF-16 units do), no
+    whitespace, the same escapes (`"`, `\\`, `\\b \\f \\n \\r \\t`, other controls as
+    lowercase `\\u00xx`), everything else as UTF-8. Anything outside that (floats, large
+    integers, non-ASCII keys, subclasses, text the UTF-8 codec refuses) goes to `rfc8785`.
+    The pure-Python `rfc8785` cost a tenth of a durable append; a property test holds the two
+    equal.
+    """
+    if _is_plain(value):
+        try:
+            text = _dumps(value)
+            text.encode()  # lone surrogates: let rfc8785 refuse them the way it does
+        except (TypeError, ValueError):
+            pass
+        else:
+            return text
     return str(rfc8785.dumps(value).decode())
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_SAFE_INT = 2**53 - 1
+
+
+def _is_plain(value: Any) -> bool:
+    """True when the C encoder's output for `value` is exactly RFC 8785's (see `canonical`)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_SAFE_INT <= value <= _SAFE_INT)
+    if kind is dict:
+        return all(
+            type(key) is str and key.isascii() and _is_plain(member)
+            for key, member in value.items()
+        )
+    if kind is list or kind is tuple:
+        return all(_is_plain(member) for member in value)
+    return False
 
 
 def preimage(

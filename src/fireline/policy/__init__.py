@@ -257,19 +257,22 @@ def _query(runner: Any, bundle: Any, policy_input: Mapping[str, Any]) -> Any:
     """Run a compiled query; return the bound `decision`/`value`, _UNDEFINED, or raise."""
     from regopy import RegoError
 
+    from fireline.policy import rego_c
+
     try:
-        runner.set_input(dict(policy_input))
-        output = runner.query_bundle(bundle)
-        text = str(output)  # never Output.binding(): it aborts the process when undefined
+        rego_c.set_input(runner, dict(policy_input))
+        ok, text = rego_c.query(runner, bundle)  # the text, never a binding: see rego_c
     except RegoError as exc:
         raise _EvaluationFailed(_first_error(exc)) from None
-    except ValueError:  # the engine printed a result that is not JSON (unescaped quotes)
+    except ValueError:  # an input value the engine cannot take
         raise _EvaluationFailed("the engine returned unreadable output") from None
     if text.strip() == "undefined":
         return _UNDEFINED
     try:
         result = json.loads(text)
     except ValueError:
+        if ok:  # the engine printed a result that is not JSON (unescaped quotes)
+            raise _EvaluationFailed("the engine returned unreadable output") from None
         raise _EvaluationFailed(f"unreadable result {text[:120]!r}") from None
     if not isinstance(result, dict) or "bindings" not in result:
         raise _EvaluationFailed(f"unexpected result {text[:120]!r}")
