@@ -22,6 +22,8 @@ _ACTOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 ENTRY_KINDS = ("fact", "hypothesis", "decision", "mitigation", "detection", "root_cause")
 REGISTRY_ROLES = ("responder", "commander", "steward", "security", "admin", "viewer")
 CLEARANCES = ("sensitive",)
+# The flag an incident gets once any of its events keeps precise coordinates.
+SENSITIVE_LOCATION = "sensitive-location"
 REGISTRY_CHAIN = "REGISTRY"  # the chain that records the user registry
 PRIORITIES = ("P0", "P1", "P2", "P3")
 

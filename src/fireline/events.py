@@ -2,11 +2,16 @@
 
 An event kind not listed here cannot be written and fails verification. Payloads are validated
 on the way in; once stored they are only ever read back (or erased, for entry kinds).
+
+Every string in a payload is free text to the redactor (service.execute redacts them all before
+validation) unless its schema lists the field in `verbatim` (digests, ids, media types: values
+a custom rule must never rewrite). Each event written since redaction also carries the summary
+fields `redacted` (secret type → count) and `sensitive` (PII kinds kept); see RedactionSummary.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -15,6 +20,22 @@ from fireline.errors import InvalidCommandError
 
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Fields whose strings redaction leaves untouched (structural values, never free text).
+    verbatim: ClassVar[frozenset[str]] = frozenset()
+
+
+class RedactionSummary(Payload):
+    """What redaction did to an event's strings: secret types and counts, PII kinds kept.
+
+    Never a value. Kept beside (not inside) each kind's schema so every kind, including ones
+    added later, records it without declaring it.
+    """
+
+    redacted: dict[str, int] = {}
+    sensitive: list[str] = []
+
+
+SUMMARY_FIELDS = frozenset(RedactionSummary.model_fields)
 
 
 class Dataset(Payload):
@@ -213,8 +234,13 @@ def validate_payload(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     schema = EVENT_KINDS.get(kind)
     if schema is None:
         raise InvalidCommandError(f"unknown event kind {kind!r}")
+    body = {k: v for k, v in payload.items() if k not in SUMMARY_FIELDS}
     try:
-        return schema.model_validate(payload).model_dump(mode="json")
+        dumped = schema.model_validate(body).model_dump(mode="json")
+        if len(body) < len(payload):
+            summary = {k: v for k, v in payload.items() if k in SUMMARY_FIELDS}
+            dumped.update(RedactionSummary.model_validate(summary).model_dump(mode="json"))
+        return dumped
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "payload"

@@ -25,6 +25,7 @@ from fireline.db import (
     updates,
     users,
 )
+from fireline.domain import SENSITIVE_LOCATION
 from fireline.ledger import store
 from fireline.ledger.chain import Event
 
@@ -56,6 +57,15 @@ def apply(conn: Connection, event: Event) -> None:
     handler = _HANDLERS.get(event.kind)
     if handler is not None and p is not None:
         handler(conn, event, p)
+    if p is not None and "coordinates" in p.get("sensitive", ()):
+        _flag(conn, event.incident_id, SENSITIVE_LOCATION)
+
+
+def _flag(conn: Connection, incident_id: str, flag: str) -> None:
+    """Add `flag` to the incident's flags once (registry events have no incident row)."""
+    flags = conn.execute(sa.select(incidents.c.flags).where(incidents.c.id == incident_id)).scalar()
+    if flags is not None and flag not in flags:
+        _incident_values(conn, incident_id, {"flags": [*flags, flag]})
 
 
 def rebuild(conn: Connection) -> int:
@@ -71,13 +81,17 @@ def rebuild(conn: Connection) -> int:
 
 
 def _detail(p: Payload) -> dict[str, Any] | None:
-    keys = ("refs", "why", "approver", "reason")
+    keys = ("refs", "why", "approver", "reason", "redacted", "sensitive")
     detail = {key: p[key] for key in keys if p.get(key)}
     return detail or None
 
 
 def _incident(conn: Connection, event: Event, values: dict[str, Any]) -> None:
-    conn.execute(incidents.update().where(incidents.c.id == event.incident_id).values(**values))
+    _incident_values(conn, event.incident_id, values)
+
+
+def _incident_values(conn: Connection, incident_id: str, values: dict[str, Any]) -> None:
+    conn.execute(incidents.update().where(incidents.c.id == incident_id).values(**values))
 
 
 def _declared(conn: Connection, event: Event, p: Payload) -> None:

@@ -1,8 +1,10 @@
-"""The fireline CLI: a Typer root, the one error boundary, and thin helpers shared by groups.
+"""The fireline CLI: a Typer root, the one error boundary, the one output seam, shared helpers.
 
 Command modules parse input, build a command, call `service.execute` (or a query) and render.
-Heavy modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so that
-`import fireline.cli` stays light.
+Everything they print goes through `echo` or `emit_json`, which mask PII and coordinates unless
+`seeing` established that the viewer holds the `sensitive` clearance (masked by default: fail
+closed). Heavy modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so
+that `import fireline.cli` stays light.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
@@ -54,18 +57,53 @@ IncidentArg = Annotated[
 ]
 
 
+# The viewer's coordinate grid when output must be masked, or None once `seeing` has found
+# that they hold the `sensitive` clearance. Every command starts masked.
+_MASKING: ContextVar[float | None] = ContextVar("fireline_masking", default=0.1)
+
+
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:
-    """The CLI's one error boundary: a FirelineError becomes one stderr line and its exit code."""
+    """The CLI's one error boundary: a FirelineError becomes one stderr line and its exit code.
+
+    The line is redacted (messages quote input) and masked, whoever is asking.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _MASKING.set(0.1)
         try:
             return fn(*args, **kwargs)
         except FirelineError as exc:
-            typer.echo(f"fireline: error: {exc.message}", err=True)
+            from fireline.redaction import Redactor, mask
+
+            message = mask(Redactor().redact(exc.message).text)
+            typer.echo(f"fireline: error: {message}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        finally:
+            _MASKING.reset(token)
 
     return wrapper
+
+
+def echo(text: str = "") -> None:
+    """Print one line of output, masked unless the viewer holds the `sensitive` clearance."""
+    precision = _MASKING.get()
+    if precision is not None:
+        from fireline.redaction import mask
+
+        text = mask(text, coordinate_precision=precision)
+    typer.echo(text)
+
+
+def emit_json(data: Any) -> None:
+    """Print `data` as JSON, every string in it masked as `echo` masks text."""
+    precision = _MASKING.get()
+    if precision is not None:
+        from fireline.redaction import mask_data
+
+        data = mask_data(data, coordinate_precision=precision)
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
 
 
 def load() -> Settings:
@@ -112,13 +150,15 @@ def seeing(
 
     Need-to-know comes from the policy: an incident they may not see is "not found", never a
     leak; each read of a restricted incident goes on its chain first (the access trail). The
-    incidents read are `incident_id`, or those `among` selects (a listing).
+    incidents read are `incident_id`, or those `among` selects (a listing). What the command
+    prints afterwards is masked unless the actor holds the `sensitive` clearance.
     """
     from fireline import governance
     from fireline.commands import RecordAccess
     from fireline.db import read_only
     from fireline.domain import IncidentId
     from fireline.errors import NotFoundError
+    from fireline.redaction import can_see_sensitive
     from fireline.service import execute, open_context, resolve_actor
 
     ctx = open_context(load())
@@ -127,6 +167,11 @@ def seeing(
         with read_only(ctx.engine) as conn:
             wanted = [incident_id] if incident_id is not None else among(conn) if among else []
             access = governance.access(ctx.policy, conn, actor, wanted)
+            user = governance.get_user(conn, actor)
+        cleared = can_see_sensitive(
+            actor, ctx.settings, clearances=user.clearances if user is not None else ()
+        )
+        _MASKING.set(None if cleared else ctx.settings.coordinate_precision)
         if incident_id is not None and incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")
         for seen in sorted(access.recorded):
@@ -140,16 +185,11 @@ def seeing(
 def recorded(events: list[Event]) -> None:
     """Confirm a write: one line per new event."""
     for event in events:
-        typer.echo(f"{event.incident_id} event {event.seq}: {event.kind}")
+        echo(f"{event.incident_id} event {event.seq}: {event.kind}")
 
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
 
 
 def main() -> None:

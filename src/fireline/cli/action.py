@@ -13,6 +13,7 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
+    echo,
     emit_json,
     guarded,
     recorded,
@@ -89,9 +90,9 @@ def list_(
         emit_json([asdict(item) for item in items])
         return
     if not items:
-        typer.echo("no action items")
+        echo("no action items")
     for item in items:
-        typer.echo(
+        echo(
             f"#{item.number} [{item.status}] {item.priority} {item.title} — owner {item.owner}, "
             f"due {item.due or 'unset'}"
         )

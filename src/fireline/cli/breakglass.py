@@ -13,6 +13,7 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
+    echo,
     emit_json,
     guarded,
     recorded,
@@ -92,7 +93,7 @@ def list_(
         emit_json([{**asdict(g), "active": g.is_active(now)} for g in grants])
         return
     if not grants:
-        typer.echo("no breakglass grants")
+        echo("no breakglass grants")
     for g in grants:
         state = "ACTIVE" if g.is_active(now) else ("revoked" if g.revoked_at else "expired")
-        typer.echo(f"#{g.seq} [{state}] {g.grantee}: {g.scope} — until {g.expires_at} ({g.why})")
+        echo(f"#{g.seq} [{state}] {g.grantee}: {g.scope} — until {g.expires_at} ({g.why})")

@@ -12,6 +12,7 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
+    echo,
     emit_json,
     guarded,
     recorded,
@@ -48,9 +49,9 @@ def gates(
         return
     for gate, items in unmet.items():
         verdict = "met" if not items else ("excepted" if gate in excepted else "NOT MET")
-        typer.echo(f"{gate}: {verdict}")
+        echo(f"{gate}: {verdict}")
         for item in items:
-            typer.echo(f"  [ ] {item}")
+            echo(f"  [ ] {item}")
 
 
 @gate_app.command("except")

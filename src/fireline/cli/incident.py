@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, IncidentArg, app, guarded, recorded, write
+from fireline.cli import AsOption, IncidentArg, app, echo, guarded, recorded, write
 from fireline.domain import parse_incident_id, parse_when
 
 
@@ -48,7 +48,7 @@ def declare(
         ),
         as_,
     )
-    typer.echo(events[0].incident_id)
+    echo(events[0].incident_id)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from fireline.cli import (
     Format,
     FormatOption,
     app,
+    echo,
     emit_json,
     guarded,
     reading,
@@ -74,9 +75,9 @@ def list_(format_: FormatOption = Format.table) -> None:
         emit_json([asdict(user) for user in found])
         return
     if not found and started:
-        typer.echo("no registered users, yet the registry was started: run `fireline rebuild`")
+        echo("no registered users, yet the registry was started: run `fireline rebuild`")
     elif not found:
-        typer.echo("no registered users (everyone acts as a responder until the first is added)")
+        echo("no registered users (everyone acts as a responder until the first is added)")
     for user in found:
         clearances = f"  clearances: {', '.join(user.clearances)}" if user.clearances else ""
-        typer.echo(f"{user.name:<16} {', '.join(user.roles)}{clearances}")
+        echo(f"{user.name:<16} {', '.join(user.roles)}{clearances}")

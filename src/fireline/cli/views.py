@@ -15,6 +15,7 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
+    echo,
     emit_json,
     guarded,
     seeing,
@@ -81,9 +82,9 @@ def list_(
         emit_json([row.as_dict() for row in rows])
         return
     if not rows:
-        typer.echo("no incidents")
+        echo("no incidents")
     for row in rows:
-        typer.echo(
+        echo(
             f"{row.id}  {row.severity:<5} {row.status:<13} ic={row.ic or '—':<10} "
             f"{utc_text(row.declared_at)}  {row.title}"
         )
@@ -111,9 +112,9 @@ def show(
         emit_json({**detail.as_dict(), "active_breakglass": [asdict(g) for g in active]})
         return
     for line in render_detail(detail, local or zone(settings.timezone), now):
-        typer.echo(line)
+        echo(line)
     for g in active:
-        typer.echo(f"Breakglass #{g.seq}: {g.grantee} — {g.scope}, until {utc_text(g.expires_at)}")
+        echo(f"Breakglass #{g.seq}: {g.grantee} — {g.scope}, until {utc_text(g.expires_at)}")
 
 
 def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:
@@ -195,7 +196,15 @@ def timeline(
         emit_json([{**asdict(e), "local": local_text(e.ts, local)} for e in entries])
         return
     for entry in entries:
-        typer.echo(render_entry(entry, local))
+        echo(render_entry(entry, local))
+
+
+def _listed(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{key}×{count}" for key, count in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def render_entry(e: TimelineEntry, tz: ZoneInfo) -> str:
@@ -206,9 +215,7 @@ def render_entry(e: TimelineEntry, tz: ZoneInfo) -> str:
         notes.append(f"at {utc_text(e.at)}")
     if e.detail:
         notes.extend(
-            f"{key} {', '.join(value) if isinstance(value, list) else value}"
-            for key, value in e.detail.items()
-            if key != "reason"
+            f"{key} {_listed(value)}" for key, value in e.detail.items() if key != "reason"
         )
     if e.corrects_seq is not None:
         notes.append(f"corrects #{e.corrects_seq}")

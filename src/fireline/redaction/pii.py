@@ -11,6 +11,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 SENSITIVE_KINDS = ("email", "phone", "ip", "coordinates")
 
@@ -71,6 +72,19 @@ def mask(text: str, *, coordinate_precision: float = 0.1) -> str:
         text = IPV6.sub(lambda m: "[masked:ip]" if _is_ipv6(m.group()) else m.group(), text)
     text = IPV4.sub("[masked:ip]", text)
     return PHONE.sub("[masked:phone]", text)
+
+
+def mask_data(value: Any, *, coordinate_precision: float = 0.1) -> Any:
+    """`value` (JSON-like: str, list, tuple, dict) with every string masked; keys are kept."""
+    if isinstance(value, str):
+        return mask(value, coordinate_precision=coordinate_precision)
+    if isinstance(value, list | tuple):
+        return [mask_data(v, coordinate_precision=coordinate_precision) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: mask_data(v, coordinate_precision=coordinate_precision) for k, v in value.items()
+        }
+    return value
 
 
 def _generaliser(precision: float) -> Callable[[re.Match[str]], str]:

@@ -1,12 +1,17 @@
-"""The one write path: `execute(command, actor, ctx=…)` → validate → policy → append → project.
+"""The one write path: `execute(command, actor, ctx=…)` → validate → redact → policy → append
+→ project.
 
 Every adapter (CLI now; API, web UI and intake later) calls `execute`. It locks the incident's
-chain, validates the command against the locked state, asks the policy about the planned
-events, appends them and updates the projections in one transaction, and returns the new
-events. Redaction (a later layer) slots in before the append; nothing else writes.
+chain, validates the command against the locked state, redacts every string of the planned
+payloads (service/redacting.py), asks the policy about the planned events, appends them and
+updates the projections in one transaction, and returns the new events. A refusal's message is
+redacted too. Nothing else writes.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,9 +25,11 @@ from fireline.ledger.chain import Event
 from fireline.service.context import Clock, Context, open_context, resolve_actor, utc_now
 from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
 from fireline.service.handlers import LIFECYCLE_HANDLERS
-from fireline.service.plan import Call
+from fireline.service.plan import Call, Plan
+from fireline.service.redacting import redact_error, redact_payload
 
-HANDLERS = {**LIFECYCLE_HANDLERS, **GOVERNANCE_HANDLERS}
+Handler = Callable[[Call, Any], Plan]
+HANDLERS: dict[type[Any], Handler] = {**LIFECYCLE_HANDLERS, **GOVERNANCE_HANDLERS}
 
 __all__ = [
     "HANDLERS",
@@ -42,6 +49,14 @@ def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
     Raises a FirelineError subclass (nothing written) when the command is refused.
     """
     handler = HANDLERS[type(command)]
+    try:
+        return _execute(handler, command, actor, ctx)
+    except FirelineError as exc:
+        redact_error(ctx.redactor, exc)
+        raise
+
+
+def _execute(handler: Handler, command: Command, actor: ActorId, ctx: Context) -> list[Event]:
     try:
         with ctx.work.transaction() as conn:
             head = None
@@ -73,7 +88,10 @@ def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
                     hidden_only=True,
                 )
                 raise
-            drafts = [(kind, validate_payload(kind, payload)) for kind, payload in plan.drafts]
+            drafts = [
+                (kind, validate_payload(kind, redact_payload(ctx.redactor, kind, payload)))
+                for kind, payload in plan.drafts
+            ]
             governance.authorize(
                 ctx.policy,
                 conn,

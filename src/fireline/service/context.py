@@ -1,4 +1,5 @@
-"""What a write needs: the store's engine and write connection, settings, signing key, clock.
+"""What a write needs: the store's engine and write connection, settings, signing key, policy,
+redactor, clock.
 
 Built once per process (or thread) by `open_context`; `Context.close()` releases it.
 """
@@ -18,6 +19,7 @@ from fireline.domain import ActorId, Ladder, parse_actor
 from fireline.errors import ConfigError
 from fireline.ledger.checkpoints import Signer, load_signer
 from fireline.policy import PolicyEngine
+from fireline.redaction import Redactor
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +37,7 @@ class Context:
     signer: Signer
     policy: PolicyEngine
     clock: Clock = utc_now
+    redactor: Redactor = field(default_factory=Redactor)
     work: UnitOfWork = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,9 +59,11 @@ class Context:
 def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
     """Open the store for writing: initialised, its signing key usable, its policy compiled.
 
-    A policy bundle that cannot be read or compiled stops here (ConfigError): no write starts
-    on a policy that cannot decide.
+    A policy bundle that cannot be read or compiled, or a redaction rule file that cannot, stops
+    here (ConfigError): no write starts on a policy that cannot decide or a redactor that
+    cannot run.
     """
+    redactor = Redactor.from_settings(settings)
     engine = make_engine(settings.database_url)
     try:
         check_schema(engine)
@@ -67,7 +72,7 @@ def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
     except BaseException:
         engine.dispose()
         raise
-    return Context(engine, settings, signer, policy, clock)
+    return Context(engine, settings, signer, policy, clock, redactor)
 
 
 def resolve_actor(explicit: str | None, settings: Settings) -> ActorId:
