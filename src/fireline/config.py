@@ -80,6 +80,11 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated actors granted the sensitive clearance in addition to the registry.",
     ),
+    Setting(
+        "suggest_threshold",
+        "0.06",
+        "`runbook suggest` abstains when no text match reaches this confidence (0 to 1).",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
@@ -116,6 +121,7 @@ class Settings:
     runbook_front_matter: str = setting_default("runbook_front_matter")
     runbook_stale_days: int = int(setting_default("runbook_stale_days"))
     runbook_command_languages: tuple[str, ...] = _csv_default("runbook_command_languages")
+    suggest_threshold: float = float(setting_default("suggest_threshold"))
 
     @property
     def key_path(self) -> Path:
@@ -182,6 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         runbook_command_languages=tuple(
             lang.lower() for lang in _csv(values["runbook_command_languages"])
         ),
+        suggest_threshold=_fraction("suggest_threshold", values["suggest_threshold"]),
     )
 
 
@@ -192,6 +199,16 @@ def _positive(key: str, text: str) -> int:
         value = 0
     if value <= 0:
         raise ConfigError(f"setting {key!r} must be a whole number of days above 0, got {text!r}")
+    return value
+
+
+def _fraction(key: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"setting {key!r} must be a number from 0 to 1, got {text!r}")
     return value
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -187,6 +187,32 @@ gate_exceptions = sa.Table(
     _ts("requested_at"),
     sa.Column("approvals", sa.JSON, nullable=False),  # [{"actor": …, "as_role": …}]
 )
+
+# The runbook index: a cache of a folder of runbook files (not the ledger, not a projection),
+# replaced whole by `fireline runbook index`. `fields` holds the analysed terms ranking reads
+# (identical on every backend); the backend's full-text structure (`RUNBOOK_FTS`) sits beside it.
+runbook_index = sa.Table(
+    "runbook_index",
+    metadata,
+    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("folder", sa.Text, nullable=False),
+    sa.Column("runbook_id", sa.String(255), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("names", sa.JSON, nullable=False),
+    sa.Column("fields", sa.JSON, nullable=False),
+    _ts("indexed_at"),
+)
+
+# SQLite: an FTS5 virtual table (and its shadow tables); PostgreSQL: a tsvector table with a GIN
+# index. Created by migration 0003 per backend, outside `metadata`, which cannot describe them.
+RUNBOOK_FTS = "runbook_fts"
+
+
+def is_backend_search_table(name: str) -> bool:
+    """True for the full-text tables the migration creates per backend (not in `metadata`)."""
+    return name == RUNBOOK_FTS or name.startswith(f"{RUNBOOK_FTS}_")
+
 
 PROJECTION_TABLES = (
     incidents,

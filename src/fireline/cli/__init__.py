@@ -207,6 +207,7 @@ from fireline.cli import (  # noqa: E402
     policy,
     role,
     runbook,
+    suggest,
     users,
     views,
 )
@@ -223,6 +224,7 @@ __all__ = [
     "policy",
     "role",
     "runbook",
+    "suggest",
     "users",
     "views",
 ]

@@ -1,0 +1,128 @@
+"""`fireline runbook index|search|suggest`: the runbook index in the store, and its two readers.
+
+The index is a cache of a folder of runbook files, replaced whole by `runbook index`; it is not
+part of the ledger, so writing it needs no policy decision and leaves no event.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fireline.cli import Format, FormatOption, emit_json, guarded, load, plural, reading
+from fireline.cli.runbook import runbook_app
+from fireline.errors import InvalidCommandError
+
+LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many runbooks.")]
+
+
+@runbook_app.command("index")
+@guarded
+def index(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder of runbook files.")],
+    format_: FormatOption = Format.table,
+) -> None:
+    """Index every runbook under DIR for search and suggest (replaces the previous index)."""
+    from datetime import UTC, datetime
+
+    from fireline.db import check_schema, make_engine, store_errors
+    from fireline.suggest.documents import read_entries
+    from fireline.suggest.store import replace_index
+
+    entries = read_entries(folder)
+    engine = make_engine(load().database_url)
+    try:
+        check_schema(engine)
+        with store_errors(), engine.begin() as conn:
+            info = replace_index(
+                conn, folder=str(folder.resolve()), entries=entries, now=datetime.now(UTC)
+            )
+    finally:
+        engine.dispose()
+    if format_ is Format.json:
+        emit_json({"folder": info.folder, "runbooks": info.count, "indexed_at": info.indexed_at})
+        return
+    typer.echo(f"indexed {plural(info.count, 'runbook')} from {info.folder}")
+
+
+@runbook_app.command("search")
+@guarded
+def search(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Words to look for.")],
+    limit: LimitOption = 10,
+    format_: FormatOption = Format.table,
+) -> None:
+    """Full-text search of the indexed runbooks, best match first."""
+    from fireline.suggest import engine
+    from fireline.suggest.store import full_text_matches, load_corpus
+
+    if not text.strip():
+        raise InvalidCommandError("search text is empty")
+    with reading() as (conn, _settings):
+        _info, corpus = load_corpus(conn)
+        hits = engine.search(corpus, text, among=full_text_matches(conn, text), limit=limit)
+    rows = [
+        {
+            "path": h.document.path,
+            "id": h.document.id,
+            "title": h.document.title,
+            "score": round(h.confidence, 3),
+        }
+        for h in hits
+    ]
+    if format_ is Format.json:
+        emit_json(rows)
+        return
+    if not rows:
+        typer.echo("no runbook matches")
+    for row in rows:
+        typer.echo(f"{row['score']:.3f}  {row['path']}  {row['title']}")
+
+
+@runbook_app.command("suggest")
+@guarded
+def suggest(
+    alert: Annotated[
+        Path,
+        typer.Option(
+            "--alert",
+            metavar="FILE",
+            help="Alertmanager alert or webhook JSON, or {labels, annotations}.",
+        ),
+    ],
+    limit: LimitOption = 5,
+    format_: FormatOption = Format.table,
+) -> None:
+    """Runbooks for an alert, each with its reason; none when nothing fits well enough."""
+    from fireline.suggest import engine
+    from fireline.suggest.alert import parse_alerts
+    from fireline.suggest.store import load_corpus
+
+    alerts = parse_alerts(_read_json(alert), source=str(alert))
+    with reading() as (conn, settings):
+        _info, corpus = load_corpus(conn)
+    found = engine.suggest(corpus, alerts, threshold=settings.suggest_threshold, limit=limit)
+    if format_ is Format.json:
+        emit_json([s.as_json() for s in found])
+        return
+    if not found:
+        typer.echo("no runbook fits this alert well enough (abstained)")
+    for n, item in enumerate(found, 1):
+        typer.echo(f"{n}. {item.path}  {item.title}  (score {item.score:.3f})")
+        typer.echo(f"   {item.reason}")
+
+
+def _read_json(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidCommandError(f"alert file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidCommandError(f"cannot read alert file {path}: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidCommandError(f"alert file {path} is not valid JSON: {exc}") from None

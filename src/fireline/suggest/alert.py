@@ -1,0 +1,134 @@
+"""Alerts as `runbook suggest` reads them: one Alertmanager alert, a webhook, or labels/annotations.
+
+Pure: parses already-decoded JSON into `Alert` values and turns an alert into a weighted query.
+Accepted shapes (the first that fits):
+
+- an Alertmanager webhook (version 4) envelope: an object with an `alerts` list; every alert in
+  it is read (one notification is one group, so their suggestions are merged);
+- one Alertmanager alert, or any object with `labels` and/or `annotations` (string maps).
+
+The PromQL expression comes from an `expr` field if present, else from the alert's
+`generatorURL` (`…/graph?g0.expr=…`), which is what Prometheus sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from fireline.errors import InvalidCommandError
+from fireline.suggest.text import bigrams, terms
+
+EXPLICIT_ANNOTATIONS = ("runbook_url", "runbook")
+
+# How much each part of an alert says about its subject. The summary is written for humans to
+# name the problem; descriptions add detail (and template noise); the expression names the
+# metrics; labels are mostly routing (namespace, pod), so they count least.
+QUERY_WEIGHTS: dict[str, float] = {
+    "summary": 1.0,
+    "message": 0.8,
+    "description": 0.5,
+    "expr": 0.3,
+    "labels": 0.3,
+}
+OTHER_ANNOTATION_WEIGHT = 0.5
+BIGRAM_WEIGHT = 0.6
+IGNORED_LABELS = frozenset({"alertname", "severity"})
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What suggestion uses of one alert: its name, labels, annotations and expression."""
+
+    name: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    expr: str = ""
+
+    @property
+    def explicit(self) -> tuple[tuple[str, str], ...]:
+        """The runbook annotations the alert carries, as (annotation, value) pairs."""
+        return tuple(
+            (key, self.annotations[key])
+            for key in EXPLICIT_ANNOTATIONS
+            if self.annotations.get(key, "").strip()
+        )
+
+
+def parse_alerts(data: object, *, source: str = "alert") -> tuple[Alert, ...]:
+    """The alerts in decoded JSON `data`; InvalidCommandError naming `source` if none fit."""
+    if isinstance(data, dict) and "alerts" in data:
+        items = data["alerts"]
+        if not isinstance(items, list) or not items:
+            raise InvalidCommandError(f"{source}: `alerts` must be a non-empty list of alerts")
+        return tuple(_alert(item, f"{source}: alerts[{n}]") for n, item in enumerate(items))
+    return (_alert(data, source),)
+
+
+def _alert(data: object, where: str) -> Alert:
+    if not isinstance(data, dict):
+        raise InvalidCommandError(f"{where} must be a JSON object with labels and annotations")
+    labels = _string_map(data.get("labels"), f"{where}: labels")
+    annotations = _string_map(data.get("annotations"), f"{where}: annotations")
+    if not labels and not annotations:
+        raise InvalidCommandError(f"{where} has no labels or annotations to match on")
+    expr = data.get("expr")
+    if not isinstance(expr, str):
+        expr = _expr_from_url(data.get("generatorURL"))
+    return Alert(
+        name=labels.get("alertname", ""), labels=labels, annotations=annotations, expr=expr
+    )
+
+
+def _string_map(value: object, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise InvalidCommandError(f"{where} must be an object of strings")
+    return dict(value)
+
+
+def _expr_from_url(url: object) -> str:
+    if not isinstance(url, str) or not url:
+        return ""
+    query = parse_qs(urlsplit(url).query)
+    return "\n".join(query.get("g0.expr", []))
+
+
+def alert_query(alert: Alert) -> dict[str, float]:
+    """The alert as weighted terms: each term keeps the weight of the best part it occurs in.
+
+    Bigrams of each part are added at a lower weight, so "leader changes" as a phrase counts
+    more than "leader" and "changes" far apart.
+    """
+    parts: list[tuple[float, list[str]]] = []
+    for key, value in sorted(alert.annotations.items()):
+        if key in EXPLICIT_ANNOTATIONS:
+            continue
+        parts.append((QUERY_WEIGHTS.get(key, OTHER_ANNOTATION_WEIGHT), terms(value)))
+    routing = " ".join(
+        f"{k} {v}" for k, v in sorted(alert.labels.items()) if k not in IGNORED_LABELS
+    )
+    parts.append((QUERY_WEIGHTS["labels"], terms(routing)))
+    if alert.expr:
+        parts.append((QUERY_WEIGHTS["expr"], terms(alert.expr, promql=True)))
+    return weigh(parts)
+
+
+def text_query(text: str) -> dict[str, float]:
+    """A free-text search (`runbook search`) as weighted terms."""
+    return weigh([(1.0, terms(text))])
+
+
+def weigh(parts: list[tuple[float, list[str]]]) -> dict[str, float]:
+    """Merge (weight, terms) parts into one query, each term at its best weight."""
+    query: dict[str, float] = {}
+    for weight, tokens in parts:
+        for term in tokens:
+            query[term] = max(query.get(term, 0.0), weight)
+        for pair in bigrams(tokens):
+            query[pair] = max(query.get(pair, 0.0), weight * BIGRAM_WEIGHT)
+    return query

@@ -1,0 +1,114 @@
+"""From runbook files to index entries: which files count, and the fields ranking reads.
+
+Pure apart from reading the folder it is given. A runbook's Signals / Detection section is its
+"signals" field; an imported four-section runbook has none, so its Meaning (mapped to Summary)
+plays that part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fireline.errors import InvalidCommandError
+from fireline.runbooks import Runbook, parse_runbook
+from fireline.suggest.rank import Document
+from fireline.suggest.text import normalise_name, split_identifier, terms
+
+SIGNAL_SECTIONS = ("Signals / Detection", "Summary")
+# Not runbooks: Hugo/Jekyll section pages and partials (`_index.md`), hidden files, and the
+# files a repository keeps beside its runbooks.
+NOT_RUNBOOKS = frozenset({"readme.md", "license.md", "changelog.md", "contributing.md"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One runbook as stored in the index: identity, digest, analysed fields and raw text."""
+
+    path: str
+    id: str
+    title: str
+    sha256: str
+    names: tuple[str, ...]
+    alerts: tuple[str, ...]
+    fields: Mapping[str, Sequence[str]]
+    content: str
+
+    def document(self) -> Document:
+        return Document(self.path, self.id, self.title, self.names, self.alerts, self.fields)
+
+
+def discover(folder: Path) -> list[Path]:
+    """The runbook files under `folder`, sorted; InvalidCommandError if it is not a folder."""
+    if not folder.is_dir():
+        raise InvalidCommandError(f"runbook folder {folder} does not exist or is not a folder")
+    found = []
+    for path in sorted(folder.rglob("*.md")):
+        relative = path.relative_to(folder)
+        if any(part.startswith((".", "_")) for part in relative.parts):
+            continue
+        if path.name.lower() in NOT_RUNBOOKS or not path.is_file():
+            continue
+        found.append(path)
+    return found
+
+
+def read_entries(folder: Path) -> list[Entry]:
+    """Parse every runbook under `folder` into an index entry; nothing is stored here.
+
+    InvalidCommandError if the folder holds no runbook or a file is not UTF-8 text.
+    """
+    entries = []
+    for path in discover(folder):
+        relative = path.relative_to(folder).as_posix()
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+        except OSError as exc:
+            raise InvalidCommandError(
+                f"cannot read runbook {relative}: {exc.strerror or exc}"
+            ) from None
+        except UnicodeDecodeError:
+            raise InvalidCommandError(f"runbook {relative} is not UTF-8 text") from None
+        entries.append(entry(parse_runbook(text, path=relative), sha256=_digest(raw)))
+    if not entries:
+        raise InvalidCommandError(f"no runbooks (*.md) in {folder}")
+    return entries
+
+
+def entry(runbook: Runbook, *, sha256: str) -> Entry:
+    """The index entry of a parsed runbook whose `path` is relative to the indexed folder."""
+    stem = Path(runbook.path).stem
+    names = tuple(dict.fromkeys(n for n in (*runbook.alerts, stem, runbook.id) if n))
+    own = (stem, runbook.id)
+    signals = next(
+        (s for s in (runbook.section(name) for name in SIGNAL_SECTIONS) if s is not None), None
+    )
+    signal_text = signals.body if signals is not None else ""
+    others = [s.body for s in runbook.sections if s is not signals]
+    name_words = " ".join(" ".join(split_identifier(n)) for n in names)
+    folder = Path(runbook.path).parent.as_posix()
+    where = " ".join((*runbook.tags, *runbook.services, "" if folder == "." else folder))
+    fields = {
+        "title": terms(f"{runbook.title} {name_words}"),
+        "signals": terms(signal_text),
+        "tags": terms(where),
+        "body": terms("\n".join(others)),
+    }
+    content = "\n".join((signal_text, *others))
+    return Entry(
+        path=runbook.path,
+        id=runbook.id,
+        title=runbook.title,
+        sha256=sha256,
+        names=tuple(dict.fromkeys(normalise_name(n) for n in own if n)),
+        alerts=tuple(dict.fromkeys(normalise_name(n) for n in runbook.alerts if n)),
+        fields=fields,
+        content=content,
+    )
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,118 @@
+"""The runbook index in the store: the only writes to `runbook_index` and `runbook_fts`.
+
+The index is a cache of files, not incident state: `fireline runbook index` replaces it whole in
+one transaction, and nothing in the ledger refers to it. Full-text matching is the backend's
+(SQLite FTS5, PostgreSQL tsvector); the order of results is always fireline's own ranking, so
+both backends answer alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fireline.db import RUNBOOK_FTS, runbook_index
+from fireline.errors import NotFoundError
+from fireline.suggest.documents import Entry
+from fireline.suggest.rank import FIELDS, Corpus, Document
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `runbook index` stored: the folder, how many runbooks, when."""
+
+    folder: str
+    count: int
+    indexed_at: str
+
+
+def replace_index(
+    conn: Connection, *, folder: str, entries: Sequence[Entry], now: datetime
+) -> IndexInfo:
+    """Drop the old index and store `entries` (in the caller's transaction)."""
+    stamp = now.isoformat().replace("+00:00", "Z")
+    conn.execute(sa.delete(runbook_index))
+    conn.execute(sa.text(f"DELETE FROM {RUNBOOK_FTS}"))
+    if entries:
+        conn.execute(
+            sa.insert(runbook_index),
+            [
+                {
+                    "path": e.path,
+                    "folder": folder,
+                    "runbook_id": e.id,
+                    "title": e.title,
+                    "sha256": e.sha256,
+                    "names": {"names": list(e.names), "alerts": list(e.alerts)},
+                    "fields": {name: list(e.fields.get(name, ())) for name in FIELDS},
+                    "indexed_at": stamp,
+                }
+                for e in entries
+            ],
+        )
+        rows = [{"path": e.path, "title": e.title, "content": e.content} for e in entries]
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO {RUNBOOK_FTS} (path, document) VALUES (:path, "
+                    "setweight(to_tsvector('english', :title), 'A') || "
+                    "to_tsvector('english', :content))"
+                ),
+                rows,
+            )
+        else:
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO {RUNBOOK_FTS} (path, title, content) "
+                    "VALUES (:path, :title, :content)"
+                ),
+                rows,
+            )
+    return IndexInfo(folder=folder, count=len(entries), indexed_at=stamp)
+
+
+def load_corpus(conn: Connection) -> tuple[IndexInfo, Corpus]:
+    """The stored index as a ranking corpus; NotFoundError if nothing was indexed yet."""
+    rows = conn.execute(sa.select(runbook_index).order_by(runbook_index.c.path)).all()
+    if not rows:
+        raise NotFoundError("no runbook index yet; run `fireline runbook index DIR` first")
+    documents = [
+        Document(
+            path=row.path,
+            id=row.runbook_id,
+            title=row.title,
+            names=tuple(row.names["names"]),
+            alerts=tuple(row.names["alerts"]),
+            fields={name: tuple(row.fields.get(name, ())) for name in FIELDS},
+        )
+        for row in rows
+    ]
+    info = IndexInfo(folder=rows[0].folder, count=len(rows), indexed_at=rows[0].indexed_at)
+    return info, Corpus(documents)
+
+
+def full_text_matches(conn: Connection, text: str) -> set[str]:
+    """Paths whose text matches any word of `text`, by the backend's full-text engine."""
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    if not words:
+        return set()
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            sa.text(
+                f"SELECT path FROM {RUNBOOK_FTS} WHERE document @@ to_tsquery('english', :query)"
+            ),
+            {"query": " | ".join(words)},
+        )
+    else:
+        rows = conn.execute(
+            sa.text(f"SELECT path FROM {RUNBOOK_FTS} WHERE {RUNBOOK_FTS} MATCH :query"),
+            {"query": " OR ".join(f'"{w}"' for w in words)},
+        )
+    return {row.path for row in rows}
