@@ -47,6 +47,7 @@ quick: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/freeze.py
+	$(BIN)/python bench/runbook_suggest.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

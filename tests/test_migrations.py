@@ -27,7 +27,9 @@ def test_migrated_schema_matches_the_table_definitions(store: Store) -> None:
         # The full-text tables are per backend (FTS5 / tsvector) and outside the metadata.
         context = MigrationContext.configure(
             conn,
-            opts={"include_name": lambda name, kind, _parent: not is_backend_search_table(name)},
+            opts={
+                "include_name": lambda name, _kind, _parent: not is_backend_search_table(name or "")
+            },
         )
         diff = compare_metadata(context, metadata)
     engine.dispose()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from fireline.errors import InvalidCommandError
-from fireline.suggest.text import bigrams, terms
+from fireline.suggest.text import analyse, bigrams
 
 EXPLICIT_ANNOTATIONS = ("runbook_url", "runbook")
 
@@ -35,6 +35,18 @@ QUERY_WEIGHTS: dict[str, float] = {
 OTHER_ANNOTATION_WEIGHT = 0.5
 BIGRAM_WEIGHT = 0.6
 IGNORED_LABELS = frozenset({"alertname", "severity"})
+
+
+@dataclass(frozen=True)
+class Query:
+    """Weighted terms to rank by, and the word each term stands for (for reasons)."""
+
+    weights: dict[str, float]
+    words: dict[str, str]
+
+    def say(self, term: str) -> str:
+        """A term in words: `lead_chang` → "leader changes"."""
+        return " ".join(self.words.get(part, part) for part in term.split("_"))
 
 
 @dataclass(frozen=True)
@@ -98,37 +110,40 @@ def _expr_from_url(url: object) -> str:
     return "\n".join(query.get("g0.expr", []))
 
 
-def alert_query(alert: Alert) -> dict[str, float]:
+def alert_query(alert: Alert) -> Query:
     """The alert as weighted terms: each term keeps the weight of the best part it occurs in.
 
     Bigrams of each part are added at a lower weight, so "leader changes" as a phrase counts
     more than "leader" and "changes" far apart.
     """
-    parts: list[tuple[float, list[str]]] = []
+    parts: list[tuple[float, list[tuple[str, str]]]] = []
     for key, value in sorted(alert.annotations.items()):
         if key in EXPLICIT_ANNOTATIONS:
             continue
-        parts.append((QUERY_WEIGHTS.get(key, OTHER_ANNOTATION_WEIGHT), terms(value)))
+        parts.append((QUERY_WEIGHTS.get(key, OTHER_ANNOTATION_WEIGHT), analyse(value)))
     routing = " ".join(
         f"{k} {v}" for k, v in sorted(alert.labels.items()) if k not in IGNORED_LABELS
     )
-    parts.append((QUERY_WEIGHTS["labels"], terms(routing)))
+    parts.append((QUERY_WEIGHTS["labels"], analyse(routing)))
     if alert.expr:
-        parts.append((QUERY_WEIGHTS["expr"], terms(alert.expr, promql=True)))
+        parts.append((QUERY_WEIGHTS["expr"], analyse(alert.expr, promql=True)))
     return weigh(parts)
 
 
-def text_query(text: str) -> dict[str, float]:
+def text_query(text: str) -> Query:
     """A free-text search (`runbook search`) as weighted terms."""
-    return weigh([(1.0, terms(text))])
+    return weigh([(1.0, analyse(text))])
 
 
-def weigh(parts: list[tuple[float, list[str]]]) -> dict[str, float]:
-    """Merge (weight, terms) parts into one query, each term at its best weight."""
-    query: dict[str, float] = {}
-    for weight, tokens in parts:
-        for term in tokens:
-            query[term] = max(query.get(term, 0.0), weight)
+def weigh(parts: list[tuple[float, list[tuple[str, str]]]]) -> Query:
+    """Merge (weight, analysed words) parts into one query, each term at its best weight."""
+    weights: dict[str, float] = {}
+    words: dict[str, str] = {}
+    for weight, analysed in parts:
+        tokens = [term for term, _ in analysed]
+        for term, word in analysed:
+            weights[term] = max(weights.get(term, 0.0), weight)
+            words.setdefault(term, word)
         for pair in bigrams(tokens):
-            query[pair] = max(query.get(pair, 0.0), weight * BIGRAM_WEIGHT)
-    return query
+            weights[pair] = max(weights.get(pair, 0.0), weight * BIGRAM_WEIGHT)
+    return Query(weights, words)

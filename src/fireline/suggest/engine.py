@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from fireline.suggest.alert import Alert, alert_query, text_query
+from fireline.suggest.alert import Alert, Query, alert_query, text_query
 from fireline.suggest.rank import Corpus, Document, Hit
 from fireline.suggest.text import normalise_name
 
@@ -68,7 +68,7 @@ def suggest(
 def search(corpus: Corpus, text: str, *, among: set[str], limit: int) -> list[Hit]:
     """Free-text search: documents whose paths are in `among`, in fireline's ranking order."""
     only = {i for i, doc in enumerate(corpus.documents) if doc.path in among}
-    return corpus.rank(text_query(text), only=only)[:limit]
+    return corpus.rank(text_query(text).weights, only=only)[:limit]
 
 
 def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float) -> list[Suggestion]:
@@ -88,13 +88,14 @@ def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float) -> list[Sugges
                 reason = f"alert name {alert.name} matches its file name or id"
                 found.append(_make(doc, FILE_NAME_SCORE, reason))
     taken = {s.path for s in found}
-    hits = [hit for hit in corpus.rank(alert_query(alert)) if hit.document.path not in taken]
+    query = alert_query(alert)
+    hits = [hit for hit in corpus.rank(query.weights) if hit.document.path not in taken]
     if hits and (found or hits[0].confidence >= threshold):
         floor = threshold * RUNNER_UP_FRACTION
         for n, hit in enumerate(hits):
             if hit.confidence < (threshold if n == 0 and not found else floor):
                 break
-            found.append(_make(hit.document, hit.confidence, _text_reason(hit)))
+            found.append(_make(hit.document, hit.confidence, _text_reason(hit, query)))
     return found
 
 
@@ -124,6 +125,6 @@ def _make(doc: Document, score: float, reason: str) -> Suggestion:
     return Suggestion(doc.path, doc.id, doc.title, score, reason)
 
 
-def _text_reason(hit: Hit) -> str:
-    words = ", ".join(term.replace("_", " ") for term in hit.matched)
+def _text_reason(hit: Hit, query: Query) -> str:
+    words = ", ".join(query.say(term) for term in hit.matched)
     return f"text match in {', '.join(hit.where)}: {words}"

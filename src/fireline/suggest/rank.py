@@ -51,81 +51,93 @@ class Hit:
 
 
 class Corpus:
-    """Term statistics over a set of documents, built once per index load."""
+    """Term statistics and postings over a set of documents, built once per index load.
+
+    A term's field-weighted, length-normalised frequency in a document does not depend on the
+    query, so it is computed here once; ranking then only walks the postings of query terms.
+    """
 
     def __init__(self, documents: Sequence[Document]) -> None:
         self.documents = tuple(documents)
-        self._tf: list[dict[str, Counter[str]]] = []
-        self._len: list[dict[str, int]] = []
-        self._df: Counter[str] = Counter()
         totals: Counter[str] = Counter()
+        counted: list[dict[str, Counter[str]]] = []
         for doc in self.documents:
-            counts: dict[str, Counter[str]] = {}
-            lengths: dict[str, int] = {}
-            seen: set[str] = set()
+            counts = {}
             for name in FIELDS:
                 tokens = list(doc.fields.get(name, ()))
-                counter = Counter(tokens)
-                counter.update(bigrams(tokens))
-                counts[name] = counter
-                lengths[name] = len(tokens)
+                counts[name] = Counter(tokens) + Counter(bigrams(tokens))
                 totals[name] += len(tokens)
-                seen.update(counter)
-            self._tf.append(counts)
-            self._len.append(lengths)
-            self._df.update(seen)
+            counted.append(counts)
         size = max(len(self.documents), 1)
-        self._avg = {name: max(totals[name] / size, 1.0) for name in FIELDS}
-        self._title = [set(doc.fields.get("title", ())) for doc in self.documents]
+        average = {name: max(totals[name] / size, 1.0) for name in FIELDS}
+        self._postings: dict[str, dict[int, float]] = {}
+        self._where: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._titles: dict[str, list[int]] = {}
+        for i, (doc, counts) in enumerate(zip(self.documents, counted, strict=True)):
+            norms = {
+                name: 1
+                - FIELD_B[name]
+                + FIELD_B[name] * len(doc.fields.get(name, ())) / average[name]
+                for name in FIELDS
+            }
+            for term in set().union(*counts.values()):
+                inside = tuple(name for name in FIELDS if counts[name][term])
+                weight = sum(FIELD_WEIGHTS[n] * counts[n][term] / norms[n] for n in inside)
+                self._postings.setdefault(term, {})[i] = weight
+                self._where[term, i] = inside
+            for term in set(doc.fields.get("title", ())):
+                self._titles.setdefault(term, []).append(i)
+        n = len(self.documents)
+        self._idf = {
+            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()
+        }
+        self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._title_mass = [
+            sum(self.idf(t) for t in set(doc.fields.get("title", ()))) for doc in self.documents
+        ]
 
     def idf(self, term: str) -> float:
         """BM25's IDF, always positive; a term no document holds gets the highest value."""
-        df = self._df.get(term, 0)
-        n = len(self.documents)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return self._idf.get(term, self._unseen_idf)
 
-    def rank(self, query: Mapping[str, float], *, only: set[int] | None = None) -> list[Hit]:
-        """Every document (or those in `only`) with any matching term, best first."""
-        ceiling = sum(weight * self.idf(term) for term, weight in query.items())
-        known = {t: w for t, w in query.items() if t in self._df}
-        hits: list[tuple[float, int, Hit]] = []
-        for i, doc in enumerate(self.documents):
-            if only is not None and i not in only:
-                continue
-            score, parts, where = self._score(i, known)
-            if score <= 0:
-                continue
-            score *= TITLE_FLOOR + (1 - TITLE_FLOOR) * self._title_coverage(i, query)
-            matched_mass = sum(known[t] * self.idf(t) for t in parts)
-            coverage = matched_mass / ceiling if ceiling else 0.0
-            confidence = min(1.0, score / ceiling * math.sqrt(coverage)) if ceiling else 0.0
-            top = tuple(t for t, _ in sorted(parts.items(), key=lambda p: (-p[1], p[0]))[:6])
-            hits.append((-score, i, Hit(doc, score, confidence, top, where)))
-        hits.sort(key=lambda h: (h[0], h[1]))
-        return [hit for _, _, hit in hits]
+    def rank(
+        self, query: Mapping[str, float], *, only: set[int] | None = None, explain: int = 10
+    ) -> list[Hit]:
+        """Every document (or those in `only`) with any matching term, best first.
 
-    def _score(
-        self, i: int, query: Mapping[str, float]
-    ) -> tuple[float, dict[str, float], tuple[str, ...]]:
-        counts, lengths = self._tf[i], self._len[i]
-        total = 0.0
-        parts: dict[str, float] = {}
-        where: set[str] = set()
+        The first `explain` hits say which terms matched most and in which fields.
+        """
+        idf = {term: self.idf(term) for term in query}
+        ceiling = sum(weight * idf[term] for term, weight in query.items())
+        parts: dict[int, dict[str, float]] = {}
         for term, weight in query.items():
-            tf = 0.0
-            for name in FIELDS:
-                n = counts[name].get(term, 0)
-                if n:
-                    b = FIELD_B[name]
-                    tf += FIELD_WEIGHTS[name] * n / (1 - b + b * lengths[name] / self._avg[name])
-                    where.add(name)
-            if tf:
-                part = weight * self.idf(term) * tf / (K1 + tf)
-                parts[term] = part
-                total += part
-        return total, parts, tuple(name for name in FIELDS if name in where)
-
-    def _title_coverage(self, i: int, query: Mapping[str, float]) -> float:
-        title = self._title[i]
-        mass = sum(self.idf(t) for t in title)
-        return sum(self.idf(t) for t in title if t in query) / mass if mass else 0.0
+            postings = self._postings.get(term)
+            if not postings:
+                continue
+            scale = weight * idf[term]
+            for i, tf in postings.items():
+                if only is None or i in only:
+                    parts.setdefault(i, {})[term] = scale * tf / (K1 + tf)
+        titled: dict[int, float] = {}
+        for term in query:
+            for i in self._titles.get(term, ()):
+                titled[i] = titled.get(i, 0.0) + idf[term]
+        scored = []
+        for i, matched in parts.items():
+            coverage_of_title = titled.get(i, 0.0) / (self._title_mass[i] or 1.0)
+            score = sum(matched.values()) * (TITLE_FLOOR + (1 - TITLE_FLOOR) * coverage_of_title)
+            scored.append((-score, i))
+        scored.sort()
+        hits = []
+        for rank, (negative, i) in enumerate(scored):
+            matched = parts[i]
+            mass = sum(query[t] * idf[t] for t in matched)
+            confidence = min(1.0, -negative / ceiling * math.sqrt(mass / ceiling))
+            top: tuple[str, ...] = ()
+            where: tuple[str, ...] = ()
+            if rank < explain:
+                top = tuple(t for t, _ in sorted(matched.items(), key=lambda p: (-p[1], p[0]))[:6])
+                inside = {name for t in matched for name in self._where[t, i]}
+                where = tuple(name for name in FIELDS if name in inside)
+            hits.append(Hit(self.documents[i], -negative, confidence, top, where))
+        return hits

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Words that say nothing about which runbook fits: English function words plus the words every
 # alert template and runbook uses ("alert", "fire", "check").
@@ -35,6 +36,8 @@ _PROMQL_TEXT = """
     le bucket total job instance namespace
     """
 PROMQL_WORDS = frozenset(_PROMQL_TEXT.split())
+# Metric naming conventions (`_total`, `_bucket`, `_info` …): how a metric counts, not what.
+METRIC_SUFFIXES = frozenset({"total", "bucket", "count", "sum", "created", "info"})
 
 _TEMPLATE = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
 _TEMPLATE_LABEL = re.compile(r"\$labels\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -85,6 +88,7 @@ _SUFFIXES = (
 _UNDOUBLE = frozenset({"ing", "ed", "er", "ers"})
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stemmer (plural, -ing, -ed, -er, -ly, a few derivations).
 
@@ -126,6 +130,11 @@ def terms(text: str, *, promql: bool = False) -> list[str]:
     With `promql`, `text` is an expression: PromQL vocabulary and label matcher syntax are
     dropped and metric names are split into their words (`node_filesystem_avail_bytes`).
     """
+    return [term for term, _word in analyse(text, promql=promql)]
+
+
+def analyse(text: str, *, promql: bool = False) -> list[tuple[str, str]]:
+    """Like `terms`, with the word each term came from (to explain a match in words)."""
     if promql:
         idents = [
             ident
@@ -133,7 +142,8 @@ def terms(text: str, *, promql: bool = False) -> list[str]:
             if ident.lower() not in PROMQL_WORDS
         ]
         text = " ".join(ident.replace(":", " ") for ident in idents)
-    return [stem(w) for w in words(text) if w not in STOP_WORDS and not w.isdigit()]
+    skip = STOP_WORDS | METRIC_SUFFIXES if promql else STOP_WORDS
+    return [(stem(w), w) for w in words(text) if w not in skip and not w.isdigit()]
 
 
 def bigrams(tokens: Iterable[str]) -> list[str]:
