@@ -67,7 +67,19 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
 
     The line is redacted (messages quote input) and masked, whoever is asking.
     """
+    return _boundary(fn, None)
 
+
+def guarded_exiting(code: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The same boundary for a command whose contract gives every refusal one exit code.
+
+    `runbook lint` promises CI 0 clean, 1 findings, 2 unusable input, whatever the cause
+    (a missing path, a file that is not UTF-8, a bad fireline.toml).
+    """
+    return lambda fn: _boundary(fn, code)
+
+
+def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         token = _MASKING.set(0.1)
@@ -78,7 +90,7 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
 
             message = mask(Redactor().redact(exc.message).text)
             typer.echo(f"fireline: error: {message}", err=True)
-            raise typer.Exit(exc.exit_code) from None
+            raise typer.Exit(exc.exit_code if code is None else code) from None
         finally:
             _MASKING.reset(token)
 

@@ -1,0 +1,66 @@
+"""Lint reports as text: human lines, JSON, and GitHub workflow annotations. Pure."""
+
+from __future__ import annotations
+
+import json
+
+from fireline.runbooks.lint import Finding, LintReport
+
+
+def human(report: LintReport) -> list[str]:
+    """`file:line: severity rule: message` lines, then a one-line summary."""
+    lines = [f"{f.file}:{f.line}: {f.severity} {f.rule}: {f.message}" for f in report.findings]
+    lines.append(summary(report))
+    return lines
+
+
+def summary(report: LintReport) -> str:
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
+    checked = count(report.runbooks, "runbook")
+    if not report.findings:
+        return f"{checked} checked: no findings"
+    return (
+        f"{checked} checked: {count(report.errors, 'error')}, {count(report.warnings, 'warning')}"
+    )
+
+
+def as_json(report: LintReport) -> str:
+    """One JSON object: counts and the findings (rule, severity, file, line, message)."""
+    data = {
+        "runbooks": report.runbooks,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "findings": [_finding(f) for f in report.findings],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _finding(f: Finding) -> dict[str, object]:
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "file": f.file,
+        "line": f.line,
+        "message": f.message,
+    }
+
+
+def github(report: LintReport) -> list[str]:
+    """`::error file=…,line=…,title=…::message` workflow commands, then the summary line."""
+    lines = [
+        f"::{f.severity} file={_property(f.file)},line={f.line},title={_property(f.rule)}"
+        f"::{_data(f.message)}"
+        for f in report.findings
+    ]
+    lines.append(summary(report))
+    return lines
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
