@@ -48,6 +48,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/freeze.py
 	$(BIN)/python bench/runbook_suggest.py
+	$(BIN)/python bench/runbook_lint.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -94,7 +94,7 @@ def new(
         raise InvalidCommandError(f"{path} already exists; not overwriting it") from None
     except OSError as exc:
         raise RunbookError(f"cannot write {path}: {exc.strerror or exc}") from None
-    placeholders = text.count("<<FILL")
+    count = text.count("<<FILL")
     typer.echo(
-        f"created {path} ({placeholders} placeholders to fill, then run: fireline runbook lint {path})"
+        f"created {path} ({count} placeholders to fill, then run: fireline runbook lint {path})"
     )

@@ -101,23 +101,24 @@ def _front_matter(book: Runbook, options: LintOptions) -> Iterator[Finding]:
 
 def _field(book: Runbook, spec: FieldSpec, options: LintOptions) -> Iterator[Finding]:
     value = book.front_matter.get(spec.name)
-    line = _field_line(book, spec.name)
     if _is_absent(spec, value):
         if spec.required:
+            line = _field_line(book, spec.name)
             yield _finding(book, "field-missing", line, f"front matter lacks {spec.name!r}")
         return
     if value == []:
         return
     problem = _field_problem(spec, value, options.today)
     if problem:
+        line = _field_line(book, spec.name)
         yield _finding(book, "field-invalid", line, f"front-matter {spec.name!r} {problem}")
-    elif spec.kind == "date" and book.last_reviewed and spec.name == "last_reviewed":
+    elif spec.name == "last_reviewed" and book.last_reviewed:
         age = (options.today - book.last_reviewed).days
         if age > options.stale_days:
             yield _finding(
                 book,
                 "stale",
-                line,
+                _field_line(book, spec.name),
                 f"last_reviewed {book.last_reviewed.isoformat()} is {age} days old "
                 f"(more than {options.stale_days}); review the runbook and update the date",
             )
@@ -191,7 +192,7 @@ def _sections(book: Runbook, schema: Schema) -> Iterator[Finding]:
             )
     yield from _order(book, schema, seen)
     missing = [name for name in schema.sections if name not in seen]
-    last_line = book.text.count("\n") + 1
+    last_line = max(len(book.text.splitlines()), 1)
     for name in missing:
         later = [s.line for n, s in seen.items() if schema.index(n) > schema.index(name)]
         yield _finding(
@@ -202,6 +203,8 @@ def _sections(book: Runbook, schema: Schema) -> Iterator[Finding]:
 def _order(book: Runbook, schema: Schema, seen: dict[str, Section]) -> Iterator[Finding]:
     present = sorted(seen.items(), key=lambda item: (item[1].line, schema.index(item[0])))
     ranks = [schema.index(name) for name, _ in present]
+    if ranks == sorted(ranks):  # the usual case: nothing out of order
+        return
     keep = _longest_increasing(ranks)
     for position, (name, section) in enumerate(present):
         if position in keep:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from fireline.config import Settings, setting_default
@@ -83,12 +84,22 @@ class Schema:
     sections: tuple[str, ...]
     _keys: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
 
+    _memo: dict[str, str | None] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         keys = {name: _keys_of(name, ALIASES.get(name, ())) for name in self.sections}
         object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_memo", {})
 
     def canonical(self, heading: str) -> str | None:
         """The schema section a written heading names, or None (unknown or ambiguous)."""
+        if heading not in self._memo:
+            if len(self._memo) > 10_000:  # headings repeat across a library; bound the memo
+                self._memo.clear()
+            self._memo[heading] = self._match(heading)
+        return self._memo[heading]
+
+    def _match(self, heading: str) -> str | None:
         parts = split_heading(heading)
         if not parts:
             return None
@@ -114,6 +125,7 @@ class Schema:
         return self.sections.index(name)
 
 
+@lru_cache(maxsize=4096)
 def split_heading(heading: str) -> tuple[str, ...]:
     """Normalise a heading into its alternative parts: lower case, no emoji, numbering or 's'."""
     text = _LEADING.sub("", heading.lower().replace("_", " ").replace("-", " "), count=1)
@@ -127,8 +139,7 @@ def split_heading(heading: str) -> tuple[str, ...]:
 
 def import_key(heading: str) -> str:
     """The four-section-format name a heading carries ("meaning", …), or "" if none."""
-    key = " ".join(split_heading(heading))
-    return next((name for name in IMPORT_MAP if " ".join(split_heading(name)) == key), "")
+    return _IMPORT_KEYS.get(" ".join(split_heading(heading)), "")
 
 
 def _stem(word: str) -> str:
@@ -148,6 +159,9 @@ def _keys_of(name: str, aliases: Iterable[str]) -> frozenset[str]:
         for part in parts:
             keys |= _variants(part)
     return frozenset(keys)
+
+
+_IMPORT_KEYS: Mapping[str, str] = {" ".join(split_heading(name)): name for name in IMPORT_MAP}
 
 
 def parse_fields(text: str, *, source: str = "runbook_front_matter") -> tuple[FieldSpec, ...]:
