@@ -229,3 +229,27 @@ def test_index_refuses_an_uninitialised_store(
     assert result.exit_code == 6
     assert result.stderr.startswith("fireline: error: no fireline store at")
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_search_order_is_fireline_ranking_on_every_backend(cli: Cli, indexed: Path) -> None:
+    found = json.loads(ok(cli, "runbook", "search", "crash loop", "--format", "json"))
+    # "CrashLoopBackOff" is one word to a full-text engine; fireline indexes its parts.
+    assert [f["path"] for f in found] == ["kubernetes/KubePodCrashLooping.md"]
+    both = json.loads(ok(cli, "runbook", "search", "etcd database replication", "--format", "json"))
+    assert [f["path"] for f in both] == [
+        "db/RBK-db-replication-lag.md",
+        "etcd/RBK-etcd-leader-changes.md",
+    ]
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-0.1"])
+def test_a_bad_threshold_is_refused(
+    cli: Cli, indexed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    alert = write_alert(tmp_path, {"annotations": {"summary": "etcd leader changes"}})
+    monkeypatch.setenv("FIRELINE_SUGGEST_THRESHOLD", value)
+    result = cli("runbook", "suggest", "--alert", alert)
+    assert result.exit_code == 5
+    assert result.stderr == (
+        f"fireline: error: setting 'suggest_threshold' must be a number from 0 to 1, got {value!r}\n"
+    )

@@ -82,7 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "suggest_threshold",
-        "0.06",
+        "0.29",
         "`runbook suggest` abstains when no text match reaches this confidence (0 to 1).",
     ),
 )

@@ -1,8 +1,9 @@
 """From runbook files to index entries: which files count, and the fields ranking reads.
 
-Pure apart from reading the folder it is given. A runbook's Signals / Detection section is its
-"signals" field; an imported four-section runbook has none, so its Meaning (mapped to Summary)
-plays that part.
+Pure apart from reading the folder it is given. A runbook's Signals / Detection and Summary
+sections are its "signals" field, what an alert's text is matched against first; an imported
+four-section runbook has no Signals / Detection, so its Meaning (mapped to Summary) plays that
+part.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 from fireline.errors import InvalidCommandError
 from fireline.runbooks import Runbook, parse_runbook
 from fireline.suggest.rank import Document
-from fireline.suggest.text import normalise_name, split_identifier, terms
+from fireline.suggest.text import normalise_name, split_identifier, terms, words
 
+# When it fires and what it is: the sections an alert's own words describe.
 SIGNAL_SECTIONS = ("Signals / Detection", "Summary")
 # Not runbooks: Hugo/Jekyll section pages and partials (`_index.md`), hidden files, and the
 # files a repository keeps beside its runbooks.
@@ -25,7 +27,7 @@ NOT_RUNBOOKS = frozenset({"readme.md", "license.md", "changelog.md", "contributi
 
 @dataclass(frozen=True)
 class Entry:
-    """One runbook as stored in the index: identity, digest, analysed fields and raw text."""
+    """One runbook as stored in the index: identity, digest, analysed fields, full-text words."""
 
     path: str
     id: str
@@ -83,11 +85,9 @@ def entry(runbook: Runbook, *, sha256: str) -> Entry:
     stem = Path(runbook.path).stem
     names = tuple(dict.fromkeys(n for n in (*runbook.alerts, stem, runbook.id) if n))
     own = (stem, runbook.id)
-    signals = next(
-        (s for s in (runbook.section(name) for name in SIGNAL_SECTIONS) if s is not None), None
-    )
-    signal_text = signals.body if signals is not None else ""
-    others = [s.body for s in runbook.sections if s is not signals]
+    signals = [s for s in dict.fromkeys(runbook.section(n) for n in SIGNAL_SECTIONS) if s]
+    signal_text = "\n".join(s.body for s in signals)
+    others = [s.body for s in runbook.sections if s not in signals]
     name_words = " ".join(" ".join(split_identifier(n)) for n in names)
     folder = Path(runbook.path).parent.as_posix()
     where = " ".join((*runbook.tags, *runbook.services, "" if folder == "." else folder))
@@ -97,7 +97,9 @@ def entry(runbook: Runbook, *, sha256: str) -> Entry:
         "tags": terms(where),
         "body": terms("\n".join(others)),
     }
-    content = "\n".join((signal_text, *others))
+    # The full-text engine sees identifiers split as fireline splits them (CrashLoopBackOff →
+    # crash loop back off), so its matches and fireline's ranking agree on what a word is.
+    content = " ".join(words("\n".join((runbook.title, name_words, signal_text, *others))))
     return Entry(
         path=runbook.path,
         id=runbook.id,

@@ -24,7 +24,7 @@ ALERTS_FIELD_SCORE = 0.99
 FILE_NAME_SCORE = 0.98
 # Runbooks after the first are listed down to this fraction of the threshold: once one runbook
 # clearly fits, close runners-up are worth seeing.
-RUNNER_UP_FRACTION = 0.25
+RUNNER_UP_FRACTION = 0.5
 
 
 @dataclass(frozen=True)

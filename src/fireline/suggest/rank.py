@@ -3,9 +3,12 @@
 Every backend hands the same stored terms to this module, so a ranking is identical on SQLite
 and PostgreSQL. Scores are BM25F with a title-precision factor (a runbook whose title the
 query only half explains loses to one it explains fully: "CPU overcommit" vs "CPU quota
-overcommit"). The confidence divides the score by the best score the query could reach
-(IDF-weighted), times the square root of how much of the query's IDF mass the runbook
-matches: a comparable number between 0 and 1 for any query and any corpus.
+overcommit"). The confidence is `score / (score + sqrt(ceiling × idf_max))`: `ceiling` is
+the best score the query could reach (every term matched: Σ weight × IDF) and `idf_max` the
+IDF of a word no runbook holds. The geometric mean of the two is the scale a score is judged
+on: dividing by the ceiling alone would punish a long, detailed alert for every word no
+runbook needs; dividing by `idf_max` alone would reward it. The result is between 0 and 1,
+independent of the corpus size, and only its order matters for abstaining.
 """
 
 from __future__ import annotations
@@ -128,11 +131,11 @@ class Corpus:
             score = sum(matched.values()) * (TITLE_FLOOR + (1 - TITLE_FLOOR) * coverage_of_title)
             scored.append((-score, i))
         scored.sort()
+        scale = math.sqrt(ceiling * self._unseen_idf)
         hits = []
         for rank, (negative, i) in enumerate(scored):
             matched = parts[i]
-            mass = sum(query[t] * idf[t] for t in matched)
-            confidence = min(1.0, -negative / ceiling * math.sqrt(mass / ceiling))
+            confidence = -negative / (-negative + scale)
             top: tuple[str, ...] = ()
             where: tuple[str, ...] = ()
             if rank < explain:

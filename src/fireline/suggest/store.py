@@ -8,7 +8,6 @@ both backends answer alike.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +19,7 @@ from fireline.db import RUNBOOK_FTS, runbook_index
 from fireline.errors import NotFoundError
 from fireline.suggest.documents import Entry
 from fireline.suggest.rank import FIELDS, Corpus, Document
-
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+from fireline.suggest.text import words
 
 
 @dataclass(frozen=True)
@@ -99,20 +97,24 @@ def load_corpus(conn: Connection) -> tuple[IndexInfo, Corpus]:
 
 
 def full_text_matches(conn: Connection, text: str) -> set[str]:
-    """Paths whose text matches any word of `text`, by the backend's full-text engine."""
-    words = [w.lower() for w in _TOKEN.findall(text)]
-    if not words:
+    """Paths whose text matches any word of `text`, by the backend's full-text engine.
+
+    `text` is split into words as fireline splits them (identifiers too), matching how the
+    index content was written.
+    """
+    found = words(text)
+    if not found:
         return set()
     if conn.dialect.name == "postgresql":
         rows = conn.execute(
             sa.text(
                 f"SELECT path FROM {RUNBOOK_FTS} WHERE document @@ to_tsquery('english', :query)"
             ),
-            {"query": " | ".join(words)},
+            {"query": " | ".join(found)},
         )
     else:
         rows = conn.execute(
             sa.text(f"SELECT path FROM {RUNBOOK_FTS} WHERE {RUNBOOK_FTS} MATCH :query"),
-            {"query": " OR ".join(f'"{w}"' for w in words)},
+            {"query": " OR ".join(f'"{w}"' for w in found)},
         )
     return {row.path for row in rows}
