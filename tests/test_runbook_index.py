@@ -250,6 +250,5 @@ def test_a_bad_threshold_is_refused(
     monkeypatch.setenv("FIRELINE_SUGGEST_THRESHOLD", value)
     result = cli("runbook", "suggest", "--alert", alert)
     assert result.exit_code == 5
-    assert result.stderr == (
-        f"fireline: error: setting 'suggest_threshold' must be a number from 0 to 1, got {value!r}\n"
-    )
+    message = f"setting 'suggest_threshold' must be a number from 0 to 1, got {value!r}"
+    assert result.stderr == f"fireline: error: {message}\n"
