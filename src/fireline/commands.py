@@ -183,6 +183,20 @@ class RecordAccess:
     view: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordExport:
+    """An export of an incident's record up to event `seq` (whose hash is `head`)."""
+
+    incident_id: IncidentId
+    masked: bool
+    seq: int
+    head: str
+    seal_sha256: str
+    timezone: str
+    coordinate_precision: float
+    archive: bool = False
+
+
 Command = (
     Declare
     | AssignRole
@@ -206,4 +220,5 @@ Command = (
     | RevokeBreakglass
     | LiftFreeze
     | RecordAccess
+    | RecordExport
 )

@@ -185,6 +185,18 @@ class AccessRead(Payload):
     view: str
 
 
+class ExportCreated(Payload):
+    """A workspace export: what it covers, masked or not, and the digest of its signed seal."""
+
+    masked: bool
+    seq: int
+    head: str = Field(pattern=r"^[0-9a-f]{64}$")
+    seal_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    timezone: str
+    coordinate_precision: str
+    archive: bool = False
+
+
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
@@ -213,8 +225,12 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "breakglass.revoked": BreakglassRevoked,
     "freeze.lifted": FreezeLifted,
     "access.read": AccessRead,
+    "export.created": ExportCreated,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
+# Read-trail kinds: who read or exported an incident, not changes to it. An export covers
+# the chain up to its last change, so trailing trail events do not change the next export.
+TRAIL_KINDS = frozenset({"access.read", "export.created"})
 # Entry kinds a correction may point at and an erasure may empty.
 CORRECTABLE_KINDS = frozenset(
     {

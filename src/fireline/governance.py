@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from fireline import commands as c
 from fireline import queries
+from fireline.config import Settings
 from fireline.db import (
     DriverStatement,
     action_items,
@@ -56,6 +57,7 @@ ACTIONS: Mapping[type[Any], str] = {
     c.RevokeBreakglass: "breakglass.revoke",
     c.LiftFreeze: "freeze.lift",
     c.RecordAccess: "incident.read",
+    c.RecordExport: "incident.export",
 }
 GATES = ("mitigated", "resolved")
 
@@ -80,6 +82,14 @@ def get_user(conn: Connection, name: str) -> User | None:
 def list_users(conn: Connection) -> list[User]:
     rows = conn.execute(sa.select(users).order_by(users.c.name))
     return [User(r.name, r.roles, r.clearances, r.added_at, r.added_by, r.updated_at) for r in rows]
+
+
+def sees_sensitive(conn: Connection, actor: str, settings: Settings) -> bool:
+    """Whether `actor` holds the `sensitive` clearance (the registry's, or configuration's)."""
+    from fireline.redaction import can_see_sensitive
+
+    user = get_user(conn, actor)
+    return can_see_sensitive(actor, settings, clearances=() if user is None else user.clearances)
 
 
 # On every write: read through the driver (see db.DriverStatement).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,7 +20,7 @@ from fireline.cli import (
     reading,
 )
 from fireline.domain import parse_incident_id
-from fireline.errors import IntegrityError
+from fireline.errors import IntegrityError, InvalidCommandError
 
 
 @app.command()
@@ -41,13 +42,26 @@ def init() -> None:
 @guarded
 def verify(
     incident_ids: Annotated[
-        list[str] | None, typer.Argument(metavar="[INCIDENT]...", help="Default: every incident.")
+        list[str] | None,
+        typer.Argument(
+            metavar="[INCIDENT]... | PATH",
+            help="Default: every incident. A path to an export folder or zip verifies it offline.",
+        ),
     ] = None,
     format_: FormatOption = Format.table,
 ) -> None:
-    """Verify hash chains and signed checkpoints; exit non-zero naming the first broken event."""
+    """Verify hash chains and signed checkpoints; exit non-zero naming the first broken event.
+
+    Given the path of an export (folder or zip) it verifies that export offline instead,
+    with no database, naming the first file that does not check.
+    """
     from fireline.integrity import load_store_public_key, verify_store
 
+    if incident_ids and any(_is_path(arg) for arg in incident_ids):
+        if len(incident_ids) != 1:
+            raise InvalidCommandError("give one export path to verify, or incident ids")
+        _verify_export(Path(incident_ids[0]), format_)
+        return
     wanted: list[str] | None = (
         [parse_incident_id(i) for i in incident_ids] if incident_ids else None
     )
@@ -79,6 +93,43 @@ def verify(
         f"ok: {plural(report.events, 'event')} in {chains} verified "
         "(hashes, links, signed checkpoints)"
     )
+
+
+def _is_path(arg: str) -> bool:
+    """An existing file or folder names an export, as does anything written like a path."""
+    return Path(arg).exists() or "/" in arg or arg.endswith(".zip")
+
+
+def _verify_export(path: Path, format_: Format) -> None:
+    from fireline.export.verify import verify_export
+
+    report = verify_export(path)
+    if format_ is Format.json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "incident_id": report.incident_id,
+                "events": report.events,
+                "files": report.files,
+                "evidence_files": report.evidence_files,
+                "masked": report.masked,
+                "key_id": report.key_id,
+                "problems": [asdict(p) for p in report.problems],
+            }
+        )
+    for problem in report.problems if format_ is Format.table else ():
+        typer.echo(f"BROKEN {problem}")
+    if report.problems:
+        more = len(report.problems) - 1
+        tail = f" (and {plural(more, 'more problem')})" if more else ""
+        raise IntegrityError(f"{path}: {report.problems[0]}{tail}")
+    if format_ is Format.table:
+        kind = "masked" if report.masked else "unmasked"
+        typer.echo(
+            f"ok: export {report.incident_id} ({kind}): {plural(report.events, 'event')}, "
+            f"{plural(report.files, 'file')} ({plural(report.evidence_files, 'evidence file')}) "
+            f"verified offline (seal, checkpoint, chain, digests, views); key {report.key_id}"
+        )
 
 
 @app.command()

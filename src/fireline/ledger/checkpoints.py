@@ -52,8 +52,11 @@ class Signer:
 
     def checkpoint(self, *, incident_id: str, seq: int, head: str, ts: str) -> Checkpoint:
         message = checkpoint_message(incident_id=incident_id, seq=seq, head=head, ts=ts)
-        signature = self._key.sign(message).hex()
-        return Checkpoint(incident_id, seq, head, ts, self.key_id, signature)
+        return Checkpoint(incident_id, seq, head, ts, self.key_id, self.sign(message))
+
+    def sign(self, message: bytes) -> str:
+        """A hex Ed25519 signature (deterministic: the same message signs to the same bytes)."""
+        return self._key.sign(message).hex()
 
 
 def create_key(private_path: Path, public_path: Path) -> bool:
@@ -119,8 +122,13 @@ def is_valid(public_key: Ed25519PublicKey, checkpoint: Checkpoint) -> bool:
     """Whether the checkpoint's signature was made by this key over its contents."""
     if checkpoint.key_id != key_id_of(public_key):
         return False
+    return is_signed(public_key, checkpoint.message(), checkpoint.signature)
+
+
+def is_signed(public_key: Ed25519PublicKey, message: bytes, signature: str) -> bool:
+    """Whether `signature` (hex) is this key's signature over `message`."""
     try:
-        public_key.verify(bytes.fromhex(checkpoint.signature), checkpoint.message())
+        public_key.verify(bytes.fromhex(signature), message)
     except (InvalidSignature, ValueError, TypeError):  # tampered rows may hold any type
         return False
     return True

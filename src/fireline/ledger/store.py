@@ -216,3 +216,16 @@ def to_event(incident_id: str, row: StoredRow) -> Event:
     seq, ts, actor, kind, text, digest, policy, prev, event_hash = row
     payload = None if text is None else json.loads(text)
     return Event(incident_id, seq, ts, actor, kind, payload, digest, policy, prev, event_hash)
+
+
+def last_change(
+    conn: Connection, incident_id: str, *, skip_kinds: frozenset[str]
+) -> tuple[int, str] | None:
+    """Seq and hash of the chain's latest event whose kind is not in `skip_kinds`."""
+    row = conn.execute(
+        sa.select(events.c.seq, events.c.hash)
+        .where(events.c.incident_id == incident_id, events.c.kind.not_in(sorted(skip_kinds)))
+        .order_by(events.c.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row.seq, row.hash)

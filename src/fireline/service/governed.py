@@ -15,6 +15,7 @@ from fireline.commands import (
     GrantBreakglass,
     LiftFreeze,
     RecordAccess,
+    RecordExport,
     RequestGateException,
     ReviewGovernance,
     RevokeBreakglass,
@@ -30,7 +31,9 @@ from fireline.domain import (
     parse_actor,
     require_text,
 )
-from fireline.errors import InvalidCommandError, NotFoundError
+from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
+from fireline.events import TRAIL_KINDS
+from fireline.ledger import store
 from fireline.service.plan import (
     Call,
     Plan,
@@ -177,6 +180,34 @@ def _record_access(call: Call, cmd: RecordAccess) -> Plan:
     return Plan(call.incident.id, [("access.read", {"view": cmd.view})])
 
 
+def _record_export(call: Call, cmd: RecordExport) -> Plan:
+    """The export trail: refuses an unmasked export without clearance, or a stale one."""
+    state = call.incident
+    if not cmd.masked and not governance.sees_sensitive(call.conn, call.actor, call.ctx.settings):
+        raise PolicyDeniedError(unmasked_refusal(call.actor))
+    if store.last_change(call.conn, state.id, skip_kinds=TRAIL_KINDS) != (cmd.seq, cmd.head):
+        raise InvalidCommandError(
+            f"{state.id} changed while it was being exported; run the export again"
+        )
+    payload = {
+        "masked": cmd.masked,
+        "seq": cmd.seq,
+        "head": cmd.head,
+        "seal_sha256": cmd.seal_sha256,
+        "timezone": cmd.timezone,
+        "coordinate_precision": f"{cmd.coordinate_precision:g}",
+        "archive": cmd.archive,
+    }
+    return Plan(state.id, [("export.created", payload)])
+
+
+def unmasked_refusal(actor: str) -> str:
+    return (
+        f"--unmasked needs the sensitive clearance, which {actor} does not hold "
+        "(granted by `fireline user update --clearance sensitive` or sensitive_clearance)"
+    )
+
+
 GOVERNANCE_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     AddUser: _add_user,
     UpdateUser: _update_user,
@@ -189,4 +220,5 @@ GOVERNANCE_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     RevokeBreakglass: _revoke_breakglass,
     LiftFreeze: _lift_freeze,
     RecordAccess: _record_access,
+    RecordExport: _record_export,
 }

@@ -1,0 +1,52 @@
+"""`fireline export`: write an incident's workspace folder (or zip) from its ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fireline.cli import AsOption, IncidentArg, app, guarded, load, plural
+from fireline.domain import parse_incident_id
+
+
+@app.command("export")
+@guarded
+def export(
+    incident_id: IncidentArg,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write INC-…/ (or INC-….zip) into.")],
+    zip_: Annotated[
+        bool, typer.Option("--zip", help="Write one deterministic zip instead.")
+    ] = False,
+    unmasked: Annotated[
+        bool,
+        typer.Option("--unmasked", help="Keep PII and precise coordinates (sensitive clearance)."),
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Export the incident workspace: record, timeline, evidence, ledger, PROV, postmortem."""
+    from fireline.export.writer import export_incident
+    from fireline.service import open_context, resolve_actor
+
+    wanted = parse_incident_id(incident_id)
+    ctx = open_context(load())
+    try:
+        result = export_incident(
+            ctx,
+            wanted,
+            actor=resolve_actor(as_, ctx.settings),
+            out=out,
+            masked=not unmasked,
+            archive=zip_,
+        )
+    finally:
+        ctx.close()
+    kind = "masked" if result.masked else "UNMASKED"
+    typer.echo(f"exported {result.incident_id} up to event {result.seq} ({kind}) to {result.path}")
+    withheld = f", {result.withheld} withheld (binary, cannot be masked)" if result.withheld else ""
+    typer.echo(
+        f"  {plural(result.files, 'file')}, {plural(result.evidence_files, 'evidence file')}"
+        f"{withheld}; recorded as {result.incident_id} event {result.event_seq} (export.created)"
+    )
+    typer.echo(f"  check it offline: fireline verify {result.path}")

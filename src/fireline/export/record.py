@@ -1,0 +1,365 @@
+"""The incident as an export sees it: a pure fold of its sealed events into one record.
+
+Every view of an export (incident.yaml, the markdown files, PROV) is rendered from this record,
+and the record from `ledger/events.jsonl` alone, so an offline verifier can rebuild each view
+from the ledger and compare bytes. Pure: no I/O, no clock, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from fireline.events import TRAIL_KINDS
+from fireline.ledger.chain import Event
+
+ENTRY_PREFIX = "entry."
+
+
+def exported_prefix(events: Sequence[Event]) -> list[Event]:
+    """The events an export covers: the chain up to its last change.
+
+    Trailing read-trail events (reads, earlier exports) are left out so that reading or
+    exporting an incident does not change what the next export of it contains; trail events
+    followed by real changes stay, because the chain cannot skip them.
+    """
+    end = len(events)
+    while end > 0 and events[end - 1].kind in TRAIL_KINDS:
+        end -= 1
+    return list(events[:end])
+
+
+@dataclass(frozen=True)
+class Line:
+    """One event as the timeline shows it."""
+
+    seq: int
+    ts: str
+    actor: str
+    kind: str
+    text: str
+    at: str | None = None
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A logged entry (fact, hypothesis, decision, mitigation …) with its current text."""
+
+    seq: int
+    ts: str
+    actor: str
+    kind: str  # fact, hypothesis, decision, mitigation, detection, root_cause
+    text: str  # after corrections; "[erased]" once erased
+    at: str | None
+    refs: tuple[str, ...]
+    why: str | None = None
+    approver: str | None = None
+    corrected_by: tuple[int, ...] = ()
+    erased: bool = False
+
+    @property
+    def when(self) -> str:
+        return self.at or self.ts
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One `evidence.added` event: a stored file (by digest) or a reference."""
+
+    seq: int
+    ts: str
+    actor: str
+    number: int
+    kind: str
+    sha256: str | None
+    ref: str | None
+    size: int | None
+    name: str | None
+    media_type: str | None
+    source: str
+    captured_at: str | None
+    note: str
+    scanned: bool
+    sensitive: tuple[str, ...]
+
+
+@dataclass
+class ActionItem:
+    number: int
+    title: str
+    owner: str
+    due: str | None
+    priority: str
+    created_at: str
+    status: str = "open"
+    completed_at: str | None = None
+    note: str = ""
+
+
+@dataclass
+class Record:
+    """Everything an export renders, folded from the exported events in order."""
+
+    incident_id: str
+    title: str = ""
+    opened_at: str = ""
+    declared_by: str = ""
+    severity: str = ""
+    ladder: str = ""
+    status: str = "declared"
+    impact: str = ""
+    systems: list[str] = field(default_factory=list)
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    detected_at: str | None = None
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    tenures: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    entries: dict[int, Entry] = field(default_factory=dict)
+    updates: list[tuple[int, str, str, Mapping[str, Any]]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    action_items: dict[int, ActionItem] = field(default_factory=dict)
+    status_times: dict[str, str] = field(default_factory=dict)
+    severity_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
+    postmortem_due: str | None = None
+    postmortem_owner: str | None = None
+    postmortem_link: str | None = None
+    governance_review: tuple[str, str] | None = None
+    redactions: dict[str, int] = field(default_factory=dict)
+    erasures: list[tuple[int, int, str]] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    head_seq: int = 0
+    head: str = ""
+    last_ts: str = ""
+
+    def entries_of(self, kind: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.kind == kind]
+
+
+def fold(incident_id: str, events: Iterable[Event]) -> Record:
+    """Fold sealed events (seq order) into a Record. Unknown payload keys are ignored."""
+    record = Record(incident_id)
+    for event in events:
+        _apply(record, event)
+    return record
+
+
+def _apply(record: Record, event: Event) -> None:
+    record.head_seq, record.head, record.last_ts = event.seq, event.hash, event.ts
+    if event.actor not in record.actors:
+        record.actors.append(event.actor)
+    p = event.payload
+    if p is None:  # erased: the entry itself is marked by the erasure event
+        record.lines.append(Line(event.seq, event.ts, event.actor, event.kind, "[erased]"))
+        return
+    for finding in p.get("redactions", ()) or ():
+        if isinstance(finding, Mapping):
+            kind = str(finding.get("type", "secret"))
+            record.redactions[kind] = record.redactions.get(kind, 0) + int(finding.get("count", 0))
+    handler = _HANDLERS.get(event.kind)
+    text = handler(record, event, p) if handler is not None else _generic(event.kind, p)
+    refs = tuple(str(r) for r in p.get("refs", ()) or ())
+    record.lines.append(
+        Line(event.seq, event.ts, event.actor, event.kind, text, at=p.get("at"), refs=refs)
+    )
+
+
+def _generic(kind: str, p: Mapping[str, Any]) -> str:
+    for key in ("text", "title", "reason", "outcome", "view", "note"):
+        if p.get(key):
+            return f"{kind}: {p[key]}"
+    return kind
+
+
+def _declared(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    r.title, r.opened_at, r.declared_by = str(p["title"]), e.ts, e.actor
+    r.severity, r.ladder = str(p["severity"]), str(p.get("ladder", ""))
+    r.impact = str(p.get("impact", ""))
+    r.systems = list(p.get("systems", []))
+    r.datasets = [dict(d) for d in p.get("datasets", [])]
+    r.labels, r.flags = list(p.get("labels", [])), list(p.get("flags", []))
+    r.detected_at = p.get("detected_at")
+    r.status_times["declared"] = e.ts
+    return f"Declared {p['severity']}: {p['title']}"
+
+
+def _role_assigned(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    role, holder, replaces = str(p["role"]), str(p["holder"]), p.get("replaces")
+    holders = r.roles.setdefault(role, [])
+    if replaces and replaces in holders:
+        holders.remove(replaces)
+        _end_tenure(r, role, replaces, e.ts)
+    if holder not in holders:
+        holders.append(holder)
+        r.tenures.append((role, holder, e.ts, None))
+    return f"{holder} is {role}" + (f" (replacing {replaces})" if replaces else "")
+
+
+def _role_released(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    role, holder = str(p["role"]), str(p["holder"])
+    if holder in r.roles.get(role, []):
+        r.roles[role].remove(holder)
+        _end_tenure(r, role, holder, e.ts)
+    return f"{holder} released {role}"
+
+
+def _end_tenure(r: Record, role: str, holder: str, ts: str) -> None:
+    for i, (t_role, t_holder, since, until) in enumerate(r.tenures):
+        if (t_role, t_holder, until) == (role, holder, None):
+            r.tenures[i] = (t_role, t_holder, since, ts)
+
+
+def _reason(p: Mapping[str, Any]) -> str:
+    return f": {p['reason']}" if p.get("reason") else ""
+
+
+def _severity(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    r.severity = str(p["to_severity"])
+    r.severity_changes.append((e.ts, str(p["from_severity"]), r.severity, str(p["reason"])))
+    return f"Severity {p['from_severity']} → {p['to_severity']}{_reason(p)}"
+
+
+def _status(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    r.status = str(p["to_status"])
+    r.status_times.setdefault(r.status, e.ts)
+    return f"Status {p['from_status']} → {p['to_status']}{_reason(p)}"
+
+
+def _entry(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    text = str(p["text"])
+    r.entries[e.seq] = Entry(
+        seq=e.seq,
+        ts=e.ts,
+        actor=e.actor,
+        kind=e.kind.removeprefix(ENTRY_PREFIX),
+        text=text + (" (partial)" if p.get("partial") else ""),
+        at=p.get("at"),
+        refs=tuple(str(x) for x in p.get("refs", ())),
+        why=p.get("why"),
+        approver=p.get("approver"),
+    )
+    return r.entries[e.seq].text
+
+
+def _corrected(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    target = r.entries.get(int(p["target_seq"]))
+    if target is not None:
+        r.entries[target.seq] = _replace(
+            target, text=str(p["text"]), corrected_by=(*target.corrected_by, e.seq)
+        )
+    return f"{p['text']} (corrects #{p['target_seq']}{_reason(p)})"
+
+
+def _erased(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    seq = int(p["target_seq"])
+    target = r.entries.get(seq)
+    if target is not None:
+        r.entries[seq] = _replace(target, text="[erased]", erased=True, refs=())
+    r.lines = [
+        Line(x.seq, x.ts, x.actor, x.kind, "[erased]") if x.seq == seq else x for x in r.lines
+    ]
+    r.erasures.append((e.seq, seq, str(p["reason"])))
+    return f"Erased event {seq}{_reason(p)}"
+
+
+def _replace(entry: Entry, **changes: Any) -> Entry:
+    return replace(entry, **changes)
+
+
+def _update(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    r.updates.append((int(p["number"]), e.ts, e.actor, p))
+    return f"Update #{p['number']} ({p['status']})" + (f": {p['impact']}" if p["impact"] else "")
+
+
+def _evidence(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    item = Evidence(
+        seq=e.seq,
+        ts=e.ts,
+        actor=e.actor,
+        number=int(p["number"]),
+        kind=str(p["kind"]),
+        sha256=p.get("sha256"),
+        ref=p.get("ref"),
+        size=p.get("size"),
+        name=p.get("name"),
+        media_type=p.get("media_type"),
+        source=str(p.get("source", "")),
+        captured_at=p.get("captured_at"),
+        note=str(p.get("note", "")),
+        scanned=bool(p.get("scanned", False)),
+        sensitive=tuple(str(s) for s in p.get("sensitive", ())),
+    )
+    r.evidence.append(item)
+    what = item.name or item.ref or (item.sha256 or "")[:12]
+    return f"Evidence #{item.number} ({item.kind}): {what}"
+
+
+def _action_added(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    number = int(p["number"])
+    r.action_items[number] = ActionItem(
+        number, str(p["title"]), str(p["owner"]), p.get("due"), str(p["priority"]), e.ts
+    )
+    due = f", due {p['due']}" if p.get("due") else ""
+    return f"Action #{number}: {p['title']} (owner {p['owner']}{due}, {p['priority']})"
+
+
+def _action_done(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    item = r.action_items.get(int(p["number"]))
+    if item is not None:
+        item.status, item.completed_at, item.note = "done", e.ts, str(p.get("note", ""))
+    return f"Action #{p['number']} done" + (f": {p['note']}" if p.get("note") else "")
+
+
+def _pm_scheduled(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    r.postmortem_due, r.postmortem_owner = str(p["due"]), str(p["owner"])
+    return f"Postmortem due {p['due']} (owner {p['owner']})"
+
+
+def _pm_done(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    r.postmortem_link = str(p["link"])
+    return f"Postmortem done: {p['link']}"
+
+
+def _reviewed(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    r.governance_review = (e.actor, str(p["outcome"]))
+    return f"Governance review signed off: {p['outcome']}"
+
+
+_HANDLERS = {
+    "incident.declared": _declared,
+    "role.assigned": _role_assigned,
+    "role.released": _role_released,
+    "severity.changed": _severity,
+    "status.changed": _status,
+    "entry.fact": _entry,
+    "entry.hypothesis": _entry,
+    "entry.decision": _entry,
+    "entry.mitigation": _entry,
+    "entry.detection": _entry,
+    "entry.root_cause": _entry,
+    "entry.corrected": _corrected,
+    "entry.erased": _erased,
+    "update.published": _update,
+    "evidence.added": _evidence,
+    "action_item.added": _action_added,
+    "action_item.completed": _action_done,
+    "postmortem.scheduled": _pm_scheduled,
+    "postmortem.completed": _pm_done,
+    "governance.reviewed": _reviewed,
+    "gate.exception": lambda r, e, p: (
+        f"Exception requested for gate {p['gate']} (as {p['as_role']}): {p['justification']}"
+    ),
+    "gate.approved": lambda r, e, p: f"Exception {p['exception_seq']} approved as {p['as_role']}",
+    "breakglass.granted": lambda r, e, p: (
+        f"Breakglass for {p['to']} ({p['scope']}) until {p['expires_at']}: {p['why']}"
+    ),
+    "breakglass.revoked": lambda r, e, p: f"Breakglass grant {p['grant_seq']} revoked{_reason(p)}",
+    "freeze.lifted": lambda r, e, p: f"Deploy freeze lifted{_reason(p)}",
+    "access.read": lambda r, e, p: f"Read ({p['view']})",
+    "export.created": lambda r, e, p: (
+        f"Exported ({'masked' if p['masked'] else 'unmasked'}) up to event {p['seq']}"
+    ),
+}
