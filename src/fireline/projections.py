@@ -415,4 +415,7 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "breakglass.revoked": lambda p: f"Breakglass grant {p['grant_seq']} revoked" + _reason(p),
     "freeze.lifted": lambda p: f"Deploy freeze lifted{_reason(p)}",
     "access.read": lambda p: f"Read ({p['view']})",
+    "export.created": lambda p: (
+        f"Exported ({'masked' if p['masked'] else 'unmasked'}) up to event {p['seq']}"
+    ),
 }

