@@ -56,6 +56,7 @@ def make_sensitive_incident(ctx: Context) -> IncidentId:
     """An incident whose entries plant PII and precise coordinates, and hold a correction."""
     inc = make_incident(ctx, impact=f"reported by {EMAIL}")
     run(ctx, AssignRole(incident_id=inc, role="comms", holder="eve@example.net"))
+    run(ctx, AssignRole(incident_id=inc, role="governance_steward", holder="erin"))
     run(
         ctx,
         LogEntry(

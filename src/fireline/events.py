@@ -188,6 +188,9 @@ class AccessRead(Payload):
 class ExportCreated(Payload):
     """A workspace export: what it covers, masked or not, and the digest of its signed seal."""
 
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"head", "seal_sha256", "timezone", "coordinate_precision"}
+    )
     masked: bool
     seq: int
     head: str = Field(pattern=r"^[0-9a-f]{64}$")

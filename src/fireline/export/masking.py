@@ -8,8 +8,10 @@ Uses `fireline.redaction.mask` (the same masking every view applies for viewers 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, BinaryIO
 
+from fireline.events import EVENT_KINDS
 from fireline.ledger.chain import Event
 
 Masker = Callable[[str], str]
@@ -37,10 +39,17 @@ def mask_value(value: Any, apply: Masker) -> Any:
 
 def mask_event(event: Event, apply: Masker) -> tuple[Event, tuple[str, ...]]:
     """The event with its actor and payload masked, and the names of the fields that changed."""
-    from dataclasses import replace
-
     actor = apply(event.actor)
-    payload = None if event.payload is None else mask_value(dict(event.payload), apply)
+    schema = EVENT_KINDS.get(event.kind)
+    verbatim = frozenset() if schema is None else schema.verbatim
+    payload = (
+        None
+        if event.payload is None
+        else {
+            key: value if key in verbatim else mask_value(value, apply)
+            for key, value in event.payload.items()
+        }
+    )
     masked = tuple(
         name
         for name, changed in (

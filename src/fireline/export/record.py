@@ -155,10 +155,9 @@ def _apply(record: Record, event: Event) -> None:
     if p is None:  # erased: the entry itself is marked by the erasure event
         record.lines.append(Line(event.seq, event.ts, event.actor, event.kind, "[erased]"))
         return
-    for finding in p.get("redactions", ()) or ():
-        if isinstance(finding, Mapping):
-            kind = str(finding.get("type", "secret"))
-            record.redactions[kind] = record.redactions.get(kind, 0) + int(finding.get("count", 0))
+    redacted = p.get("redacted")
+    for kind, count in redacted.items() if isinstance(redacted, Mapping) else ():
+        record.redactions[str(kind)] = record.redactions.get(str(kind), 0) + int(count)
     handler = _HANDLERS.get(event.kind)
     text = handler(record, event, p) if handler is not None else _generic(event.kind, p)
     refs = tuple(str(r) for r in p.get("refs", ()) or ())
