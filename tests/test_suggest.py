@@ -286,3 +286,16 @@ def test_promql_terms_drop_functions_and_split_metric_names() -> None:
 
 def test_stemming_makes_word_forms_meet() -> None:
     assert len({terms(w)[0] for w in ("failing", "failed", "failure", "fails")}) == 1
+
+
+def test_named_runbooks_come_before_text_matches_of_other_alerts(corpus: Corpus) -> None:
+    alerts = [
+        alert("Xq7", "etcd cluster leader changes and leader elections"),
+        alert("KubePodCrashLooping"),
+    ]
+    found = suggest(corpus, alerts, threshold=0.0, limit=5)
+    assert paths(found)[:2] == [
+        "kubernetes/KubePodCrashLooping.md",
+        "etcd/RBK-etcd-leader-changes.md",
+    ]
+    assert found[0].score < 1.0 and found[1].reason.startswith("text match")

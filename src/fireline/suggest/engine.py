@@ -36,6 +36,7 @@ class Suggestion:
     title: str
     score: float
     reason: str
+    stage: int = 3  # 1 named by an annotation, 2 by the alert name, 3 text: the order shown
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -59,9 +60,9 @@ def suggest(
     for alert in alerts:
         for found in _for_alert(corpus, alert, threshold=threshold):
             kept = best.get(found.path)
-            if kept is None or found.score > kept.score:
+            if kept is None or (found.stage, -found.score) < (kept.stage, -kept.score):
                 best[found.path] = found
-    ranked = sorted(best.values(), key=lambda s: (-s.score, s.path))
+    ranked = sorted(best.values(), key=lambda s: (s.stage, -s.score, s.path))
     return ranked[:limit]
 
 
@@ -76,17 +77,17 @@ def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float) -> list[Sugges
     for annotation, value in alert.explicit:
         for doc in _named_by_link(corpus.documents, value):
             found.append(
-                _make(doc, EXPLICIT_SCORE, f"the alert's {annotation} annotation names it")
+                _make(doc, EXPLICIT_SCORE, f"the alert's {annotation} annotation names it", 1)
             )
     name = normalise_name(alert.name) if alert.name else ""
     if name:
         for doc in corpus.documents:
             if name in doc.alerts:
                 reason = f"alert name {alert.name} is in its front-matter alerts"
-                found.append(_make(doc, ALERTS_FIELD_SCORE, reason))
+                found.append(_make(doc, ALERTS_FIELD_SCORE, reason, 2))
             elif name in doc.names:
                 reason = f"alert name {alert.name} matches its file name or id"
-                found.append(_make(doc, FILE_NAME_SCORE, reason))
+                found.append(_make(doc, FILE_NAME_SCORE, reason, 2))
     taken = {s.path for s in found}
     query = alert_query(alert)
     hits = [hit for hit in corpus.rank(query.weights) if hit.document.path not in taken]
@@ -95,7 +96,7 @@ def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float) -> list[Sugges
         for n, hit in enumerate(hits):
             if hit.confidence < (threshold if n == 0 and not found else floor):
                 break
-            found.append(_make(hit.document, hit.confidence, _text_reason(hit, query)))
+            found.append(_make(hit.document, hit.confidence, _text_reason(hit, query), 3))
     return found
 
 
@@ -121,8 +122,8 @@ def _named_by_link(documents: Sequence[Document], link: str) -> list[Document]:
     return best
 
 
-def _make(doc: Document, score: float, reason: str) -> Suggestion:
-    return Suggestion(doc.path, doc.id, doc.title, score, reason)
+def _make(doc: Document, score: float, reason: str, stage: int) -> Suggestion:
+    return Suggestion(doc.path, doc.id, doc.title, score, reason, stage)
 
 
 def _text_reason(hit: Hit, query: Query) -> str:
