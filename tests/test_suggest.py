@@ -298,4 +298,5 @@ def test_named_runbooks_come_before_text_matches_of_other_alerts(corpus: Corpus)
         "kubernetes/KubePodCrashLooping.md",
         "etcd/RBK-etcd-leader-changes.md",
     ]
-    assert found[0].score < 1.0 and found[1].reason.startswith("text match")
+    assert found[0].score < 1.0
+    assert found[1].reason.startswith("text match")
