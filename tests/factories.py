@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fireline.commands import Command, Declare, LogEntry, SchedulePostmortem
+from fireline import progress
+from fireline.commands import CheckItem, Command, Declare, LogEntry, SchedulePostmortem
 from fireline.db import PROJECTION_TABLES, events, heads
 from fireline.domain import ActorId, IncidentId
 from fireline.ledger.chain import Event
@@ -42,6 +43,16 @@ def meet_gates(ctx: Context, incident_id: IncidentId, actor: str = "alice") -> N
         SchedulePostmortem(incident_id=incident_id, due=date(2026, 12, 1), owner="carol"),
         actor,
     )
+    check_definitions_of_done(ctx, incident_id, actor)
+
+
+def check_definitions_of_done(ctx: Context, incident_id: IncidentId, actor: str = "alice") -> None:
+    """Check every open item of the built-in `mitigated` and `resolved` checklists."""
+    with ctx.engine.connect() as conn:
+        items = progress.list_items(conn, incident_id)
+    for item in items:
+        if item.checklist in ("mitigated", "resolved") and not item.checked:
+            run(ctx, CheckItem(incident_id=incident_id, item=item.ref), actor)
 
 
 def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -19,6 +19,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.actor is None
     assert "policy-bypass" in settings.policy_flags
     assert settings.source == "defaults"
+    assert settings.runbook_dir == tmp_path / "runbooks"
 
 
 def test_toml_then_env_override(tmp_path: Path) -> None:
@@ -40,7 +41,7 @@ ladder = "p"
 [ladders.p]
 levels = [
   {name = "P1", rank = 2, update_cadence_minutes = 20, required_roles = ["ic"], freeze = true},
-  {name = "P2", rank = 1},
+  {name = "P2", rank = 1, checklists = ["mitigated", "resolved", "mitigated"]},
 ]
 [roles.ic]
 title = "Lead"
@@ -52,6 +53,8 @@ multiple = true
     settings = load_settings({"FIRELINE_CONFIG": str(path)}, cwd=tmp_path)
     assert settings.ladder.ordered()[0].name == "P1"
     assert settings.ladder.level("P1").freeze
+    assert settings.ladder.level("P1").checklists == ()
+    assert settings.ladder.level("P2").checklists == ("mitigated", "resolved")
     assert [r.key for r in settings.roster.roles] == ["ic", "helper"]
     assert settings.roster.get("helper").multiple
 
@@ -75,6 +78,10 @@ multiple = true
         (
             '[ladders.x]\nlevels = [{name = "A", rank = 1, required_roles = ["pilot"]}]',
             "requires unknown role\\(s\\) pilot",
+        ),
+        (
+            '[ladders.x]\nlevels = [{name = "A", rank = 1, checklists = ["triage"]}]',
+            "invalid checklists \\['triage'\\] .*; built-in checklists: first-15-minutes, ",
         ),
         ("[roles.x]\nmultiple = true", "role 'x' .* needs a title"),
         ('[roles.x]\ntitle = "X"', "must keep 'ic'"),

@@ -32,7 +32,7 @@ from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedErro
 from fireline.freeze import frozen_incidents
 from fireline.service import Context
 from tests.conftest import Cli, Clock, Store
-from tests.factories import make_incident, meet_gates, run, snapshot
+from tests.factories import check_definitions_of_done, make_incident, meet_gates, run, snapshot
 
 
 def refused(ctx: Context, command: Command, actor: str, message: str) -> None:
@@ -190,13 +190,15 @@ def test_the_mitigated_gate_lists_what_is_missing(ctx: Context) -> None:
         ctx,
         Transition(incident_id=inc, status="mitigated"),
         "alice",
-        "gate 'mitigated' is not met: record at least one mitigation entry; record the "
-        "detection .*; state the user harm",
+        "gate 'mitigated' is not met: check the 'mitigated' definition-of-done checklist "
+        r"\(open: mitigated:1, mitigated:2, mitigated:3, mitigated:4\); record at least one "
+        "mitigation entry; record the detection .*; state the user harm",
     )
-    assert len(unmet(ctx, inc)["mitigated"]) == 3
+    assert len(unmet(ctx, inc)["mitigated"]) == 4
     run(ctx, LogEntry(incident_id=inc, kind="mitigation", text="rolled back"))
     run(ctx, LogEntry(incident_id=inc, kind="detection", text="alert fired"))
     run(ctx, PublishUpdate(incident_id=inc, impact="search down for most users"))
+    check_definitions_of_done(ctx, inc)
     assert unmet(ctx, inc)["mitigated"] == []
     run(ctx, Transition(incident_id=inc, status="mitigated"))
 
@@ -206,6 +208,8 @@ def test_the_resolved_gate_lists_what_is_missing(ctx: Context) -> None:
     run(ctx, AddActionItem(incident_id=inc, title="fix", owner="carol"))
     assert unmet(ctx, inc)["resolved"] == [
         "a steward must sign off the governance review (fireline review)",
+        "check the 'resolved' definition-of-done checklist (open: resolved:1, resolved:2, "
+        "resolved:3, resolved:4, resolved:5)",
         "give every follow-up an owner and a due date (#1)",
         "record the root cause (log root-cause, with --partial if not fully understood)",
         "schedule the postmortem (fireline postmortem schedule)",

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from fireline.commands import (
     AddActionItem,
     AssignRole,
+    AttachRunbook,
     ChangeSeverity,
+    CheckItem,
     Command,
     CompleteActionItem,
     CorrectEntry,
@@ -21,6 +23,7 @@ from fireline.commands import (
     PublishUpdate,
     ReleaseRole,
     Transition,
+    UncheckItem,
 )
 from fireline.domain import IncidentId, Status
 from fireline.errors import FirelineError
@@ -31,6 +34,18 @@ from tests.factories import make_incident, projection_state, run
 people = st.sampled_from(["alice", "bob", "carol", "dave"])
 words = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), min_size=1, max_size=20)
 seqs = st.integers(min_value=1, max_value=25)
+# Item addresses on the declaration's built-in checklists and on the runbooks a script attaches.
+item_refs = st.builds(
+    lambda name, n: f"{name}:{n}",
+    st.sampled_from(["first-15-minutes", "mitigated", "resolved", "RBK-a", "RBK-b"]),
+    st.integers(1, 6),
+)
+runbooks = st.sampled_from(
+    [
+        b"---\nid: RBK-a\n---\n## Triage Checklist\n- [ ] one\n  - [ ] nested\n",
+        b"---\nid: RBK-b\n---\n## Containment Steps\n- [ ] two\n- [x] three\n",
+    ]
+)
 
 Step = Callable[[IncidentId], Command]
 steps: st.SearchStrategy[Step] = st.one_of(
@@ -74,6 +89,9 @@ steps: st.SearchStrategy[Step] = st.one_of(
     st.builds(
         lambda n, w: lambda i: EraseEntry(incident_id=i, target_seq=n, reason=w), seqs, words
     ),
+    st.builds(lambda b: lambda i: AttachRunbook(incident_id=i, path="rb.md", content=b), runbooks),
+    st.builds(lambda r, w: lambda i: CheckItem(incident_id=i, item=r, note=w), item_refs, words),
+    st.builds(lambda r: lambda i: UncheckItem(incident_id=i, item=r), item_refs),
 )
 
 

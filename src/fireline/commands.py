@@ -176,6 +176,31 @@ class LiftFreeze:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AttachRunbook:
+    """Attach a runbook file's checklist: its bytes as read, where they came from, and the
+    commit they are at when the file is clean in a git work tree."""
+
+    incident_id: IncidentId
+    path: str
+    content: bytes
+    git_commit: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckItem:
+    incident_id: IncidentId
+    item: str  # `<checklist>:<n>`, e.g. RBK-api-5xx-spike:3
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UncheckItem:
+    incident_id: IncidentId
+    item: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordAccess:
     """A read of a restricted incident, written to its chain (the access trail)."""
 
@@ -219,6 +244,9 @@ Command = (
     | GrantBreakglass
     | RevokeBreakglass
     | LiftFreeze
+    | AttachRunbook
+    | CheckItem
+    | UncheckItem
     | RecordAccess
     | RecordExport
 )

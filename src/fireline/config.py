@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fireline.domain import DEFAULT_ROSTER, Ladder, RoleSpec, Roster, SeverityLevel
+from fireline.domain import (
+    BUILTIN_CHECKLISTS,
+    DEFAULT_ROSTER,
+    Ladder,
+    RoleSpec,
+    Roster,
+    SeverityLevel,
+)
 from fireline.errors import ConfigError, InvalidCommandError
 from fireline.ladders import PRESETS
 
@@ -37,6 +44,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("timezone", "UTC", "IANA zone shown beside UTC in timelines (e.g. America/Chicago)."),
     Setting("actor", "", "Who is acting when --as is not given; empty means the OS user."),
     Setting("policy_dir", "", "Folder of a Rego policy bundle; empty means the built-in one."),
+    Setting(
+        "runbook_dir",
+        "./runbooks",
+        "Folder `runbook attach` looks in for a runbook named by its id (RBK-….md).",
+    ),
     Setting(
         "policy_flags",
         "sensitive-location,license-uncertain,policy-bypass",
@@ -114,6 +126,7 @@ class Settings:
     redaction_rules: Path | None = None
     coordinate_precision: float = 0.1
     sensitive_clearance: tuple[str, ...] = ()
+    runbook_dir: Path = Path("runbooks")
     roster: Roster = DEFAULT_ROSTER
     ladders: Mapping[str, Ladder] = field(default_factory=lambda: dict(PRESETS))
     source: str = "defaults"
@@ -179,6 +192,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         ),
         coordinate_precision=_precision(values["coordinate_precision"]),
         sensitive_clearance=_csv(values["sensitive_clearance"]),
+        runbook_dir=_path(values["runbook_dir"] or ".", cwd),
         roster=roster,
         ladders=ladders,
         source=source,
@@ -280,6 +294,7 @@ _LEVEL_KEYS: dict[str, Callable[[object], bool]] = {
     "customer_notice_minutes": lambda v: isinstance(v, int) and v > 0,
     "required_roles": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "freeze": lambda v: isinstance(v, bool),
+    "checklists": lambda v: isinstance(v, list) and all(x in BUILTIN_CHECKLISTS for x in v),
 }
 
 
@@ -293,7 +308,11 @@ def _level(ladder: str, raw: object) -> SeverityLevel:
                 f"unknown key {key!r} in ladder {ladder!r}; known: {', '.join(_LEVEL_KEYS)}"
             )
         if not check(value):
-            raise ConfigError(f"invalid {key} {value!r} in ladder {ladder!r}")
+            allowed = f"; built-in checklists: {', '.join(BUILTIN_CHECKLISTS)}"
+            raise ConfigError(
+                f"invalid {key} {value!r} in ladder {ladder!r}"
+                + (allowed if key == "checklists" else "")
+            )
     for key in ("name", "rank"):
         if key not in raw:
             raise ConfigError(f"a level of ladder {ladder!r} lacks {key!r}")
@@ -306,6 +325,7 @@ def _level(ladder: str, raw: object) -> SeverityLevel:
         customer_notice_minutes=raw.get("customer_notice_minutes"),
         required_roles=tuple(raw.get("required_roles", ())),
         freeze=raw.get("freeze", False),
+        checklists=tuple(dict.fromkeys(raw.get("checklists", ()))),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -214,6 +214,41 @@ def is_backend_search_table(name: str) -> bool:
     return name == RUNBOOK_FTS or name.startswith(f"{RUNBOOK_FTS}_")
 
 
+checklists = sa.Table(
+    "checklists",
+    metadata,
+    _id(),
+    sa.Column("checklist", sa.String(128), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("builtin", sa.Boolean, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("git_blob", sa.String(40), nullable=False),
+    sa.Column("git_commit", sa.String(40), nullable=True),
+    _ts("attached_at"),
+    sa.Column("attached_by", sa.String(64), nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+)
+
+checklist_items = sa.Table(
+    "checklist_items",
+    metadata,
+    _id(),
+    sa.Column("checklist", sa.String(128), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("section", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("checked", sa.Boolean, nullable=False),
+    # The latest check or uncheck (all NULL and "" until the first one).
+    _ts("changed_at", nullable=True),
+    sa.Column("changed_by", sa.String(64), nullable=True),
+    sa.Column("changed_seq", sa.Integer, nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -223,6 +258,8 @@ PROJECTION_TABLES = (
     users,
     breakglass,
     gate_exceptions,
+    checklists,
+    checklist_items,
 )
 
 

@@ -26,6 +26,9 @@ CLEARANCES = ("sensitive",)
 SENSITIVE_LOCATION = "sensitive-location"
 REGISTRY_CHAIN = "REGISTRY"  # the chain that records the user registry
 PRIORITIES = ("P0", "P1", "P2", "P3")
+# The stage checklists fireline ships (src/fireline/checklists/<name>.md), from the seeds: the
+# first 15 minutes, and the definitions of done of the `mitigated` and `resolved` gates.
+BUILTIN_CHECKLISTS = ("first-15-minutes", "mitigated", "resolved")
 
 
 def format_incident_id(day: date, number: int) -> IncidentId:
@@ -125,6 +128,8 @@ class SeverityLevel:
     customer_notice_minutes: int | None = None
     required_roles: tuple[str, ...] = ()
     freeze: bool = False
+    # Built-in checklists (names in BUILTIN_CHECKLISTS) attached to incidents at this level.
+    checklists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,33 @@ class Dataset(Payload):
     version_id: str | None = None
 
 
+class ChecklistEntry(Payload):
+    """One `- [ ]` item of an attached runbook; `number` is its place (1-based) in the file."""
+
+    number: int = Field(ge=1)
+    section: str
+    text: str = Field(min_length=1)
+    depth: int = Field(ge=0)
+    line: int = Field(ge=1)
+
+
+class RunbookAttached(Payload):
+    """A runbook's checklist became part of the incident, as the runbook was then.
+
+    Also the shape of each built-in stage checklist that `incident.declared` and
+    `severity.changed` carry in their `checklists` (attached in the same event).
+    """
+
+    checklist: str = Field(min_length=1)  # the runbook's id; items are addressed `<checklist>:<n>`
+    title: str
+    path: str
+    builtin: bool
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    git_blob: str = Field(pattern=r"^[0-9a-f]{40}$")
+    git_commit: str | None = None
+    items: list[ChecklistEntry] = []
+
+
 class IncidentDeclared(Payload):
     title: str = Field(min_length=1)
     severity: str
@@ -56,6 +83,7 @@ class IncidentDeclared(Payload):
     detected_at: str | None = None
     next_update_at: str | None = None
     freeze: bool = False
+    checklists: list[RunbookAttached] = []  # the level's built-in stage checklists
 
 
 class RoleAssigned(Payload):
@@ -77,6 +105,7 @@ class SeverityChanged(Payload):
     reason: str = Field(min_length=1)
     next_update_at: str | None = None
     freeze: bool = False
+    checklists: list[RunbookAttached] = []  # stage checklists the new level adds
 
 
 class StatusChanged(Payload):
@@ -200,6 +229,12 @@ class ExportCreated(Payload):
     archive: bool = False
 
 
+class ChecklistMark(Payload):
+    checklist: str = Field(min_length=1)
+    number: int = Field(ge=1)
+    note: str = ""
+
+
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
@@ -229,6 +264,9 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "freeze.lifted": FreezeLifted,
     "access.read": AccessRead,
     "export.created": ExportCreated,
+    "runbook.attached": RunbookAttached,
+    "checklist.item_checked": ChecklistMark,
+    "checklist.item_unchecked": ChecklistMark,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
 # Read-trail kinds: who read or exported an incident, not changes to it. An export covers

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fireline import commands as c
-from fireline import queries
+from fireline import progress, queries
 from fireline.config import Settings
 from fireline.db import (
     DriverStatement,
@@ -56,6 +56,9 @@ ACTIONS: Mapping[type[Any], str] = {
     c.GrantBreakglass: "breakglass.grant",
     c.RevokeBreakglass: "breakglass.revoke",
     c.LiftFreeze: "freeze.lift",
+    c.AttachRunbook: "runbook.attach",
+    c.CheckItem: "checklist.check",
+    c.UncheckItem: "checklist.uncheck",
     c.RecordAccess: "incident.read",
     c.RecordExport: "incident.export",
 }
@@ -178,6 +181,8 @@ def gate_facts(conn: Connection, state: queries.IncidentState) -> dict[str, Any]
         or row.postmortem_done_at is not None,
         "ever_flagged": bool(state.flags),
         "governance_signed_off": row.governance_reviewed_at is not None,
+        # name → {title, builtin, total, checked, open: ["<name>:<n>", …]}
+        "checklists": progress.gate_facts(conn, incident_id),
     }
 
 
@@ -374,4 +379,6 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return str(dataclasses.asdict(value))  # as asdict of the whole command rendered it
+    if isinstance(value, bytes):  # a runbook's content: the planned event carries its digests
+        return f"<{len(value)} bytes>"
     return str(value)

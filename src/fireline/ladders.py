@@ -9,6 +9,10 @@ from __future__ import annotations
 from fireline.domain import Ladder, SeverityLevel
 
 _CORE = ("ic", "tech_lead", "comms", "scribe")
+# Which built-in checklists a level attaches: the worst levels get the first-15-minutes drill
+# and both definitions of done; the middle ones the definitions of done; minor ones nothing.
+_ALL = ("first-15-minutes", "mitigated", "resolved")
+_DONE = ("mitigated", "resolved")
 
 KFM = Ladder(
     "kfm",
@@ -23,6 +27,7 @@ KFM = Ladder(
             None,
             _CORE,
             freeze=True,
+            checklists=_ALL,
         ),
         SeverityLevel(
             "SEV1",
@@ -34,6 +39,7 @@ KFM = Ladder(
             None,
             _CORE,
             freeze=True,
+            checklists=_ALL,
         ),
         SeverityLevel(
             "SEV2",
@@ -44,6 +50,7 @@ KFM = Ladder(
             "< 4 h to mitigation",
             None,
             ("ic", "tech_lead", "scribe"),
+            checklists=_DONE,
         ),
         SeverityLevel(
             "SEV3",
@@ -69,6 +76,7 @@ CLASSIC = Ladder(
             30,
             ("ic", "tech_lead", "comms"),
             freeze=True,
+            checklists=_ALL,
         ),
         SeverityLevel(
             "SEV2",
@@ -78,6 +86,7 @@ CLASSIC = Ladder(
             "page on-call; war room within 1 h",
             120,
             ("ic", "tech_lead"),
+            checklists=_DONE,
         ),
         SeverityLevel(
             "SEV3",
@@ -103,6 +112,7 @@ FIVE_LEVEL = Ladder(
             None,
             ("ic", "comms", "scribe", "sme"),
             freeze=True,
+            checklists=_ALL,
         ),
         SeverityLevel(
             "SEV3",
@@ -113,6 +123,7 @@ FIVE_LEVEL = Ladder(
             None,
             ("ic", "comms", "scribe"),
             freeze=True,
+            checklists=_ALL,
         ),
         SeverityLevel(
             "SEV2",
@@ -122,6 +133,7 @@ FIVE_LEVEL = Ladder(
             "RTO 4 h",
             None,
             ("ic", "comms"),
+            checklists=_DONE,
         ),
         SeverityLevel(
             "SEV1",

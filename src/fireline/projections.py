@@ -18,6 +18,8 @@ from fireline.db import (
     DriverStatement,
     action_items,
     breakglass,
+    checklist_items,
+    checklists,
     gate_exceptions,
     incidents,
     role_assignments,
@@ -116,6 +118,8 @@ def _declared(conn: Connection, event: Event, p: Payload) -> None:
             "freeze": p.get("freeze", False),
         },
     )
+    for checklist in p.get("checklists", ()):
+        _attach(conn, event, checklist)
 
 
 def _role_assigned(conn: Connection, event: Event, p: Payload) -> None:
@@ -163,6 +167,8 @@ def _severity_changed(conn: Connection, event: Event, p: Payload) -> None:
             "freeze_lifted_at": None,  # a new level decides the freeze afresh
         },
     )
+    for checklist in p.get("checklists", ()):
+        _attach(conn, event, checklist)
 
 
 _STATUS_STAMPS = {"mitigated": "mitigated_at", "resolved": "resolved_at", "closed": "closed_at"}
@@ -345,6 +351,70 @@ def _freeze_lifted(conn: Connection, event: Event, p: Payload) -> None:
     _incident(conn, event, {"freeze_lifted_at": event.ts})
 
 
+def _attach(conn: Connection, event: Event, p: Payload) -> None:
+    """A checklist attached by `event`: by `runbook.attached`, or inside a declaration or a
+    severity change (the built-in stage checklists)."""
+    conn.execute(
+        checklists.insert(),
+        {
+            "incident_id": event.incident_id,
+            "checklist": p["checklist"],
+            "seq": event.seq,
+            "title": p["title"],
+            "path": p["path"],
+            "builtin": p["builtin"],
+            "sha256": p["sha256"],
+            "git_blob": p["git_blob"],
+            "git_commit": p["git_commit"],
+            "attached_at": event.ts,
+            "attached_by": event.actor,
+            "total": len(p["items"]),
+        },
+    )
+    if p["items"]:
+        conn.execute(
+            checklist_items.insert(),
+            [
+                {
+                    "incident_id": event.incident_id,
+                    "checklist": p["checklist"],
+                    "number": item["number"],
+                    "section": item["section"],
+                    "text": item["text"],
+                    "depth": item["depth"],
+                    "line": item["line"],
+                    "checked": False,
+                    "changed_at": None,
+                    "changed_by": None,
+                    "changed_seq": None,
+                    "note": "",
+                }
+                for item in p["items"]
+            ],
+        )
+
+
+def _mark(checked: bool) -> Callable[[Connection, Event, Payload], None]:
+    def apply_mark(conn: Connection, event: Event, p: Payload) -> None:
+        conn.execute(
+            checklist_items.update()
+            .where(
+                checklist_items.c.incident_id == event.incident_id,
+                checklist_items.c.checklist == p["checklist"],
+                checklist_items.c.number == p["number"],
+            )
+            .values(
+                checked=checked,
+                changed_at=event.ts,
+                changed_by=event.actor,
+                changed_seq=event.seq,
+                note=p["note"],
+            )
+        )
+
+    return apply_mark
+
+
 _HANDLERS: dict[str, Callable[[Connection, Event, Payload], None]] = {
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
@@ -366,6 +436,9 @@ _HANDLERS: dict[str, Callable[[Connection, Event, Payload], None]] = {
     "breakglass.granted": _breakglass_granted,
     "breakglass.revoked": _breakglass_revoked,
     "freeze.lifted": _freeze_lifted,
+    "runbook.attached": _attach,
+    "checklist.item_checked": _mark(True),
+    "checklist.item_unchecked": _mark(False),
 }
 
 
@@ -373,13 +446,20 @@ def _reason(p: Payload) -> str:
     return f": {p['reason']}" if p.get("reason") else ""
 
 
+def _attached(p: Payload) -> str:
+    names = [c["checklist"] for c in p.get("checklists", ())]
+    return f" (checklists {', '.join(names)} attached)" if names else ""
+
+
 _SUMMARIES: dict[str, Callable[[Payload], str]] = {
-    "incident.declared": lambda p: f"Declared {p['severity']}: {p['title']}",
+    "incident.declared": lambda p: f"Declared {p['severity']}: {p['title']}{_attached(p)}",
     "role.assigned": lambda p: (
         f"{p['holder']} is {p['role']}" + (f" (replacing {p['replaces']})" if p["replaces"] else "")
     ),
     "role.released": lambda p: f"{p['holder']} released {p['role']}",
-    "severity.changed": lambda p: f"Severity {p['from_severity']} → {p['to_severity']}{_reason(p)}",
+    "severity.changed": lambda p: (
+        f"Severity {p['from_severity']} → {p['to_severity']}{_reason(p)}{_attached(p)}"
+    ),
     "status.changed": lambda p: f"Status {p['from_status']} → {p['to_status']}{_reason(p)}",
     "entry.fact": lambda p: str(p["text"]),
     "entry.hypothesis": lambda p: str(p["text"]),
@@ -417,5 +497,15 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "access.read": lambda p: f"Read ({p['view']})",
     "export.created": lambda p: (
         f"Exported ({'masked' if p['masked'] else 'unmasked'}) up to event {p['seq']}"
+    ),
+    "runbook.attached": lambda p: (
+        f"{'Checklist' if p['builtin'] else 'Runbook'} {p['checklist']} attached: {p['title']} "
+        f"({len(p['items'])} item{'' if len(p['items']) == 1 else 's'})"
+    ),
+    "checklist.item_checked": lambda p: (
+        f"Checked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
+    ),
+    "checklist.item_unchecked": lambda p: (
+        f"Unchecked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
     ),
 }

@@ -12,6 +12,7 @@ from fireline.commands import (
     AddActionItem,
     AssignRole,
     ChangeSeverity,
+    CheckItem,
     Command,
     CorrectEntry,
     Declare,
@@ -93,6 +94,7 @@ def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
                 incident_id=inc, severity=worst.name, reason="sensitive layer may be exposed"
             ),
         ),
+        *_first_minutes(inc, stage_checklists=(*major.checklists, *worst.checklists)),
         (
             "dana",
             PublishUpdate(
@@ -125,3 +127,22 @@ def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
     )
     execute(correction, ActorId("bob"), ctx=ctx)
     return inc
+
+
+def _first_minutes(
+    inc: IncidentId, *, stage_checklists: tuple[str, ...]
+) -> list[tuple[str, Command]]:
+    """Ticks on the built-in first-15-minutes checklist, when the ladder's levels attach it."""
+    if "first-15-minutes" not in stage_checklists:
+        return []
+    ticks = (
+        ("alice", 1, "IC alice, tech lead carol, comms dana, scribe bob"),
+        ("alice", 4, "yes: a restricted layer may be exposed"),
+        ("alice", 5, "declared with the restricted label"),
+        ("carol", 7, "bad deploy 4f2c1e"),
+        ("carol", 9, "rollback to 9a1b7d"),
+    )
+    return [
+        (actor, CheckItem(incident_id=inc, item=f"first-15-minutes:{number}", note=note))
+        for actor, number, note in ticks
+    ]

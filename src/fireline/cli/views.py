@@ -26,6 +26,7 @@ from fireline.errors import InvalidCommandError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from fireline.progress import ChecklistSummary
     from fireline.queries import IncidentDetail, TimelineEntry
 
 TzOption = Annotated[
@@ -99,22 +100,45 @@ def show(
     as_: AsOption = None,
 ) -> None:
     """Show one incident: severity, status, roles, updates, action items, governance."""
-    from fireline import governance, queries
+    from fireline import governance, progress, queries
 
     local = None if tz is None else zone(tz)  # refuse a bad zone before anything is read
     with seeing(as_, "show", parse_incident_id(incident_id)) as (conn, ctx, _visible):
         detail = queries.get_incident(conn, incident_id, ladders=ctx.settings.ladders)
         grants = governance.list_breakglass(conn, incident_id)
+        checklists = progress.list_checklists(conn, incident_id)
     settings = ctx.settings
     now = datetime.now(UTC)
     active = [g for g in grants if g.is_active(iso_utc(now))]
     if format_ is Format.json:
-        emit_json({**detail.as_dict(), "active_breakglass": [asdict(g) for g in active]})
+        emit_json(
+            {
+                **detail.as_dict(),
+                "active_breakglass": [asdict(g) for g in active],
+                "checklists": [c.as_dict() for c in checklists],
+            }
+        )
         return
     for line in render_detail(detail, local or zone(settings.timezone), now):
         echo(line)
     for g in active:
         echo(f"Breakglass #{g.seq}: {g.grantee} — {g.scope}, until {utc_text(g.expires_at)}")
+    for line in render_checklists(checklists):
+        echo(line)
+
+
+def render_checklists(checklists: list[ChecklistSummary]) -> list[str]:
+    """Progress per checklist and per section, e.g. `Triage Checklist 2/5`."""
+    if not checklists:
+        return []
+    done, total = sum(c.done for c in checklists), sum(c.total for c in checklists)
+    lines = [f"Checklists: {done}/{total} items checked (`fireline checklist` lists them)"]
+    for c in checklists:
+        origin = "built-in" if c.builtin else c.path
+        lines.append(f"  {c.name}  {c.title}  {c.done}/{c.total}  ({origin})")
+        for s in c.sections:
+            lines.append(f"    {s.section or '(no section)'} {s.done}/{s.total}")
+    return lines
 
 
 def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:

@@ -22,6 +22,7 @@ from fireline.errors import FirelineError, IntegrityError
 from fireline.events import validate_payload
 from fireline.ledger import store
 from fireline.ledger.chain import Event
+from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, resolve_actor, utc_now
 from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
 from fireline.service.handlers import LIFECYCLE_HANDLERS
@@ -29,7 +30,11 @@ from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
 
 Handler = Callable[[Call, Any], Plan]
-HANDLERS: dict[type[Any], Handler] = {**LIFECYCLE_HANDLERS, **GOVERNANCE_HANDLERS}
+HANDLERS: dict[type[Any], Handler] = {
+    **LIFECYCLE_HANDLERS,
+    **GOVERNANCE_HANDLERS,
+    **CHECKLIST_HANDLERS,
+}
 
 __all__ = [
     "HANDLERS",

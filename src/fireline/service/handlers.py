@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from fireline import queries
+from fireline import progress, queries
 from fireline.commands import (
     AddActionItem,
     AssignRole,
@@ -34,6 +34,7 @@ from fireline.domain import (
 from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.events import CORRECTABLE_KINDS
 from fireline.ledger import store
+from fireline.service.checklists import builtin_checklists
 from fireline.service.plan import (
     Call,
     Plan,
@@ -66,6 +67,7 @@ def _declare(call: Call, cmd: Declare) -> Plan:
         "detected_at": past("--detected-at", cmd.detected_at, call.now),
         "next_update_at": due_after(call.now, level.update_cadence_minutes),
         "freeze": level.freeze,
+        "checklists": builtin_checklists(level),  # attached by this very event
     }
     ic = None if cmd.ic is None else parse_actor(cmd.ic)
     day = call.now.astimezone(UTC).date()
@@ -132,6 +134,10 @@ def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
                     "reason": require_text("reason", cmd.reason, limit=2000),
                     "next_update_at": due,
                     "freeze": level.freeze,
+                    # A level that needs a stage checklist the incident lacks attaches it now.
+                    "checklists": builtin_checklists(
+                        level, progress.attached_checklists(call.conn, state.id)
+                    ),
                 },
             )
         ],

@@ -130,6 +130,28 @@ deny contains msg if {
 	msg := concat("", ["only a steward may sign off a governance review (", input.actor.id, " is not one)"])
 }
 
+# Runbooks and checklists are the responders' tools: anyone holding a role on the incident
+# (or the acting IC) may attach a runbook and check or uncheck its items.
+responder_actions := {
+	"runbook.attach": "attach a runbook",
+	"checklist.check": "check a checklist item",
+	"checklist.uncheck": "uncheck a checklist item",
+}
+
+responder if acting_ic
+
+responder if {
+	some people in object.get(input.incident, "roles", {})
+	input.actor.id in people
+}
+
+deny contains msg if {
+	some action, text in responder_actions
+	input.action == action
+	not responder
+	msg := concat("", ["only responders of ", input.incident.id, " (its role holders) may ", text, " (", input.actor.id, " holds no role)"])
+}
+
 gate_verbs := {"gate.request": "request", "gate.approve": "approve"}
 
 deny contains msg if {

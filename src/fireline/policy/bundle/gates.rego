@@ -62,6 +62,17 @@ missing contains ["resolved", "a steward must sign off the governance review (fi
 	not facts.governance_signed_off
 }
 
+# The seeds' definitions of done as checklists: when the built-in checklist named after a gate
+# is attached (the severity ladder says which levels attach it), every item must be checked.
+# A runbook's own checklist is a fact too (facts.checklists[<id>]) for a team's policy to use.
+missing contains [gate, item] if {
+	some gate in ["mitigated", "resolved"]
+	checklist := object.get(object.get(facts, "checklists", {}), gate, null)
+	checklist.builtin
+	count(checklist.open) > 0
+	item := concat("", ["check the '", gate, "' definition-of-done checklist (open: ", concat(", ", checklist.open), ")"])
+}
+
 items(gate) := sort([pair[1] |
 	some pair in missing
 	pair[0] == gate

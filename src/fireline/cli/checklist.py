@@ -1,0 +1,139 @@
+"""`fireline runbook attach`, `check`, `uncheck`, `checklist`: runbooks inside an incident.
+
+Attaching puts a runbook's digests on the record and its `- [ ]` items on the incident's
+checklist; checking and unchecking items are events with who and when.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fireline.cli import (
+    AsOption,
+    Format,
+    FormatOption,
+    IncidentArg,
+    app,
+    echo,
+    emit_json,
+    guarded,
+    load,
+    plural,
+    recorded,
+    seeing,
+    write,
+)
+from fireline.cli.runbook import runbook_app
+from fireline.domain import parse_incident_id
+
+ItemArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ITEM", help="CHECKLIST:N, e.g. first-15-minutes:3 (see `fireline checklist`)."
+    ),
+]
+NoteOption = Annotated[str, typer.Option("--note", help="Why, or the evidence (free text).")]
+
+
+@runbook_app.command("attach")
+@guarded
+def attach(
+    incident_id: IncidentArg,
+    runbook: Annotated[
+        str,
+        typer.Argument(
+            metavar="RUNBOOK",
+            help="A runbook id (looked up in runbook_dir) or a path to a runbook file.",
+        ),
+    ],
+    as_: AsOption = None,
+) -> None:
+    """Attach a runbook: its digests go on the record, its `- [ ]` items become checklist items."""
+    from fireline.checklists.locate import locate, read_source
+    from fireline.commands import AttachRunbook
+
+    inc = parse_incident_id(incident_id)
+    folder = load().runbook_dir
+    source = read_source(locate(runbook, runbook_dir=folder), runbook_dir=folder)
+    command = AttachRunbook(
+        incident_id=inc, path=source.path, content=source.content, git_commit=source.git_commit
+    )
+    events = write(command, as_)
+    recorded(events)
+    for event in events:
+        p = event.payload or {}
+        echo(
+            f"  {p['checklist']} ({p['path']}): {plural(len(p['items']), 'checklist item')}, "
+            f"sha256 {p['sha256'][:12]}, git blob {p['git_blob'][:12]}"
+            + (f", commit {p['git_commit'][:12]}" if p["git_commit"] else "")
+        )
+
+
+@app.command()
+@guarded
+def check(
+    incident_id: IncidentArg, item: ItemArg, note: NoteOption = "", as_: AsOption = None
+) -> None:
+    """Check a checklist item (refused if it is already checked)."""
+    from fireline.commands import CheckItem
+
+    recorded(
+        write(CheckItem(incident_id=parse_incident_id(incident_id), item=item, note=note), as_)
+    )
+
+
+@app.command()
+@guarded
+def uncheck(
+    incident_id: IncidentArg, item: ItemArg, note: NoteOption = "", as_: AsOption = None
+) -> None:
+    """Uncheck a checked item (it was not done after all)."""
+    from fireline.commands import UncheckItem
+
+    recorded(
+        write(UncheckItem(incident_id=parse_incident_id(incident_id), item=item, note=note), as_)
+    )
+
+
+@app.command()
+@guarded
+def checklist(
+    incident_id: IncidentArg,
+    only: Annotated[
+        str | None, typer.Option("--checklist", help="Only this checklist (its name).")
+    ] = None,
+    format_: FormatOption = Format.table,
+    as_: AsOption = None,
+) -> None:
+    """List the incident's checklist items: state, who checked them and when."""
+    from fireline import progress
+    from fireline.cli.views import utc_text
+
+    with seeing(as_, "checklist", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
+        attached = progress.list_checklists(conn, incident_id)
+        items = progress.list_items(conn, incident_id, checklist=only)
+    if only is not None and only not in {c.name for c in attached}:
+        from fireline.errors import NotFoundError
+
+        names = ", ".join(c.name for c in attached) or "none"
+        raise NotFoundError(f"no checklist {only!r} on {incident_id}; attached: {names}")
+    if format_ is Format.json:
+        emit_json([item.as_dict() for item in items])
+        return
+    if not items:
+        echo("no checklist items")
+    section = None
+    for item in items:
+        if (item.checklist, item.section) != section:
+            section = (item.checklist, item.section)
+            echo(f"{item.checklist} — {item.section or '(no section)'}")
+        mark = "x" if item.checked else " "
+        who = ""
+        if item.changed_at is not None:
+            verb = "checked" if item.checked else "unchecked"
+            who = f"  ({verb} by {item.changed_by} {utc_text(item.changed_at)}"
+            who += f": {item.note})" if item.note else ")"
+        indent = "  " * item.depth
+        echo(f"  {indent}[{mark}] {item.ref:<22} {item.text}{who}")
