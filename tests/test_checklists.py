@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ owner: team-api
 
 def attach(
     ctx: Context, inc: IncidentId, content: bytes = RUNBOOK, actor: str = "alice", **kw: str
-) -> dict[str, object]:
+) -> Mapping[str, Any]:
     command = AttachRunbook(
         incident_id=inc, path=kw.get("path", "RBK-api-5xx-spike.md"), content=content
     )
@@ -403,8 +404,8 @@ def test_the_definitions_of_done_gate_mitigated_and_resolved(ctx: Context) -> No
     meet_gates(ctx, inc)
     run(ctx, UncheckItem(incident_id=inc, item="mitigated:2"))
     before = snapshot(ctx.engine)
-    with pytest.raises(PolicyDeniedError, match=r"gate 'mitigated' is not met: check the "
-                       r"'mitigated' definition-of-done checklist \(open: mitigated:2\)"):  # fmt: skip
+    unmet = r"gate 'mitigated' is not met: check the 'mitigated' definition-of-done checklist"
+    with pytest.raises(PolicyDeniedError, match=unmet + r" \(open: mitigated:2\)"):
         run(ctx, Transition(incident_id=inc, status="mitigated"))
     assert snapshot(ctx.engine) == before
     run(ctx, CheckItem(incident_id=inc, item="mitigated:2", note="30 min flat"))

@@ -280,7 +280,8 @@ def test_demo_plays_the_seed_scenario(cli: Cli, store: Store) -> None:
     shown = ok(cli, "show", INC, "--as", "alice")
     assert "SEV0" in shown
     assert "mitigating" in shown
-    assert ok(cli, "verify").startswith("ok: 17 events in 1 incident chain verified")
+    assert "first-15-minutes  First 15 minutes  5/10  (built-in)" in shown
+    assert ok(cli, "verify").startswith("ok: 22 events in 1 incident chain verified")
     engine = sa.create_engine(store.settings.database_url)
     with engine.connect() as conn:
         kinds = list(conn.execute(sa.select(events.c.kind).order_by(events.c.seq)).scalars())
