@@ -225,10 +225,13 @@ def test_check_and_uncheck_record_who_and_when(ctx: Context) -> None:
     [event] = run(
         ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:3", note=" diffed "), "bob"
     )
-    assert (event.kind, event.payload) == (
-        "checklist.item_checked",
-        {"checklist": "RBK-api-5xx-spike", "number": 3, "note": "diffed"},
-    )
+    assert event.kind == "checklist.item_checked"
+    assert event.payload is not None
+    assert {k: event.payload[k] for k in ("checklist", "number", "note")} == {
+        "checklist": "RBK-api-5xx-spike",
+        "number": 3,
+        "note": "diffed",
+    }
     item = items(ctx, inc, "RBK-api-5xx-spike")[2]
     assert (item.checked, item.changed_by, item.changed_at, item.note) == (
         True,
@@ -475,3 +478,19 @@ def test_rebuild_reproduces_checklists_exactly(ctx: Context) -> None:
     with ctx.engine.connect() as conn:
         report = verify_store(conn, load_store_public_key(ctx.settings.public_key_path))
     assert report.ok, report.breaks
+
+
+def test_secrets_in_a_runbook_or_a_note_never_land_but_the_digests_do(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    leaky = RUNBOOK + b"- [ ] Log in with password=hunter2xyz\n"
+    payload = attach(ctx, inc, leaky)
+    assert payload["sha256"] == hashlib.sha256(leaky).hexdigest()  # the file as it was read
+    items = payload["items"]
+    assert isinstance(items, list)
+    assert items[-1]["text"] == "Log in with password=[REDACTED:password#1]"
+    [event] = run(
+        ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:6", note="password=x1y2z3w4")
+    )
+    assert event.payload is not None
+    assert event.payload["note"] == "password=[REDACTED:password#1]"
+    assert event.payload["redacted"] == {"password": 1}

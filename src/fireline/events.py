@@ -57,8 +57,13 @@ class RunbookAttached(Payload):
     """A runbook's checklist became part of the incident, as the runbook was then.
 
     Also the shape of each built-in stage checklist that `incident.declared` and
-    `severity.changed` carry in their `checklists` (attached in the same event).
+    `severity.changed` carry in their `checklists` (attached in the same event). The title,
+    path and item texts are free text to the redactor; the id and digests are not.
     """
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"checklist", "sha256", "git_blob", "git_commit"}
+    )
 
     checklist: str = Field(min_length=1)  # the runbook's id; items are addressed `<checklist>:<n>`
     title: str
@@ -71,6 +76,9 @@ class RunbookAttached(Payload):
 
 
 class IncidentDeclared(Payload):
+    # The built-in checklists are fireline's own text, recorded with their digests, as shipped.
+    verbatim: ClassVar[frozenset[str]] = frozenset({"checklists"})
+
     title: str = Field(min_length=1)
     severity: str
     severity_rank: int
@@ -98,6 +106,8 @@ class RoleReleased(Payload):
 
 
 class SeverityChanged(Payload):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"checklists"})
+
     from_severity: str
     from_rank: int
     to_severity: str
@@ -230,6 +240,8 @@ class ExportCreated(Payload):
 
 
 class ChecklistMark(Payload):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"checklist"})
+
     checklist: str = Field(min_length=1)
     number: int = Field(ge=1)
     note: str = ""
