@@ -11,8 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from fireline.commands import AssignRole, EraseEntry, LogEntry, PublishUpdate, Transition
+from fireline.commands import (
+    AddUser,
+    AssignRole,
+    EraseEntry,
+    LogEntry,
+    PublishUpdate,
+    RecordExport,
+    Transition,
+)
 from fireline.domain import IncidentId
+from fireline.errors import InvalidCommandError
 from fireline.ledger import store as ledger
 from fireline.ledger.chain import Event
 from fireline.service import Context
@@ -362,3 +371,72 @@ def test_export_into_an_existing_empty_folder(ctx: Context, cli: Cli, tmp_path: 
     (tmp_path / inc).mkdir()
     assert cli("export", inc, "--out", str(tmp_path)).exit_code == 0
     assert set(tree_bytes(tmp_path / inc)) == LAYOUT
+
+
+def test_reads_between_exports_do_not_change_them(ctx: Context, cli: Cli, tmp_path: Path) -> None:
+    inc = make_incident(ctx, labels=("restricted",))
+    assert cli("export", inc, "--out", str(tmp_path / "a"), "--as", "alice").exit_code == 0
+    assert cli("show", inc, "--as", "alice").exit_code == 0  # appends access.read
+    assert events_of(ctx, inc)[-1].kind == "access.read"
+    assert cli("export", inc, "--out", str(tmp_path / "b"), "--as", "alice").exit_code == 0
+    assert tree_bytes(tmp_path / "a" / inc) == tree_bytes(tmp_path / "b" / inc)
+
+
+def test_a_registry_clearance_allows_unmasked_and_a_viewer_may_export_masked(
+    ctx: Context, cli: Cli, tmp_path: Path
+) -> None:
+    run(ctx, AddUser(name="alice", roles=("admin", "commander")))
+    run(ctx, AddUser(name="sam", roles=("security",), clearances=("sensitive",)))
+    run(ctx, AddUser(name="vic", roles=("viewer",)))
+    inc = make_incident(ctx)
+    masked = cli("export", inc, "--out", str(tmp_path / "v"), "--as", "vic")
+    assert masked.exit_code == 0, masked.output
+    refused = cli("export", inc, "--out", str(tmp_path / "v2"), "--unmasked", "--as", "vic")
+    assert refused.exit_code == 4
+    assert not (tmp_path / "v2").exists()
+    cleared = cli("export", inc, "--out", str(tmp_path / "s"), "--unmasked", "--as", "sam")
+    assert cleared.exit_code == 0, cleared.output
+    last = events_of(ctx, inc)[-1]
+    assert (last.kind, last.actor) == ("export.created", "sam")
+    assert last.payload is not None
+    assert last.payload["masked"] is False
+
+
+def test_a_stale_export_is_refused_by_the_write_path(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    head = events_of(ctx, inc)[-1]
+    run(ctx, LogEntry(incident_id=inc, kind="fact", text="a later change"))
+    stale = RecordExport(
+        incident_id=inc,
+        masked=True,
+        seq=head.seq,
+        head=head.hash,
+        seal_sha256="0" * 64,
+        timezone="UTC",
+        coordinate_precision=0.1,
+    )
+    with pytest.raises(InvalidCommandError, match="changed while it was being exported"):
+        run(ctx, stale)
+
+
+@pytest.mark.sqlite_only
+def test_a_store_chain_that_does_not_verify_is_not_exported(
+    ctx: Context, cli: Cli, store: Store, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    inc = make_sensitive_incident(ctx)
+    db = sqlite3.connect(store.sqlite_file)
+    with db:
+        db.execute(
+            "UPDATE events SET payload = replace(payload, 'bad deploy', 'good deploy') "
+            "WHERE incident_id = ?",
+            (inc,),
+        )
+    db.close()
+    result = cli("export", inc, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 7
+    assert result.output.startswith(
+        "fireline: error: refusing to export a chain that does not verify: "
+    )
+    assert not (tmp_path / "out").exists()

@@ -128,6 +128,7 @@ class Record:
     postmortem_link: str | None = None
     governance_review: tuple[str, str] | None = None
     redactions: dict[str, int] = field(default_factory=dict)
+    sensitive: dict[str, list[int]] = field(default_factory=dict)  # PII kind → events with it
     erasures: list[tuple[int, int, str]] = field(default_factory=list)
     actors: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
@@ -155,6 +156,8 @@ def _apply(record: Record, event: Event) -> None:
     if p is None:  # erased: the entry itself is marked by the erasure event
         record.lines.append(Line(event.seq, event.ts, event.actor, event.kind, "[erased]"))
         return
+    for kind in p.get("sensitive", ()) or ():
+        record.sensitive.setdefault(str(kind), []).append(event.seq)
     redacted = p.get("redacted")
     for kind, count in redacted.items() if isinstance(redacted, Mapping) else ():
         record.redactions[str(kind)] = record.redactions.get(str(kind), 0) + int(count)

@@ -175,6 +175,12 @@ def notes_redaction(record: Record, params: Params) -> str:
         notes.append(f"Secrets replaced by typed placeholders before storage: {found}.")
     else:
         notes.append("No secrets were found by redaction before storage.")
+    if record.sensitive:
+        kept = "; ".join(
+            f"{kind} in event{'s' if len(seqs) > 1 else ''} {', '.join(map(str, seqs))}"
+            for kind, seqs in sorted(record.sensitive.items())
+        )
+        notes.append(f"Personal data and coordinates kept in the store: {kept}.")
     for erasure_seq, target, reason in record.erasures:
         notes.append(f"Event {target} was erased by event {erasure_seq}: {reason}.")
     if params.masked:

@@ -218,13 +218,17 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _copy_evidence(ctx: Context, item: Evidence, dest: Path, apply: masking.Masker | None) -> str:
-    """Copy one blob into the tree (masked line by line when asked); return the file's digest."""
+    """Copy one blob into the tree; return the file's digest.
+
+    Masked line by line when the export is masked and redaction found PII or coordinates in the
+    file when it was added; otherwise the stored bytes, so its digest is the ledger's.
+    """
     import importlib
 
     assert item.sha256 is not None
     blobs = importlib.import_module("fireline.evidence").BlobStore(ctx.settings.home)
     with dest.open("wb") as out:
-        if apply is None:
+        if apply is None or not item.sensitive:  # nothing the ledger says needs masking
             blobs.copy_to(item.sha256, out)
         else:
             with blobs.open(item.sha256) as src:
