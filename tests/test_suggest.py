@@ -300,3 +300,12 @@ def test_named_runbooks_come_before_text_matches_of_other_alerts(corpus: Corpus)
     ]
     assert found[0].score < 1.0
     assert found[1].reason.startswith("text match")
+
+
+def test_a_rule_names_itself_at_the_top_level(corpus: Corpus) -> None:
+    rule = {"alert": "KubePodCrashLooping", "expr": "x > 0", "annotations": {"summary": "s"}}
+    (parsed,) = parse_alerts(rule)
+    assert parsed.name == "KubePodCrashLooping"
+    assert parsed.expr == "x > 0"
+    found = suggest(corpus, [parsed], threshold=0.29, limit=1)
+    assert paths(found) == ["kubernetes/KubePodCrashLooping.md"]

@@ -5,7 +5,8 @@ Accepted shapes (the first that fits):
 
 - an Alertmanager webhook (version 4) envelope: an object with an `alerts` list; every alert in
   it is read (one notification is one group, so their suggestions are merged);
-- one Alertmanager alert, or any object with `labels` and/or `annotations` (string maps).
+- one Alertmanager alert, or any object with `labels` and/or `annotations` (string maps),
+  such as an alerting rule (whose name may sit in a top-level `alertname` or `alert`).
 
 The PromQL expression comes from an `expr` field if present, else from the alert's
 `generatorURL` (`…/graph?g0.expr=…`), which is what Prometheus sends.
@@ -88,9 +89,10 @@ def _alert(data: object, where: str) -> Alert:
     expr = data.get("expr")
     if not isinstance(expr, str):
         expr = _expr_from_url(data.get("generatorURL"))
-    return Alert(
-        name=labels.get("alertname", ""), labels=labels, annotations=annotations, expr=expr
-    )
+    # A rule (as exported from a rules file) names itself at the top level, not in labels.
+    rule_name = data.get("alertname", data.get("alert"))
+    name = labels.get("alertname") or (rule_name if isinstance(rule_name, str) else "")
+    return Alert(name=name, labels=labels, annotations=annotations, expr=expr)
 
 
 def _string_map(value: object, where: str) -> dict[str, str]:
