@@ -525,3 +525,20 @@ def test_github_annotations_escape_properties_and_data() -> None:
         "::warning file=x%2Cy%3Az.md,line=3,title=imported::100%25 done%0Anext",
         "2 runbooks checked: 1 error, 1 warning",
     ]
+
+
+def test_reference_links_and_titled_links_are_checked_but_code_is_not(tmp_path: Path) -> None:
+    text = make_runbook(
+        sections={
+            "Evidence Capture": (
+                'Use `[not](a/link.md)` and [titled](gone.md "Title") and [ref][r].\n\n'
+                "[r]: ref-gone.md\n\n```bash {run=ci}\necho [x](nope.md)\n```\n\n"
+                '[hugo]({{< ref "./other.md" >}})'
+            )
+        }
+    )
+    found = lint(text, path=str(tmp_path / NAME))
+    assert [f.message for f in found] == [
+        "link target 'gone.md' does not exist",
+        "link target 'ref-gone.md' does not exist",
+    ]

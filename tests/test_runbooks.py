@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from fireline.config import load_settings
 from fireline.errors import ConfigError, RunbookError
-from fireline.runbooks import DEFAULT_SCHEMA, load_runbook, make_schema, parse_runbook
+from fireline.runbooks import DEFAULT_SCHEMA, frontmatter, load_runbook, make_schema, parse_runbook
 from fireline.runbooks.schema import parse_fields, schema_from_settings
+from tests.test_runbook_lint import IMPORTED
 
 RUNBOOK = """\
 ---
@@ -173,29 +174,9 @@ def test_crlf_and_bom_are_read_like_plain_text() -> None:
     assert book.sections[0].line == 4
 
 
-IMPORTED = """\
----
-title: Disk Filling Up
-weight: 20
----
-# DiskFillingUp
-
-## Meaning
-The disk fills.
-
-## Impact
-Writes fail.
-
-## Diagnosis
-- [ ] Look at the mount point
-
-## Mitigation
-Delete old files.
-"""
-
-
 def test_four_section_alert_runbook_is_imported_onto_the_schema() -> None:
-    book = parse_runbook(IMPORTED, path="node/DiskFillingUp.md")
+    text = IMPORTED.replace("Look at the mount point:", "- [ ] Look at the mount point")
+    book = parse_runbook(text, path="node/DiskFillingUp.md")
     assert book.format == "imported"
     assert [(s.title, s.covers) for s in book.sections] == [
         ("Meaning", ("Summary",)),
@@ -366,3 +347,35 @@ def test_parser_never_raises_on_arbitrary_text(text: str) -> None:
     assert all(item.depth >= 0 and item.line >= 1 for item in book.checklist)
     assert all(section.line >= 1 for section in book.sections)
     assert book.format in ("fireline", "imported")
+
+
+keys = st.sampled_from(["id", "title", "owner", "tags", "on", "Yes", "x-y", "last_reviewed"])
+words = st.from_regex(r"[A-Za-z][A-Za-z0-9 _./@()+-]{0,12}", fullmatch=True)
+scalars = st.one_of(
+    words,
+    st.sampled_from(["yes", "No", "TRUE", "off", "null", "~", "3", "1.5", "-x", "a: b", "a #b"]),
+    st.from_regex(r"\d{4}-\d\d-\d\d", fullmatch=True),
+    st.from_regex(r"\"[^\"\\\n]{0,8}\"|'[^'\n]{0,8}'", fullmatch=True),
+)
+values = st.one_of(
+    scalars, st.just(""), st.lists(scalars, max_size=3).map(lambda xs: f"[{', '.join(xs)}]")
+)
+
+
+@given(st.lists(st.tuples(keys, values), max_size=6))
+def test_flat_front_matter_reads_exactly_as_yaml_does(pairs: list[tuple[str, str]]) -> None:
+    lines = [f"{key}: {value}".rstrip() for key, value in pairs]
+    flat = frontmatter.load_flat(lines)
+    if flat is not None:
+        assert frontmatter.load_yaml("\n".join(lines)) == (flat, None)
+
+
+def test_flat_front_matter_leaves_anything_else_to_yaml() -> None:
+    for line in ("a: 3", "a: yes", "on: x", "a: b: c", "a: 'it''s'", "  a: b", "# c", "a: [[x]]"):
+        assert frontmatter.load_flat([line]) is None, line
+    assert frontmatter.load_flat(["a: x", "a: y"]) is None
+    assert frontmatter.load_flat(["id: RBK-a-b", "", "tags: [a, 'b c']", "d: 2026-01-02"]) == {
+        "id": "RBK-a-b",
+        "tags": ["a", "b c"],
+        "d": date(2026, 1, 2),
+    }

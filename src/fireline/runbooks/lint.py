@@ -45,7 +45,9 @@ __all__ = [
     "options_from_settings",
 ]
 
-_NOT_RUNBOOKS = frozenset({"readme.md", "index.md", "changelog.md", "contributing.md"})
+_NOT_RUNBOOKS = frozenset(
+    {"readme.md", "index.md", "license.md", "changelog.md", "contributing.md"}
+)
 
 # Rules that only say "the imported format lacks this": warnings on imported runbooks.
 _FORMAT_GAPS = frozenset(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path, PurePath
 from typing import Literal
 from urllib.parse import unquote
 
+from fireline.runbooks.frontmatter import as_date
 from fireline.runbooks.model import Runbook, Section
 from fireline.runbooks.schema import DEFAULT_SCHEMA, FieldSpec, Schema
 
@@ -145,24 +146,11 @@ def _field_problem(spec: FieldSpec, value: object, today: date) -> str | None:
     ):
         return f"must be a list of non-empty strings, got {value!r}"
     if spec.kind == "date":
-        parsed = _as_date(value)
+        parsed = as_date(value)
         if parsed is None:
             return f"must be a date YYYY-MM-DD, got {value!r}"
         if parsed > today:
             return f"is in the future: {parsed.isoformat()}"
-    return None
-
-
-def _as_date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
     return None
 
 
