@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
+from fireline import integrity
 from fireline.commands import AssignRole, Declare, LogEntry, Transition
 from fireline.domain import parse_actor, parse_incident_id
 from fireline.ledger.chain import seal
@@ -50,6 +51,14 @@ class Row:
     policy: str | None
     prev: str
     hash: str
+
+
+@pytest.fixture(autouse=True, params=["one process", "split across processes"])
+def verifying_processes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case is verified by one process, and again with the chains split across two."""
+    if request.param != "one process":
+        monkeypatch.setattr(integrity, "PARALLEL_MIN_EVENTS", 0)
+        monkeypatch.setattr(integrity, "_cpu_count", lambda: 2)
 
 
 @pytest.fixture

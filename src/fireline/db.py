@@ -281,11 +281,7 @@ class DriverStatement:
 
         Binds the statement fixed itself (a LIMIT, a literal) keep their compiled values.
         """
-        compiled = self._compiled.get(conn.dialect.name)
-        if compiled is None:
-            done = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
-            names = None if done.positiontup is None else tuple(done.positiontup)
-            compiled = self._compiled[conn.dialect.name] = (str(done), names, dict(done.params))
+        compiled = self._compiled.get(conn.dialect.name) or self.compiled_for(conn)
         sql, names, fixed = compiled
         merged = {**fixed, **params} if fixed else params
         args = merged if names is None else tuple(merged[n] for n in names)
@@ -297,6 +293,15 @@ class DriverStatement:
             raise sa.exc.DBAPIError.instance(
                 sql, args, exc, conn.dialect.loaded_dbapi.Error
             ) from exc
+
+    def compiled_for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+        """The SQL text, positional bind order and fixed binds for the connection's dialect."""
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            done = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
+            names = None if done.positiontup is None else tuple(done.positiontup)
+            compiled = self._compiled[conn.dialect.name] = (str(done), names, dict(done.params))
+        return compiled
 
 
 def is_sqlite(url: str) -> bool:

@@ -7,18 +7,26 @@ key, which is what catches a tail cut off or an event appended behind fireline's
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
+from fireline.db import make_engine, read_only
 from fireline.domain import REGISTRY_CHAIN
 from fireline.errors import IntegrityError, NotFoundError
 from fireline.events import KNOWN_KINDS
 from fireline.ledger import store
-from fireline.ledger.chain import Break, ChainReport, verify
+from fireline.ledger.chain import Break, ChainReport, Span, genesis, verify, verify_span
 from fireline.ledger.checkpoints import Checkpoint, is_valid, load_public_key
+
+# Below this many events a second process costs more (fork, connect) than it saves.
+PARALLEL_MIN_EVENTS = 5_000
 
 
 @dataclass
@@ -29,6 +37,7 @@ class StoreReport:
     incident_chains: int = 0
     events: int = 0
     breaks: list[Break] = field(default_factory=list)
+    processes: int = 1  # how many processes read and hashed the chains
 
     @property
     def ok(self) -> bool:
@@ -47,24 +56,209 @@ def load_store_public_key(path: Path) -> Ed25519PublicKey:
 
 
 def verify_store(
-    conn: Connection, public_key: Ed25519PublicKey, *, incident_ids: list[str] | None = None
+    conn: Connection,
+    public_key: Ed25519PublicKey,
+    *,
+    incident_ids: list[str] | None = None,
+    processes: int | None = None,
 ) -> StoreReport:
-    """Verify the named chains (default: every chain in the store)."""
+    """Verify the named chains (default: every chain in the store).
+
+    Large stores are read and hashed by several processes at once (`processes`, default one
+    per CPU once the store holds PARALLEL_MIN_EVENTS events; see `_verify_in_parallel`). A
+    chain the processes do not find intact is verified again here, on this connection, which
+    names its first broken event exactly as a single process would.
+    """
     report = StoreReport()
     chains = store.list_chains(conn)
     for unknown in sorted(set(incident_ids or ()) - set(chains)):
         raise NotFoundError(f"no incident {unknown}")
-    for incident_id in incident_ids if incident_ids is not None else chains:
-        chain = verify(incident_id, store.iter_rows(conn, incident_id), known_kinds=KNOWN_KINDS)
+    wanted = incident_ids if incident_ids is not None else chains
+    checkpoints = {incident_id: store.get_checkpoint(conn, incident_id) for incident_id in wanted}
+    intact, report.processes = _verify_in_parallel(conn, checkpoints, incident_ids, processes)
+    for incident_id in wanted:
+        chain = intact.get(incident_id) or verify(
+            incident_id, store.iter_rows(conn, incident_id), known_kinds=KNOWN_KINDS
+        )
         report.chains += 1
         report.incident_chains += incident_id != REGISTRY_CHAIN
         report.events += chain.count
-        broken = chain.broken or check_checkpoint(
-            chain, store.get_checkpoint(conn, incident_id), public_key
-        )
+        broken = chain.broken or check_checkpoint(chain, checkpoints[incident_id], public_key)
         if broken is not None:
             report.breaks.append(broken)
     return report
+
+
+Share = list[tuple[str, int, int]]  # (incident_id, first seq, last seq) spans for one process
+
+
+def _verify_in_parallel(
+    conn: Connection,
+    checkpoints: dict[str, Checkpoint | None],
+    incident_ids: list[str] | None,
+    processes: int | None,
+) -> tuple[dict[str, ChainReport], int]:
+    """The chains found intact by several processes, each verifying a share of seq ranges.
+
+    Hashes are independent once each row's stored `prev` is known, so a chain can be cut
+    into spans (`chain.verify_span`) verified by different processes and joined here: spans
+    must be contiguous, each must start on the hash the one before ended on, and every
+    erased payload must be named by an erasure somewhere in the chain. Spans run from 1 to
+    the checkpoint's seq; this connection's snapshot must hold exactly that many rows for the
+    chain, between those bounds. Only a chain that passes all of it is reported intact (with
+    exactly what `verify` would report); anything else — a break, a row written since this
+    snapshot, a process that failed — leaves the chain to `verify`. Other processes open their
+    own connections, so this runs only where a process can fork safely (one thread).
+    """
+    count = processes if processes is not None else _cpu_count()
+    spans = {
+        incident_id: checkpoint.seq
+        for incident_id, checkpoint in checkpoints.items()
+        if checkpoint is not None and type(checkpoint.seq) is int and checkpoint.seq > 0
+    }
+    total = sum(spans.values())
+    automatic = processes is None and total < PARALLEL_MIN_EVENTS
+    if count < 2 or not spans or automatic or not _can_fork():
+        return {}, 1
+    shares = _shares(spans, count)
+    if len(shares) < 2:
+        return {}, 1
+    store.prepare_span_reads(conn)  # compiled once here, not again in every process
+    url = conn.engine.url.render_as_string(hide_password=False)
+    extents: dict[str, tuple[int, Any, Any]] = {}
+
+    def own_share() -> list[Span]:
+        # While the other processes start: the rows this snapshot holds, then a share.
+        extents.update(store.chain_extents(conn, incident_ids))
+        return _verify_share(conn, shares[0])
+
+    found = _run_shares(url, shares[1:], own=own_share)
+    by_chain: dict[str, list[Span]] = {}
+    for share_spans in found:
+        for span in share_spans or ():
+            by_chain.setdefault(span.incident_id, []).append(span)
+    intact = {}
+    for incident_id, chain_spans in by_chain.items():
+        length = spans[incident_id]
+        if extents.get(incident_id) != (length, 1, length):
+            continue  # rows outside 1…length, or fewer: `verify` says which
+        chain = _join(incident_id, sorted(chain_spans, key=lambda s: s.first_seq), length)
+        if chain is not None:
+            intact[incident_id] = chain
+    return intact, len(shares)
+
+
+def _join(incident_id: str, spans: list[Span], length: int) -> ChainReport | None:
+    """The chain's report if its spans cover 1…length intact and linked, else None."""
+    head = genesis(incident_id)
+    next_seq = 1
+    erased: set[int] = set()
+    emptied: list[int] = []
+    for span in spans:
+        if span.broken or span.first_seq != next_seq or span.first_prev != head:
+            return None
+        if span.head is None:
+            return None
+        head, next_seq = span.head, span.next_seq
+        erased |= span.erased_targets
+        emptied.extend(span.emptied)
+    if next_seq != length + 1 or not set(emptied) <= erased:
+        return None
+    return ChainReport(incident_id, next_seq - 1, next_seq - 1, head, None)
+
+
+def _shares(lengths: dict[str, int], count: int) -> list[Share]:
+    """Cut the chains, in order, into `count` shares of about the same number of events."""
+    total = sum(lengths.values())
+    size = -(-total // count)
+    shares: list[Share] = [[]]
+    room = size
+    for incident_id, length in lengths.items():
+        first = 1
+        while first <= length:
+            if room == 0:
+                shares.append([])
+                room = size
+            last = min(length, first + room - 1)
+            shares[-1].append((incident_id, first, last))
+            room -= last - first + 1
+            first = last + 1
+    return shares
+
+
+def _verify_share(conn: Connection, share: Share) -> list[Span]:
+    return [
+        verify_span(
+            incident_id,
+            store.iter_span(conn, incident_id, first, last),
+            first_seq=first,
+            known_kinds=KNOWN_KINDS,
+        )
+        for incident_id, first, last in share
+    ]
+
+
+def _run_shares(
+    url: str, shares: Sequence[Share], *, own: Callable[[], list[Span]]
+) -> list[list[Span] | None]:
+    """Verify each share in a forked process of its own, and `own` here meanwhile.
+
+    None stands for a process that failed. This process keeps its snapshot open until every
+    other process is done, and none of them touches its connection (see `_share_process`).
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    running = []
+    for share in shares:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_share_process, args=(url, share, sender), daemon=True)
+        process.start()
+        sender.close()
+        running.append((process, receiver))
+    found: list[list[Span] | None] = [own()]
+    for process, receiver in running:
+        try:
+            found.append(receiver.recv())
+        except (EOFError, OSError):
+            found.append(None)
+        finally:
+            receiver.close()
+            process.join()
+    return found
+
+
+def _share_process(url: str, share: Share, sender: Any) -> None:
+    """In the forked process: a connection of its own, one share, the spans sent back.
+
+    The parent's connections are inherited but never used here; the process ends with
+    os._exit (multiprocessing's fork start), so nothing of the parent's is closed either.
+    """
+    result = None
+    try:
+        engine = make_engine(url)
+        try:
+            with read_only(engine) as conn:
+                result = _verify_share(conn, share)
+        finally:
+            engine.dispose()
+    except Exception:  # None: the parent verifies these chains itself
+        pass
+    sender.send(result)
+    sender.close()
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def check_checkpoint(

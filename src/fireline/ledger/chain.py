@@ -7,6 +7,7 @@ An event's hash covers a digest of its payload rather than the payload itself, s
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -191,44 +192,117 @@ def verify(
     Catches changed bytes (payload or header), deleted, inserted and reordered events, unknown
     kinds, and payloads removed without a signed-in-chain erasure naming them.
     """
+    walk = _walk(incident_id, rows, expected=1, prev=genesis(incident_id), known_kinds=known_kinds)
+    if walk.broken is None:
+        for seq in walk.emptied:
+            if seq not in walk.erased_targets:
+                reason = "payload removed without an erasure event"
+                return _report(
+                    incident_id, walk.next_seq, walk.head, Break(incident_id, seq, reason)
+                )
+    return _report(incident_id, walk.next_seq, walk.head, walk.broken)
+
+
+@dataclass(frozen=True)
+class Span:
+    """One run of a chain's rows, verified on its own: joined to its neighbours by the caller.
+
+    Every check of `verify` is made inside the span except the link of its first row, whose
+    stored `prev` is reported (`first_prev`) for the caller to compare with the hash the span
+    before it ended on (`head`); erasures are checked once all spans of a chain are in.
+    """
+
+    incident_id: str
+    first_seq: int
+    next_seq: int  # one past the last row that verified
+    first_prev: str | None  # None when the span has no rows
+    head: str | None
+    erased_targets: frozenset[int]
+    emptied: tuple[int, ...]
+    broken: bool
+
+
+def verify_span(
+    incident_id: str, rows: Iterable[StoredRow], *, first_seq: int, known_kinds: frozenset[str]
+) -> Span:
+    """Verify rows `first_seq`… of a chain without the rows before them (see `Span`)."""
+    remaining = iter(rows)
+    first = next(remaining, None)
+    if first is None:
+        return Span(incident_id, first_seq, first_seq, None, None, frozenset(), (), False)
+    first_prev = first[7] if first_seq > 1 else genesis(incident_id)
+    walk = _walk(
+        incident_id,
+        itertools.chain((first,), remaining),
+        expected=first_seq,
+        prev=first_prev,
+        known_kinds=known_kinds,
+    )
+    return Span(
+        incident_id,
+        first_seq,
+        walk.next_seq,
+        first_prev,
+        walk.head,
+        frozenset(walk.erased_targets),
+        tuple(walk.emptied),
+        walk.broken is not None,
+    )
+
+
+@dataclass
+class _Walk:
+    next_seq: int
+    head: str
+    erased_targets: set[int]
+    emptied: list[int]
+    broken: Break | None
+
+
+def _walk(
+    incident_id: str,
+    rows: Iterable[StoredRow],
+    *,
+    expected: int,
+    prev: str,
+    known_kinds: frozenset[str],
+) -> _Walk:
+    """Check rows from seq `expected` on, linked to `prev`, up to the first that fails."""
     sha256 = hashlib.sha256
     q = encode_basestring
     # The same bytes as `preimage`, with the constant parts escaped once: digests and prev are
     # hex this function computed or checked itself, so they need no escaping.
     quoted_kinds = {kind: q(kind) for kind in known_kinds}
     quoted_incident = q(incident_id)
-    prev = genesis(incident_id)
-    expected = 1
     erased_targets: set[int] = set()
     emptied: list[int] = []
     quoted_policies: dict[str, str] = {}
     for seq, ts, actor, kind, text, stored_digest, policy, stored_prev, stored_hash in rows:
         if seq != expected:
-            return _report(
-                incident_id, expected, prev, Break(incident_id, expected, _gap(seq, expected))
-            )
-        broken = None
+            broken = Break(incident_id, expected, _gap(seq, expected))
+            return _Walk(expected, prev, erased_targets, emptied, broken)
+        broken_reason = None
         try:
             quoted_kind = quoted_kinds.get(kind)
             if quoted_kind is None:
-                broken = f"unknown event kind {kind!r}"
+                broken_reason = f"unknown event kind {kind!r}"
             elif text is None:
                 emptied.append(seq)
                 digest = stored_digest
                 if not _HEX_DIGEST.fullmatch(digest):
-                    broken = "erased event's recorded digest is malformed"
+                    broken_reason = "erased event's recorded digest is malformed"
             else:
                 digest = sha256(text.encode()).hexdigest()
                 if digest != stored_digest:
-                    broken = "payload does not match its recorded digest"
+                    broken_reason = "payload does not match its recorded digest"
                 elif kind == ERASURE_KIND:
                     erased_targets.add(_erasure_target(text))
-            if broken is None:
+            if broken_reason is None:
                 policy_part = "" if policy is None else quoted_policies.get(policy, "")
                 if policy is not None and not policy_part:
                     policy_part = quoted_policies[policy] = f',"policy":{q(policy)}'
                 if stored_prev != prev:
-                    broken = "prev does not link to the event before it"
+                    broken_reason = "prev does not link to the event before it"
                 elif (
                     stored_hash
                     != sha256(
@@ -237,18 +311,15 @@ def verify(
                         f'"ts":{q(ts)}}}'.encode()
                     ).hexdigest()
                 ):
-                    broken = "hash does not match the event's contents"
+                    broken_reason = "hash does not match the event's contents"
         except (TypeError, AttributeError, ValueError):
-            broken = "stored values have the wrong types"
-        if broken is not None:
-            return _report(incident_id, expected, prev, Break(incident_id, seq, broken))
+            broken_reason = "stored values have the wrong types"
+        if broken_reason is not None:
+            broken = Break(incident_id, seq, broken_reason)
+            return _Walk(expected, prev, erased_targets, emptied, broken)
         prev = stored_hash
         expected += 1
-    for seq in emptied:
-        if seq not in erased_targets:
-            reason = "payload removed without an erasure event"
-            return _report(incident_id, expected, prev, Break(incident_id, seq, reason))
-    return _report(incident_id, expected, prev, None)
+    return _Walk(expected, prev, erased_targets, emptied, None)
 
 
 def _report(incident_id: str, next_seq: int, head: str, broken: Break | None) -> ChainReport:

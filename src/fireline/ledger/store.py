@@ -42,19 +42,28 @@ _UPDATE_HEAD = DriverStatement(
         signature=sa.bindparam("signature"),
     )
 )
+_ROW_COLUMNS = (
+    events.c.seq,
+    events.c.ts,
+    events.c.actor,
+    events.c.kind,
+    events.c.payload,
+    events.c.payload_sha256,
+    events.c.policy,
+    events.c.prev,
+    events.c.hash,
+)
 _ROWS = DriverStatement(
-    sa.select(
-        events.c.seq,
-        events.c.ts,
-        events.c.actor,
-        events.c.kind,
-        events.c.payload,
-        events.c.payload_sha256,
-        events.c.policy,
-        events.c.prev,
-        events.c.hash,
-    )
+    sa.select(*_ROW_COLUMNS)
     .where(events.c.incident_id == sa.bindparam("incident_id"))
+    .order_by(events.c.seq)
+)
+_SPAN_ROWS = DriverStatement(
+    sa.select(*_ROW_COLUMNS)
+    .where(
+        events.c.incident_id == sa.bindparam("incident_id"),
+        events.c.seq.between(sa.bindparam("first"), sa.bindparam("last")),
+    )
     .order_by(events.c.seq)
 )
 
@@ -162,6 +171,34 @@ def iter_rows(conn: Connection, incident_id: str) -> Iterator[StoredRow]:
         yield from cursor
     finally:
         cursor.close()
+
+
+def iter_span(conn: Connection, incident_id: str, first: int, last: int) -> Iterator[StoredRow]:
+    """The stored rows of one incident with seq `first`…`last`, in seq order."""
+    cursor = _SPAN_ROWS.execute(conn, {"incident_id": incident_id, "first": first, "last": last})
+    try:
+        yield from cursor
+    finally:
+        cursor.close()
+
+
+def prepare_span_reads(conn: Connection) -> None:
+    """Compile the span read for this connection's dialect ahead of forking readers."""
+    _SPAN_ROWS.compiled_for(conn)
+
+
+def chain_extents(
+    conn: Connection, incident_ids: Sequence[str] | None = None
+) -> dict[str, tuple[int, Any, Any]]:
+    """(row count, smallest seq, largest seq) of each chain with rows (default: every chain)."""
+    query = sa.select(
+        events.c.incident_id, sa.func.count(), sa.func.min(events.c.seq), sa.func.max(events.c.seq)
+    ).group_by(events.c.incident_id)
+    if incident_ids is not None:
+        query = query.where(events.c.incident_id.in_(incident_ids))
+    return {
+        incident_id: (count, low, high) for incident_id, count, low, high in conn.execute(query)
+    }
 
 
 def list_chains(conn: Connection) -> list[str]:
