@@ -43,7 +43,8 @@ def test_split_verification_agrees_with_one_process(
     )
     split = verify(store, ctx, processes)
     assert (alone.processes, split.processes) == (1, processes)
-    assert split.ok and alone.ok
+    assert split.ok
+    assert alone.ok
     assert (split.events, split.chains) == (alone.events, alone.chains) == (28, 3)
     assert rechecked == []  # every chain was found intact by the split verification
 
