@@ -19,7 +19,7 @@ def fill(ctx: Context) -> list[str]:
     for count in (12, 3, 7):
         incident_id = make_incident(ctx, title=f"chain of {count + 1}")
         for n in range(count):
-            run(ctx, LogEntry(incident_id=incident_id, kind="fact", text=f"fact {n} ü \"q\""))
+            run(ctx, LogEntry(incident_id=incident_id, kind="fact", text=f'fact {n} ü "q"'))
         ids.append(incident_id)
     return ids
 
@@ -75,9 +75,7 @@ def test_a_break_found_by_split_verification_is_named_as_one_process_names_it(
     ]
 
 
-def test_a_row_outside_the_signed_range_is_left_to_one_process(
-    store: Store, ctx: Context
-) -> None:
+def test_a_row_outside_the_signed_range_is_left_to_one_process(store: Store, ctx: Context) -> None:
     first = fill(ctx)[0]
     with ctx.engine.begin() as conn:
         row = conn.execute(
