@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
 from fireline import integrity
 from fireline.commands import EraseEntry, LogEntry
 from fireline.db import events, read_only
+from fireline.domain import IncidentId
+from fireline.ledger import chain
 from fireline.service import Context
 from tests.conftest import Store
 from tests.factories import make_incident, run
 
 
-def fill(ctx: Context) -> list[str]:
+def fill(ctx: Context) -> list[IncidentId]:
     """Three chains of different lengths (the registry chain stays empty)."""
     ids = []
     for count in (12, 3, 7):
@@ -37,10 +41,12 @@ def test_split_verification_agrees_with_one_process(
     fill(ctx)
     alone = verify(store, ctx, 1)
     rechecked: list[str] = []
-    one_process = integrity.verify
-    monkeypatch.setattr(
-        integrity, "verify", lambda i, *a, **k: rechecked.append(i) or one_process(i, *a, **k)
-    )
+
+    def one_process(incident_id: str, *args: Any, **kwargs: Any) -> chain.ChainReport:
+        rechecked.append(incident_id)
+        return chain.verify(incident_id, *args, **kwargs)
+
+    monkeypatch.setattr(integrity, "verify", one_process)
     split = verify(store, ctx, processes)
     assert (alone.processes, split.processes) == (1, processes)
     assert split.ok
