@@ -440,3 +440,19 @@ def test_a_store_chain_that_does_not_verify_is_not_exported(
         "fireline: error: refusing to export a chain that does not verify: "
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_checks_md_shows_checklists_and_their_state(ctx: Context, cli: Cli, tmp_path: Path) -> None:
+    inc = make_incident(ctx)
+    declared = events_of(ctx, inc)[0].payload
+    assert declared is not None
+    first = declared["checklists"][0]
+    assert cli("export", inc, "--out", str(tmp_path / "a")).exit_code == 0
+    before = (tmp_path / "a" / inc / "30_verification/checks.md").read_text()
+    assert f"built-in checklist {first['checklist']}: " in before
+    item = f"{first['checklist']}:{first['items'][0]['number']}"
+    assert cli("check", inc, item, "--as", "alice").exit_code == 0
+    assert cli("export", inc, "--out", str(tmp_path / "b")).exit_code == 0
+    after = (tmp_path / "b" / inc / "30_verification/checks.md").read_text()
+    assert after.count("- [x] ") == before.count("- [x] ") + 1
+    assert cli("verify", str(tmp_path / "b" / inc)).exit_code == 0

@@ -99,6 +99,27 @@ class ActionItem:
 
 
 @dataclass
+class ChecklistItem:
+    number: int
+    text: str
+    depth: int
+    checked: bool = False
+    changed_at: str | None = None
+    changed_by: str | None = None
+
+
+@dataclass
+class Checklist:
+    """An attached runbook checklist (or a built-in stage checklist) and its items' state."""
+
+    checklist: str
+    title: str
+    builtin: bool
+    attached_at: str
+    items: dict[int, ChecklistItem] = field(default_factory=dict)
+
+
+@dataclass
 class Record:
     """Everything an export renders, folded from the exported events in order."""
 
@@ -130,6 +151,7 @@ class Record:
     redactions: dict[str, int] = field(default_factory=dict)
     sensitive: dict[str, list[int]] = field(default_factory=dict)  # PII kind → events with it
     erasures: list[tuple[int, int, str]] = field(default_factory=list)
+    checklists: dict[str, Checklist] = field(default_factory=dict)
     actors: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     head_seq: int = 0
@@ -161,6 +183,9 @@ def _apply(record: Record, event: Event) -> None:
     redacted = p.get("redacted")
     for kind, count in redacted.items() if isinstance(redacted, Mapping) else ():
         record.redactions[str(kind)] = record.redactions.get(str(kind), 0) + int(count)
+    for attached in p.get("checklists", ()) or ():  # built-in stage checklists
+        if isinstance(attached, Mapping):
+            _attach(record, event, attached)
     handler = _HANDLERS.get(event.kind)
     text = handler(record, event, p) if handler is not None else _generic(event.kind, p)
     refs = tuple(str(r) for r in p.get("refs", ()) or ())
@@ -174,6 +199,32 @@ def _generic(kind: str, p: Mapping[str, Any]) -> str:
         if p.get(key):
             return f"{kind}: {p[key]}"
     return kind
+
+
+def _attach(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    checklist = Checklist(str(p["checklist"]), str(p["title"]), bool(p["builtin"]), e.ts)
+    for item in p.get("items", ()):
+        checklist.items[int(item["number"])] = ChecklistItem(
+            int(item["number"]), str(item["text"]), int(item["depth"])
+        )
+    r.checklists[checklist.checklist] = checklist
+    kind = "Checklist" if checklist.builtin else "Runbook"
+    return (
+        f"{kind} {checklist.checklist} attached: {checklist.title} ({len(checklist.items)} items)"
+    )
+
+
+def _marker(checked: bool) -> Callable[[Record, Event, Mapping[str, Any]], str]:
+    def mark(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+        checklist = r.checklists.get(str(p["checklist"]))
+        item = None if checklist is None else checklist.items.get(int(p["number"]))
+        if item is not None:
+            item.checked, item.changed_at, item.changed_by = checked, e.ts, e.actor
+        verb = "Checked" if checked else "Unchecked"
+        note = f": {p['note']}" if p.get("note") else ""
+        return f"{verb} {p['checklist']}:{p['number']}{note}"
+
+    return mark
 
 
 def _declared(r: Record, e: Event, p: Mapping[str, Any]) -> str:
@@ -346,6 +397,9 @@ _HANDLERS: dict[str, Callable[[Record, Event, Mapping[str, Any]], str]] = {
     "entry.erased": _erased,
     "update.published": _update,
     "evidence.added": _evidence,
+    "runbook.attached": _attach,
+    "checklist.item_checked": _marker(True),
+    "checklist.item_unchecked": _marker(False),
     "action_item.added": _action_added,
     "action_item.completed": _action_done,
     "postmortem.scheduled": _pm_scheduled,

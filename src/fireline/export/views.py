@@ -297,6 +297,20 @@ def checks_md(record: Record) -> bytes:
         out.append(
             f"- [{'x' if stamp else ' '}] {status}" + (f" at {utc_second(stamp)}" if stamp else "")
         )
+    for checklist in record.checklists.values():
+        done = sum(1 for item in checklist.items.values() if item.checked)
+        kind = "built-in checklist" if checklist.builtin else "runbook"
+        out += [
+            "",
+            f"## {cell(checklist.title)} ({kind} {checklist.checklist}: {done}/"
+            f"{len(checklist.items)})",
+            "",
+        ]
+        for item in checklist.items.values():
+            by = f" — {item.changed_by}, {utc_second(item.changed_at)}" if item.checked else ""
+            out.append(
+                f"{'  ' * item.depth}- [{'x' if item.checked else ' '}] {cell(item.text)}{by}"
+            )
     out += ["", "## Facts recorded since mitigation began", ""]
     out += (
         [f"- {utc_second(e.when)} {cell(e.text)} (#{e.seq}, {e.actor})" for e in after]
