@@ -252,3 +252,31 @@ def test_commands_that_read_print_through_the_masking_seam() -> None:
         if module.name != "__init__.py" and "seeing(" in source:
             assert "typer.echo(" not in source, module.name
             assert "print(" not in source, module.name
+
+
+def test_redact_payload_walks_everything_but_verbatim_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fireline.events import Entry
+    from fireline.redaction import Redactor
+    from fireline.service.redacting import redact_payload
+
+    key = "AKIAIOSFODNN7EXAMPL3"
+    monkeypatch.setattr(Entry, "verbatim", frozenset({"at"}))
+    payload = {
+        "text": f"key {key}",
+        "refs": [f"doc:{key}"],
+        "at": key,
+        "nested": {"deep": ["password=hunter2xyz", 3]},
+        "redacted": {"private-key": 1},
+        "sensitive": ["ip"],
+    }
+    clean = redact_payload(Redactor(), "entry.fact", payload)
+    assert clean == {
+        "text": "key [REDACTED:aws-access-key#1]",
+        "refs": ["doc:[REDACTED:aws-access-key#1]"],
+        "at": key,  # declared verbatim: left alone
+        "nested": {"deep": ["password=[REDACTED:password#1]", 3]},
+        "redacted": {"aws-access-key": 2, "password": 1, "private-key": 1},
+        "sensitive": ["ip"],
+    }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,8 +68,8 @@ class _Numbering:
     """Placeholder numbers per type, keyed by a digest of the value (the value is not kept)."""
 
     numbers: dict[tuple[str, bytes], int] = field(default_factory=dict)
-    last: Counter[str] = field(default_factory=Counter)
-    counts: Counter[str] = field(default_factory=Counter)
+    last: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
     def placeholder(self, kind: str, value: str) -> str:
         key = (
@@ -79,16 +78,15 @@ class _Numbering:
         )
         number = self.numbers.get(key)
         if number is None:
-            self.last[kind] += 1
-            number = self.numbers[key] = self.last[kind]
-        self.counts[kind] += 1
+            number = self.numbers[key] = self.last[kind] = self.last.get(kind, 0) + 1
+        self.counts[kind] = self.counts.get(kind, 0) + 1
         return f"[REDACTED:{kind}#{number}]"
 
     def reserve(self, text: str) -> None:
         """Numbers already used by placeholders in `text` are not handed out again."""
         for match in _PLACEHOLDER.finditer(text):
             kind, number = match.group(1), int(match.group(2))
-            self.last[kind] = max(self.last[kind], number)
+            self.last[kind] = max(self.last.get(kind, 0), number)
 
     def findings(self) -> tuple[Finding, ...]:
         return tuple(sorted(Finding(kind, n) for kind, n in self.counts.items()))
@@ -99,6 +97,9 @@ class Redactor:
 
     def __init__(self, extra_rules: Iterable[Rule] = ()) -> None:
         self.rules: tuple[Rule, ...] = (*BUILTIN_RULES, *extra_rules)
+        # Every distinct keyword once: a text is checked for each before any rule runs.
+        self._keywords = tuple(sorted({k for rule in self.rules for k in rule.keywords}))
+        self._unkeyed = any(not rule.keywords for rule in self.rules)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Redactor:
@@ -180,8 +181,14 @@ class Redactor:
             else []
         )
         found: list[tuple[int, int, int, str]] = []
+        lines: dict[str, list[int]] = {}
+        present = {k for k in self._keywords if k in lower} if aligned else None
+        if present is not None and not present and not self._unkeyed:
+            return []
         for priority, rule in enumerate(self.rules):
-            for match in _matches(rule, text, lower, aligned):
+            if present is not None and rule.keywords and present.isdisjoint(rule.keywords):
+                continue  # none of its keywords occurs: the rule cannot match
+            for match in _matches(rule, text, lower, aligned, lines):
                 span = rule.secret_span(match)
                 if span is None:
                     continue
@@ -199,8 +206,13 @@ class Redactor:
         return spans
 
 
-def _matches(rule: Rule, text: str, lower: str, aligned: bool) -> Iterable[re.Match[str]]:
-    """The rule's matches, searched only on the lines that hold one of its keywords."""
+def _matches(
+    rule: Rule, text: str, lower: str, aligned: bool, lines: dict[str, list[int]]
+) -> Iterable[re.Match[str]]:
+    """The rule's matches, searched only on the lines that hold one of its keywords.
+
+    `lines` caches, per keyword, the starts of the lines holding it: rules share keywords.
+    """
     if not rule.keywords:
         yield from rule.pattern.finditer(text)
         return
@@ -210,13 +222,10 @@ def _matches(rule: Rule, text: str, lower: str, aligned: bool) -> Iterable[re.Ma
         return
     starts: set[int] = set()
     for keyword in rule.keywords:
-        at = lower.find(keyword)
-        while at != -1:
-            starts.add(lower.rfind("\n", 0, at) + 1)
-            end = lower.find("\n", at)
-            if end == -1:
-                break
-            at = lower.find(keyword, end)
+        found = lines.get(keyword)
+        if found is None:
+            found = lines[keyword] = _lines_with(lower, keyword)
+        starts.update(found)
     if not starts:
         return
     if rule.multiline:
@@ -225,6 +234,19 @@ def _matches(rule: Rule, text: str, lower: str, aligned: bool) -> Iterable[re.Ma
     for start in sorted(starts):
         end = text.find("\n", start)
         yield from rule.pattern.finditer(text, start, len(text) if end == -1 else end)
+
+
+def _lines_with(lower: str, keyword: str) -> list[int]:
+    """Where the lines holding `keyword` start."""
+    starts = []
+    at = lower.find(keyword)
+    while at != -1:
+        starts.append(lower.rfind("\n", 0, at) + 1)
+        end = lower.find("\n", at)
+        if end == -1:
+            break
+        at = lower.find(keyword, end)
+    return starts
 
 
 def _soft_cut(data: bytes) -> int:

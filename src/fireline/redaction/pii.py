@@ -10,7 +10,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 SENSITIVE_KINDS = ("email", "phone", "ip", "coordinates")
@@ -28,13 +29,57 @@ IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:
 # Coordinates: "lat, lon" with 3+ decimals each; lat=/lon= and the geometry forms with 2+.
 _LAT = r"[-+]?(?:90|[1-8]?\d)"
 _LON = r"[-+]?(?:180|1[0-7]\d|[1-9]?\d)"
-COORDINATES = re.compile(
-    rf"(?<![\w.])(?P<plat>{_LAT}\.\d{{3,}})\s*,\s*(?P<plon>{_LON}\.\d{{3,}})(?![\w.])"
-    rf"|(?i:\b(?:lat|latitude|lon|lng|long|longitude)\b)[\"']?\s*[:=]\s*[\"']?(?P<one>[-+]?\d{{1,3}}\.\d{{2,}})"
-    rf"|(?i:\bPOINT)\s*(?:Z\s*)?\(\s*(?P<wlon>{_LON}\.\d{{2,}})\s+(?P<wlat>{_LAT}\.\d{{2,}})"
-    rf"|\"coordinates\"\s*:\s*\[\s*(?P<glon>{_LON}\.\d{{2,}})\s*,\s*(?P<glat>{_LAT}\.\d{{2,}})"
+PAIR = re.compile(rf"(?<![\w.])(?P<lat>{_LAT}\.\d{{3,}})\s*,\s*(?P<lon>{_LON}\.\d{{3,}})(?![\w.])")
+LABELLED = re.compile(
+    r"(?i:\b(?:lat|latitude|lon|lng|long|longitude)\b)[\"']?\s*[:=]\s*[\"']?"
+    r"(?P<lat>[-+]?\d{1,3}\.\d{2,})"
 )
-_NUMBER_GROUPS = ("plat", "plon", "one", "wlon", "wlat", "glon", "glat")
+WKT_POINT = re.compile(
+    rf"(?i:\bPOINT)\s*(?:Z\s*)?\(\s*(?P<lon>{_LON}\.\d{{2,}})\s+(?P<lat>{_LAT}\.\d{{2,}})"
+)
+GEOJSON_POINT = re.compile(
+    rf"\"coordinates\"\s*:\s*\[\s*(?P<lon>{_LON}\.\d{{2,}})\s*,\s*(?P<lat>{_LAT}\.\d{{2,}})"
+)
+
+
+@dataclass(frozen=True)
+class _Finder:
+    """A precise expression, and a cheap anchor every match contains (found first, fast).
+
+    The precise expression runs only on the line around each anchor, from at most `back`
+    characters before it; `lower` anchors are searched in the lowercased text.
+    """
+
+    kind: str
+    precise: re.Pattern[str]
+    anchor: re.Pattern[str]
+    back: int
+    lower: bool = False
+    valid: Callable[[str], bool] | None = None
+    hint: str = ""  # a substring every anchor holds: checked first, at C speed
+
+    def matches(self, text: str, low: str) -> Iterator[re.Match[str]]:
+        if self.hint and self.hint not in (low if self.lower else text):
+            return
+        if self.lower and len(low) != len(text):  # some characters lowercase to two
+            yield from (m for m in self.precise.finditer(text) if self._ok(m))
+            return
+        last = 0
+        for anchor in self.anchor.finditer(low if self.lower else text):
+            if anchor.start() < last:
+                continue
+            line_end = text.find("\n", anchor.end())
+            lo = max(text.rfind("\n", 0, anchor.start()) + 1, anchor.start() - self.back, last)
+            for match in self.precise.finditer(text, lo, len(text) if line_end == -1 else line_end):
+                if match.start() >= anchor.end():
+                    break
+                if match.end() > anchor.start() and self._ok(match):
+                    yield match
+                    last = match.end()
+                    break
+
+    def _ok(self, match: re.Match[str]) -> bool:
+        return self.valid is None or self.valid(match.group())
 
 
 def _is_ipv6(text: str) -> bool:
@@ -47,31 +92,80 @@ def _is_ipv6(text: str) -> bool:
     return True
 
 
+_COORDINATES = (
+    _Finder("coordinates", PAIR, re.compile(r"\.\d{3,}\s*,\s*[-+]?\d{1,3}\.\d{3}"), 4, hint=","),
+    _Finder(
+        "coordinates",
+        LABELLED,
+        re.compile(r"l(?:at|on|ng)[a-z]*[\"']?\s*[:=]\s*[\"']?[-+]?\d"),
+        0,
+        lower=True,
+        hint="l",
+    ),
+    _Finder(
+        "coordinates", WKT_POINT, re.compile(r"point\s*(?:z\s*)?\("), 0, lower=True, hint="point"
+    ),
+    _Finder(
+        "coordinates",
+        GEOJSON_POINT,
+        re.compile(r"\"coordinates\"\s*:\s*\["),
+        0,
+        hint='"coordinates"',
+    ),
+)
+_EMAIL = _Finder("email", EMAIL, re.compile("@"), 64, hint="@")
+# An IPv6 address either compresses ("::") or has eight groups (so four colons in a row).
+_IPV6 = (
+    _Finder("ip", IPV6, re.compile("::"), 39, valid=_is_ipv6, hint="::"),
+    _Finder(
+        "ip",
+        IPV6,
+        re.compile(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:"),
+        4,
+        valid=_is_ipv6,
+    ),
+)
+_IPV4 = _Finder("ip", IPV4, re.compile(r"\.\d{1,3}\.\d{1,3}\.\d"), 3, hint=".")
+_PHONE = tuple(
+    _Finder("phone", PHONE, re.compile(anchor), 4, hint=hint)
+    for anchor, hint in (
+        (r"\+[1-9]", "+"),
+        (r"[.-]\d{3}[.-]\d{4}", ""),
+        (r"\)\s?\d{3}[.-]\d{4}", ")"),
+    )
+)
+# Masking order: coordinates before the rest (their digits are not phone numbers), e-mail
+# before IPs (a domain may be an address).
+_FINDERS = (*_COORDINATES, _EMAIL, *_IPV6, _IPV4, *_PHONE)
+
+
 def detect(text: str, *, skip: frozenset[str] = frozenset()) -> frozenset[str]:
     """Which of SENSITIVE_KINDS occur in `text` (kinds in `skip` are not looked for)."""
-    found: set[str] = set()
-    if "email" not in skip and "@" in text and EMAIL.search(text):
-        found.add("email")
-    if "coordinates" not in skip and COORDINATES.search(text):
-        found.add("coordinates")
-    if "ip" not in skip and (
-        IPV4.search(text) or (":" in text and any(_is_ipv6(m.group()) for m in IPV6.finditer(text)))
-    ):
-        found.add("ip")
-    if "phone" not in skip and PHONE.search(text):
-        found.add("phone")
-    return frozenset(found)
+    found = set(skip)
+    low = text.lower()
+    for finder in _FINDERS:
+        if finder.kind not in found and next(finder.matches(text, low), None) is not None:
+            found.add(finder.kind)
+    return frozenset(found - skip)
 
 
 def mask(text: str, *, coordinate_precision: float = 0.1) -> str:
     """`text` with PII replaced and coordinates generalised to `coordinate_precision` degrees."""
-    text = COORDINATES.sub(_generaliser(coordinate_precision), text)
-    if "@" in text:
-        text = EMAIL.sub("[masked:email]", text)
-    if ":" in text:
-        text = IPV6.sub(lambda m: "[masked:ip]" if _is_ipv6(m.group()) else m.group(), text)
-    text = IPV4.sub("[masked:ip]", text)
-    return PHONE.sub("[masked:phone]", text)
+    generalise = _generaliser(coordinate_precision)
+    for finder in _FINDERS:
+        low = text.lower() if finder.lower else text
+        parts: list[str] = []
+        pos = 0
+        for match in finder.matches(text, low):
+            parts += (text[pos : match.start()], _masked(finder.kind, match, generalise))
+            pos = match.end()
+        if parts:
+            text = "".join(parts) + text[pos:]
+    return text
+
+
+def _masked(kind: str, match: re.Match[str], generalise: Callable[[re.Match[str]], str]) -> str:
+    return generalise(match) if kind == "coordinates" else f"[masked:{kind}]"
 
 
 def mask_data(value: Any, *, coordinate_precision: float = 0.1) -> Any:
@@ -95,7 +189,7 @@ def _generaliser(precision: float) -> Callable[[re.Match[str]], str]:
         base = match.start()
         # Replace the numbers right to left so earlier offsets stay valid.
         spans = sorted(
-            (match.span(g) for g in _NUMBER_GROUPS if match.group(g) is not None), reverse=True
+            (match.span(g) for g in ("lat", "lon") if g in match.re.groupindex), reverse=True
         )
         for start, end in spans:
             number = match.string[start:end]

@@ -127,7 +127,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "aws-secret-key",
         r"(?i)aws_?(?:secret|sec)_?(?:access)?_?key[\"']?\s{0,3}[:=]{1,2}>?\s{0,3}[\"']?"
         r"(?P<s>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
-        ("secret_access_key", "aws_secret", "secretaccesskey", "secret_key", "awssecret"),
+        ("secret", "aws_sec", "awssec"),
         secret=("s",),
     ),
     _rule("gcp-api-key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", ("aiza",)),
@@ -155,7 +155,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     _rule("gitlab-token", r"\bglpat-[A-Za-z0-9_-]{20,}", ("glpat-",)),
-    _rule("slack-token", r"\bxox[abpr]-[A-Za-z0-9-]{10,}", ("xoxa-", "xoxb-", "xoxp-", "xoxr-")),
+    _rule("slack-token", r"\bxox[abpr]-[A-Za-z0-9-]{10,}", ("xox",)),
     _rule(
         "slack-webhook",
         r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9+/_-]{20,})",
@@ -169,7 +169,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "url-password",
-        r"\b[A-Za-z][A-Za-z0-9+.-]{1,30}://[^\s:/@?#\"'<>]{1,256}:(?P<s>[^\s@/?#\"'<>]{1,256})@",
+        r"\b[A-Za-z][A-Za-z0-9+.-]{1,30}://[^\s:/@?#\"'<>]{1,256}:(?P<s>[^\s@/\"'<>]{1,256})@",
         ("://",),
         secret=("s",),
         assignment=True,
@@ -196,17 +196,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?i)(?<![A-Za-z0-9])(?P<key>passwd|password|passphrase|pass_?word|secret(?:[_-]?key)?|"
         r"(?:access|auth|refresh|api|bot|session)?[_-]?token|api[_-]?key|apikey)"
         r"[\"']?\s{0,3}(?::=|=>|[:=])\s{0,3}" + _VALUE,
-        (
-            "passwd",
-            "password",
-            "passphrase",
-            "pass_word",
-            "secret",
-            "token",
-            "api_key",
-            "api-key",
-            "apikey",
-        ),
+        ("pass", "secret", "token", "api_key", "api-key", "apikey"),
         secret=_VALUE_GROUPS,
         assignment=True,
         type_of={
