@@ -169,3 +169,15 @@ def test_verify_of_an_empty_export_folder_names_what_is_missing(cli: Cli, tmp_pa
     folder.mkdir()
     output = refused(cli, folder, "ledger/events.jsonl")
     assert "more problem" in output
+
+
+def test_an_unreadable_public_key_is_named(cli: Cli, exported: Path) -> None:
+    (exported / "ledger/public_key.pem").write_text("not a key\n")
+    assert "cannot load public key" in refused(cli, exported, "ledger/public_key.pem")
+
+
+def test_a_garbled_event_line_is_named(cli: Cli, exported: Path) -> None:
+    path = exported / "ledger/events.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([lines[0], "{not json\n", *lines[2:]]))
+    assert "line 2: not a fireline event line" in refused(cli, exported, "ledger/events.jsonl")

@@ -131,6 +131,10 @@ def _verify(tree: Tree) -> ExportReport:
         return report
     try:
         key = load_public_key(tree.read(layout.PUBLIC_KEY), source=layout.PUBLIC_KEY)
+    except IntegrityError as exc:
+        problems.append(Problem(layout.PUBLIC_KEY, exc.message))
+        return report
+    try:
         checkpoint, the_seal, signature = seal.parse_checkpoints(
             tree.read(layout.CHECKPOINTS).decode(), where=layout.CHECKPOINTS
         )
@@ -154,14 +158,14 @@ def _verify(tree: Tree) -> ExportReport:
     if events is None:
         return report
     report.events = len(events)
-    record = fold(tree.name, events)
     params = Params(the_seal.masked, the_seal.timezone, the_seal.coordinate_precision)
-    _check_evidence(tree, record, params, listed, report)
     try:
+        record = fold(tree.name, events)
         rendered = layout.render_views(record, params)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, LookupError):
         problems.append(Problem(layout.EVENTS, "events cannot be rendered into the views"))
         return report
+    _check_evidence(tree, record, params, listed, report)
     for path, data in rendered.items():
         if path in tree.files and tree.read(path) != data:
             problems.append(Problem(path, "differs from the view rendered from the ledger"))
