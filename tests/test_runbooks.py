@@ -89,7 +89,9 @@ def test_sections_keep_written_title_canonical_name_body_and_file_line() -> None
     assert signals is not None
     assert signals.title == "Signals & Detection"
     assert book.section("Signals & Detection") is signals
+    assert book.section("SIGNAL / DETECTIONS") is signals
     assert book.section("Rollback Plan") is None
+    assert book.section("🧯") is None
 
 
 def test_checklist_items_nest_with_depth_line_and_state() -> None:

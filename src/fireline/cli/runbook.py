@@ -33,7 +33,7 @@ def lint(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[PATH]...", help="Runbook files or folders (searched recursively; default .)."
+            metavar="PATH", help="Runbook files or folders (searched recursively; default .)."
         ),
     ] = None,
     format_: Annotated[LintFormat, typer.Option("--format", help="Output format.")] = (

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from fireline.runbooks.schema import split_heading
+
 RunbookFormat = Literal["fireline", "imported"]
 
 
@@ -94,11 +96,14 @@ class Runbook:
     def section(self, name: str) -> Section | None:
         """The first section whose written title, schema name or covered name is `name`.
 
-        Matching ignores case and spacing, so `section("signals / detection")` works.
+        Names compare as headings do (case, punctuation, `&` for `/`, plurals), so
+        `section("signals & detection")` finds a "Signals / Detection" section.
         """
-        wanted = " ".join(name.lower().split())
+        wanted = split_heading(name)
+        if not wanted:
+            return None
         for section in self.sections:
-            names = (section.title, section.canonical or "", *section.covers)
-            if any(" ".join(n.lower().split()) == wanted for n in names):
+            names = (section.title, *section.covers)
+            if any(split_heading(n) == wanted for n in names):
                 return section
         return None
