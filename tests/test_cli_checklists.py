@@ -110,3 +110,17 @@ def test_double_attach_and_double_check_are_refused(cli: Cli, store: Store, inci
     )
     ok(cli, "check", incident, "first-15-minutes:1")
     refuse(cli, store, ("check", incident, "first-15-minutes:1"), 2, "is already checked")
+
+
+def test_attach_finds_an_id_through_the_runbook_index(
+    cli: Cli, incident: str, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "etcd.md").write_text(
+        "---\nid: RBK-etcd-leader\ntitle: etcd leader changes\n---\n"
+        "## Triage Checklist\n- [ ] Count leader changes in the last hour\n"
+    )
+    ok(cli, "runbook", "index", str(library))
+    out = ok(cli, "runbook", "attach", incident, "RBK-etcd-leader")
+    assert f"RBK-etcd-leader ({library / 'etcd.md'}): 1 checklist item" in out

@@ -1,7 +1,7 @@
 """Finding the runbook file `runbook attach` names, and the git commit it is at.
 
-File-system and `git` reads only, done by the adapter before the command is built, so the
-service records bytes it was handed and never touches the disk inside its transaction.
+File-system, `git` and runbook-index reads only, done by the adapter before the command is
+built, so the service records bytes it was handed and never touches the disk in its transaction.
 """
 
 from __future__ import annotations
@@ -9,9 +9,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fireline.db import runbook_index
 from fireline.errors import InvalidCommandError, NotFoundError
 
 _FRONT_MATTER_ID = re.compile(r"^id:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
@@ -26,21 +31,36 @@ class Source:
     git_commit: str | None
 
 
-def locate(ref: str, *, runbook_dir: Path) -> Path:
-    """The runbook file `ref` names: a path to a file, or an id looked up in `runbook_dir`.
+def indexed_paths(conn: Connection, runbook_id: str) -> list[Path]:
+    """Files the runbook index (`fireline runbook index DIR`) lists under this id."""
+    rows = conn.execute(
+        sa.select(runbook_index.c.folder, runbook_index.c.path)
+        .where(runbook_index.c.runbook_id == runbook_id)
+        .order_by(runbook_index.c.path)
+    )
+    return [Path(folder) / path for folder, path in rows]
 
-    An id is `<id>.md` anywhere under the folder, else the one file whose front matter says
-    `id: <id>`. NotFoundError when nothing (or more than one file) matches.
+
+def locate(ref: str, *, runbook_dir: Path, indexed: Sequence[Path] = ()) -> Path:
+    """The runbook file `ref` names: a path to a file, or an id.
+
+    An id is looked up in `runbook_dir` (`<id>.md` anywhere under the folder, else the one file
+    whose front matter says `id: <id>`), then among the `indexed` files the runbook index lists
+    for it that still exist. NotFoundError when nothing matches; InvalidCommandError when
+    several files do.
     """
     given = Path(ref).expanduser()
     if given.is_file():
         return given
     if given.suffix == ".md" or "/" in ref:
         raise NotFoundError(f"no runbook file {ref}")
+    known = [path for path in indexed if path.is_file()]
     if not runbook_dir.is_dir():
+        if len(known) == 1:
+            return known[0]
         raise NotFoundError(
-            f"no runbook {ref!r}: the runbook folder {runbook_dir} does not exist "
-            "(set runbook_dir, or give a path)"
+            f"no runbook {ref!r}: the runbook folder {runbook_dir} does not exist and the "
+            "runbook index does not list it (set runbook_dir, or give a path)"
         )
     named = sorted(p for p in runbook_dir.rglob(f"{ref}.md") if p.is_file())
     if len(named) == 1:
@@ -49,8 +69,11 @@ def locate(ref: str, *, runbook_dir: Path) -> Path:
         named = [p for p in sorted(runbook_dir.rglob("*.md")) if _front_matter_id(p) == ref]
     if len(named) == 1:
         return named[0]
+    if not named and len(known) == 1:
+        return known[0]
+    named = named or known
     if not named:
-        raise NotFoundError(f"no runbook {ref!r} in {runbook_dir}")
+        raise NotFoundError(f"no runbook {ref!r} in {runbook_dir} or the runbook index")
     raise InvalidCommandError(
         f"runbook id {ref!r} matches {len(named)} files in {runbook_dir} "
         f"({', '.join(str(p) for p in named[:3])}); give the path"

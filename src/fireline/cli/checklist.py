@@ -21,6 +21,7 @@ from fireline.cli import (
     guarded,
     load,
     plural,
+    reading,
     recorded,
     seeing,
     write,
@@ -51,12 +52,14 @@ def attach(
     as_: AsOption = None,
 ) -> None:
     """Attach a runbook: its digests go on the record, its `- [ ]` items become checklist items."""
-    from fireline.checklists.locate import locate, read_source
+    from fireline.checklists.locate import indexed_paths, locate, read_source
     from fireline.commands import AttachRunbook
 
     inc = parse_incident_id(incident_id)
     folder = load().runbook_dir
-    source = read_source(locate(runbook, runbook_dir=folder), runbook_dir=folder)
+    with reading() as (conn, _settings):  # the runbook index, for an id runbook_dir lacks
+        indexed = indexed_paths(conn, runbook)
+    source = read_source(locate(runbook, runbook_dir=folder, indexed=indexed), runbook_dir=folder)
     command = AttachRunbook(
         incident_id=inc, path=source.path, content=source.content, git_commit=source.git_commit
     )
