@@ -10,23 +10,27 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from fireline.commands import (
     AddUser,
     AssignRole,
+    CompleteActionItem,
     EraseEntry,
     LogEntry,
     PublishUpdate,
     RecordExport,
+    ReleaseRole,
+    ReviewGovernance,
     Transition,
 )
-from fireline.domain import IncidentId
+from fireline.domain import ActorId, IncidentId
 from fireline.errors import InvalidCommandError
 from fireline.ledger import store as ledger
 from fireline.ledger.chain import Event
 from fireline.service import Context
 from tests.conftest import Cli, Store
-from tests.factories import make_incident, run, snapshot
+from tests.factories import make_incident, meet_gates, run, snapshot
 
 EMAIL, PHONE, IP, COORDS = "ops.lead@example.org", "+1 415 555 0100", "10.20.30.40", "38.62712"
 PLANTED = (EMAIL, PHONE, IP, COORDS, "-90.19940", "eve@example.net")
@@ -130,8 +134,6 @@ def test_export_writes_the_seed_layout_exactly(ctx: Context, cli: Cli, tmp_path:
 
 
 def test_incident_yaml_has_the_seed_record_shape(ctx: Context, cli: Cli, tmp_path: Path) -> None:
-    import yaml
-
     inc = make_sensitive_incident(ctx)
     assert cli("export", inc, "--out", str(tmp_path)).exit_code == 0
     record = yaml.safe_load((tmp_path / inc / "00_meta/incident.yaml").read_text())
@@ -456,3 +458,39 @@ def test_checks_md_shows_checklists_and_their_state(ctx: Context, cli: Cli, tmp_
     after = (tmp_path / "b" / inc / "30_verification/checks.md").read_text()
     assert after.count("- [x] ") == before.count("- [x] ") + 1
     assert cli("verify", str(tmp_path / "b" / inc)).exit_code == 0
+
+
+def test_a_whole_incident_renders_into_the_postmortem_and_action_items(
+    ctx: Context, cli: Cli, tmp_path: Path
+) -> None:
+    from fireline.scenario import play_sev1
+
+    inc = play_sev1(ctx, declarer=ActorId("alice"))
+    meet_gates(ctx, inc)
+    run(ctx, CompleteActionItem(incident_id=inc, number=1, note="test merged"))
+    run(ctx, ReleaseRole(incident_id=inc, role="scribe"))
+    run(ctx, ReviewGovernance(incident_id=inc, outcome="no sensitive data left the store"), "erin")
+    result = cli("export", inc, "--out", str(tmp_path), "--as", "alice")
+    assert result.exit_code == 0, result.output
+    root = tmp_path / inc
+    postmortem = (root / "90_postmortem/postmortem.md").read_text()
+    assert postmortem.startswith(f"# Postmortem — {inc} — Catalog API 5xx spike\n")
+    assert "- deploy 4f2c1e skipped the policy check" in postmortem  # the root cause
+    assert "- Detection: alert api-5xx fired" in postmortem
+    assert "| add policy regression test | carol | P1 |" in postmortem
+    assert "signed off by erin: no sensitive data left the store" in postmortem
+    items = (root / "90_postmortem/action_items.md").read_text()
+    assert "- [x] #1 add policy regression test (Owner: carol, Due: " in items
+    assert "Priority: P1, done " in items
+    rollback = (root / "20_actions/rollback.md").read_text()
+    assert "rolled back to 9a1b7d" in rollback
+    assert "roll back 4f2c1e" in rollback
+    record = yaml.safe_load((root / "00_meta/incident.yaml").read_text())
+    assert record["scribe"] is None  # released
+    assert record["sev"] == "SEV0"
+    timeline = (root / "00_meta/timeline.md").read_text()
+    assert "| corrects #" not in timeline
+    assert "(corrects #" in timeline
+    prov = json.loads((root / "prov/prov.json").read_text())
+    assert "inc:update-1" in prov["entity"]
+    assert cli("verify", str(root)).exit_code == 0
