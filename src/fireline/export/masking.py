@@ -15,6 +15,7 @@ from fireline.events import EVENT_KINDS
 from fireline.ledger.chain import Event
 
 Masker = Callable[[str], str]
+LINE_LIMIT = 1024 * 1024
 
 
 def masker(precision: float) -> Masker:
@@ -62,7 +63,12 @@ def mask_event(event: Event, apply: Masker) -> tuple[Event, tuple[str, ...]]:
 
 
 def mask_stream(src: BinaryIO, dst: BinaryIO, apply: Masker) -> None:
-    """Copy a text file line by line with every line masked (constant memory)."""
-    for raw in src:
+    """Copy a text file line by line with every line masked.
+
+    Lines are read at most LINE_LIMIT bytes at a time, so memory stays bounded even for a file
+    without newlines (a value split across that boundary could escape masking; log lines are
+    far shorter).
+    """
+    for raw in iter(lambda: src.readline(LINE_LIMIT), b""):
         line = raw.decode("utf-8", errors="surrogateescape")
         dst.write(apply(line).encode("utf-8", errors="surrogateescape"))
