@@ -50,6 +50,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/runbook_suggest.py
 	$(BIN)/python bench/runbook_lint.py
 	$(BIN)/python bench/redaction.py
+	$(BIN)/python bench/evidence.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

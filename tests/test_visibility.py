@@ -29,6 +29,9 @@ READS = (
     ("action", "list", "{i}"),
     ("breakglass", "list", "{i}"),
     ("gates", "{i}"),
+    ("evidence", "list", "{i}"),
+    ("evidence", "show", "{i}", "E1"),
+    ("evidence", "get", "{i}", "E1"),
 )
 
 
@@ -128,6 +131,7 @@ def test_writes_to_a_restricted_incident_are_not_found_for_outsiders(
         ("log", restricted, "fact", "probe"),
         ("action", "add", restricted, "probe", "--owner", "bob"),
         ("correct", restricted, "12", "probe"),
+        ("evidence", "add", restricted, "--ref", "trace:probe"),
         ("postmortem", "schedule", restricted, "--due", "2099-01-01", "--owner", "bob"),
     ):
         result = cli(*args, "--as", "bob")

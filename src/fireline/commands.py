@@ -201,6 +201,34 @@ class UncheckItem:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EvidenceFile:
+    """A file the evidence intake has already redacted, hashed and staged (see
+    `service.evidence.staged_file`); `token` names the staging file the blob is placed from."""
+
+    token: str
+    name: str | None
+    sha256: str
+    size: int
+    media_type: str
+    scanned: bool
+    redacted: tuple[tuple[str, int], ...] = ()
+    sensitive: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddEvidence:
+    """Attach evidence to an incident: a staged `file`, or a `ref` (KIND:ID) kept elsewhere."""
+
+    incident_id: IncidentId
+    kind: str
+    file: EvidenceFile | None = None
+    ref: str | None = None
+    note: str = ""
+    source: str = ""
+    captured_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordAccess:
     """A read of a restricted incident, written to its chain (the access trail)."""
 
@@ -247,6 +275,7 @@ Command = (
     | AttachRunbook
     | CheckItem
     | UncheckItem
+    | AddEvidence
     | RecordAccess
     | RecordExport
 )

@@ -36,7 +36,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("home", "./fireline-data", "Data directory: database, signing key, later evidence."),
+    Setting("home", "./fireline-data", "Data directory: database, signing key, evidence blobs."),
     Setting("database_url", "", "SQLAlchemy URL; empty means SQLite at <home>/fireline.db."),
     Setting(
         "ladder", "kfm", "Severity ladder: a preset (kfm, classic, five-level) or [ladders.X]."

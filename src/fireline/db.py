@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -249,6 +249,28 @@ checklist_items = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
 )
 
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    _id(),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("ref", sa.Text, nullable=True),
+    sa.Column("sha256", sa.String(64), nullable=True, index=True),
+    sa.Column("size", sa.BigInteger, nullable=True),
+    sa.Column("media_type", sa.String(128), nullable=True),
+    sa.Column("name", sa.Text, nullable=True),
+    sa.Column("source", sa.Text, nullable=False),
+    _ts("captured_at", nullable=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("scanned", sa.Boolean, nullable=False),
+    sa.Column("redacted", sa.JSON, nullable=False),  # {secret type: count}
+    sa.Column("sensitive", sa.JSON, nullable=False),  # ["email", "ip", …]
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -260,6 +282,7 @@ PROJECTION_TABLES = (
     gate_exceptions,
     checklists,
     checklist_items,
+    evidence,
 )
 
 

@@ -29,6 +29,7 @@ PRIORITIES = ("P0", "P1", "P2", "P3")
 # The stage checklists fireline ships (src/fireline/checklists/<name>.md), from the seeds: the
 # first 15 minutes, and the definitions of done of the `mitigated` and `resolved` gates.
 BUILTIN_CHECKLISTS = ("first-15-minutes", "mitigated", "resolved")
+EVIDENCE_KINDS = ("logs", "screenshot", "query", "config-diff", "dashboard", "trace", "other")
 
 
 def format_incident_id(day: date, number: int) -> IncidentId:

@@ -220,6 +220,29 @@ class FreezeLifted(Payload):
     reason: str = Field(min_length=1)
 
 
+class EvidenceAdded(Payload):
+    """A file (by digest: `sha256` names the stored, redacted blob) or a reference (`ref`).
+
+    The redaction summary (`redacted`, `sensitive`; see RedactionSummary) covers the file's
+    stream findings, which the handler puts there, merged with those of the text fields;
+    `scanned` is false for a file stored unscanned (not text).
+    """
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"kind", "sha256", "media_type"})
+
+    number: int
+    kind: str
+    ref: str | None = None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    size: int | None = None
+    media_type: str | None = None
+    name: str | None = None
+    source: str = ""
+    captured_at: str | None = None
+    note: str = ""
+    scanned: bool = False
+
+
 class AccessRead(Payload):
     view: str
 
@@ -274,6 +297,7 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "breakglass.granted": BreakglassGranted,
     "breakglass.revoked": BreakglassRevoked,
     "freeze.lifted": FreezeLifted,
+    "evidence.added": EvidenceAdded,
     "access.read": AccessRead,
     "export.created": ExportCreated,
     "runbook.attached": RunbookAttached,

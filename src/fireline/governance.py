@@ -59,6 +59,7 @@ ACTIONS: Mapping[type[Any], str] = {
     c.AttachRunbook: "runbook.attach",
     c.CheckItem: "checklist.check",
     c.UncheckItem: "checklist.uncheck",
+    c.AddEvidence: "evidence.add",
     c.RecordAccess: "incident.read",
     c.RecordExport: "incident.export",
 }
@@ -381,4 +382,6 @@ def _plain(value: Any) -> Any:
         return str(dataclasses.asdict(value))  # as asdict of the whole command rendered it
     if isinstance(value, bytes):  # a runbook's content: the planned event carries its digests
         return f"<{len(value)} bytes>"
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     return str(value)

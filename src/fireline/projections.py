@@ -20,6 +20,7 @@ from fireline.db import (
     breakglass,
     checklist_items,
     checklists,
+    evidence,
     gate_exceptions,
     incidents,
     role_assignments,
@@ -415,6 +416,32 @@ def _mark(checked: bool) -> Callable[[Connection, Event, Payload], None]:
     return apply_mark
 
 
+def _evidence_added(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        evidence.insert(),
+        {
+            "incident_id": event.incident_id,
+            "number": p["number"],
+            "seq": event.seq,
+            "kind": p["kind"],
+            "ref": p["ref"],
+            "sha256": p["sha256"],
+            "size": p["size"],
+            "media_type": p["media_type"],
+            "name": p["name"],
+            "source": p["source"],
+            "captured_at": p["captured_at"],
+            "note": p["note"],
+            "scanned": p["scanned"],
+            # Keys sorted as in the stored canonical JSON, so live and replayed rows are equal.
+            "redacted": dict(sorted(p.get("redacted", {}).items())),
+            "sensitive": p.get("sensitive", []),
+            "added_at": event.ts,
+            "added_by": event.actor,
+        },
+    )
+
+
 _HANDLERS: dict[str, Callable[[Connection, Event, Payload], None]] = {
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
@@ -439,6 +466,7 @@ _HANDLERS: dict[str, Callable[[Connection, Event, Payload], None]] = {
     "runbook.attached": _attach,
     "checklist.item_checked": _mark(True),
     "checklist.item_unchecked": _mark(False),
+    "evidence.added": _evidence_added,
 }
 
 
@@ -508,4 +536,13 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "checklist.item_unchecked": lambda p: (
         f"Unchecked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
     ),
+    "evidence.added": lambda p: _evidence_summary(p),
 }
+
+
+def _evidence_summary(p: Payload) -> str:
+    what = p["ref"] if p["ref"] is not None else f"{p['name'] or 'stdin'}, {p['size']} bytes"
+    digest = f", sha256 {p['sha256'][:12]}" if p["sha256"] else ""
+    unscanned = ", unscanned" if p["sha256"] and not p["scanned"] else ""
+    note = f": {p['note']}" if p["note"] else ""
+    return f"Evidence E{p['number']} ({p['kind']}) {what}{digest}{unscanned}{note}"

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from fireline.db import (
     DriverStatement,
     action_items,
+    evidence,
     heads,
     incidents,
     role_assignments,
@@ -383,3 +384,70 @@ def action_item_status(conn: Connection, incident_id: str, number: int) -> str |
             action_items.c.incident_id == incident_id, action_items.c.number == number
         )
     ).scalar()
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence: a stored file (`sha256` names its blob) or a reference (`ref`)."""
+
+    number: int
+    seq: int
+    kind: str
+    ref: str | None
+    sha256: str | None
+    size: int | None
+    media_type: str | None
+    name: str | None
+    source: str
+    captured_at: str | None
+    note: str
+    scanned: bool
+    redacted: dict[str, int]
+    sensitive: list[str]
+    added_at: str
+    added_by: str
+
+    @property
+    def label(self) -> str:
+        return f"E{self.number}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.label, **asdict(self)}
+
+
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(EvidenceItem))
+
+
+def _evidence_item(row: sa.Row[Any]) -> EvidenceItem:
+    mapping = row._mapping
+    item = {name: mapping[name] for name in _EVIDENCE_FIELDS}
+    item["scanned"] = bool(item["scanned"])
+    return EvidenceItem(**item)
+
+
+def list_evidence(conn: Connection, incident_id: str) -> list[EvidenceItem]:
+    """The incident's evidence in the order it was added."""
+    rows = conn.execute(
+        sa.select(evidence).where(evidence.c.incident_id == incident_id).order_by(evidence.c.number)
+    )
+    return [_evidence_item(row) for row in rows]
+
+
+def get_evidence(conn: Connection, incident_id: str, number: int) -> EvidenceItem:
+    """One piece of evidence by number, or NotFoundError."""
+    row = conn.execute(
+        sa.select(evidence).where(
+            evidence.c.incident_id == incident_id, evidence.c.number == number
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no evidence E{number} on {incident_id}")
+    return _evidence_item(row)
+
+
+def count_evidence(conn: Connection, incident_id: str) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(evidence.c.incident_id == incident_id)
+        ).scalar_one()
+    )

@@ -107,6 +107,12 @@ def echo(text: str = "") -> None:
     typer.echo(text)
 
 
+def masking() -> float | None:
+    """The coordinate grid output is masked to, or None when the viewer holds the `sensitive`
+    clearance: for output that cannot pass through `echo` (evidence bytes)."""
+    return _MASKING.get()
+
+
 def emit_json(data: Any) -> None:
     """Print `data` as JSON, every string in it masked as `echo` masks text."""
     precision = _MASKING.get()
@@ -215,6 +221,7 @@ from fireline.cli import (  # noqa: E402
     breakglass,
     checklist,
     closure,
+    evidence,
     export,
     freeze,
     incident,
@@ -233,6 +240,7 @@ __all__ = [
     "breakglass",
     "checklist",
     "closure",
+    "evidence",
     "export",
     "freeze",
     "incident",

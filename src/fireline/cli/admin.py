@@ -49,14 +49,19 @@ def verify(
             help="Default: every incident. A path to an export folder or zip verifies it offline.",
         ),
     ] = None,
+    blobs: Annotated[
+        bool, typer.Option(help="Also re-hash every evidence blob the ledger names.")
+    ] = True,
     format_: FormatOption = Format.table,
 ) -> None:
-    """Verify hash chains and signed checkpoints; exit non-zero naming the first broken event.
+    """Verify hash chains, signed checkpoints and evidence blobs; exit non-zero naming the first
+    broken event.
 
     Given the path of an export (folder or zip) it verifies that export offline instead,
     with no database, naming the first file that does not check.
     """
-    from fireline.integrity import load_store_public_key, verify_store
+    from fireline.evidence import BlobStore
+    from fireline.integrity import load_store_public_key, verify_blobs, verify_store
 
     if incident_ids and any(_is_path(arg) for arg in incident_ids):
         if len(incident_ids) != 1:
@@ -69,7 +74,14 @@ def verify(
     with reading() as (conn, settings):
         public_key = load_store_public_key(settings.public_key_path)
         report = verify_store(conn, public_key, incident_ids=wanted)
-    summary = {"ok": report.ok, "events": report.events, "chains": report.chains}
+        if blobs:
+            verify_blobs(conn, BlobStore(settings.home), report, incident_ids=wanted)
+    summary = {
+        "ok": report.ok,
+        "events": report.events,
+        "chains": report.chains,
+        "blobs": report.blobs,
+    }
     _report(format_, summary, "breaks", report.breaks, "more broken chain")
     if format_ is Format.json:
         return
@@ -77,9 +89,12 @@ def verify(
     chains = plural(report.incident_chains, "incident chain") + (
         " and the user registry" if registry else ""
     )
+    checked = (
+        f", {plural(report.blobs, 'evidence blob')} re-hashed" if blobs and report.blobs else ""
+    )
     typer.echo(
         f"ok: {plural(report.events, 'event')} in {chains} verified "
-        "(hashes, links, signed checkpoints)"
+        f"(hashes, links, signed checkpoints{checked})"
     )
 
 

@@ -5,7 +5,8 @@ Every adapter (CLI now; API, web UI and intake later) calls `execute`. It locks 
 chain, validates the command against the locked state, redacts every string of the planned
 payloads (service/redacting.py), asks the policy about the planned events, appends them and
 updates the projections in one transaction, and returns the new events. A refusal's message is
-redacted too. Nothing else writes.
+redacted too. Nothing else writes. Evidence files are staged before the transaction
+(`service.evidence.staged_file`) and placed by the plan's effects just before the commit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, resolve_actor, utc_now
+from fireline.service.evidence import EVIDENCE_HANDLERS
 from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
 from fireline.service.handlers import LIFECYCLE_HANDLERS
 from fireline.service.plan import Call, Plan
@@ -34,6 +36,7 @@ HANDLERS: dict[type[Any], Handler] = {
     **LIFECYCLE_HANDLERS,
     **GOVERNANCE_HANDLERS,
     **CHECKLIST_HANDLERS,
+    **EVIDENCE_HANDLERS,
 }
 
 __all__ = [
@@ -121,6 +124,8 @@ def _execute(handler: Handler, command: Command, actor: ActorId, ctx: Context) -
                 store.erase_payload(conn, plan.incident_id, seq)
             for event in new_events:
                 projections.apply(conn, event)
+            for effect in plan.effects:
+                effect()  # durable before the commit: an event never names a missing blob
             return new_events
     except sa.exc.IntegrityError:
         # Writers are serialised (head lock, numbering lock), so a duplicate key means rows

@@ -1,5 +1,5 @@
 """What a write needs: the store's engine and write connection, settings, signing key, policy,
-redactor, clock.
+redactor, clock, and the evidence blob store.
 
 Built once per process (or thread) by `open_context`; `Context.close()` releases it.
 """
@@ -17,6 +17,7 @@ from fireline.config import Settings
 from fireline.db import UnitOfWork, check_schema, make_engine
 from fireline.domain import ActorId, Ladder, parse_actor
 from fireline.errors import ConfigError
+from fireline.evidence import BlobStore
 from fireline.ledger.checkpoints import Signer, load_signer
 from fireline.policy import PolicyEngine
 from fireline.redaction import Redactor
@@ -39,9 +40,11 @@ class Context:
     clock: Clock = utc_now
     redactor: Redactor = field(default_factory=Redactor)
     work: UnitOfWork = field(init=False, repr=False, compare=False)
+    blobs: BlobStore = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.work = UnitOfWork(self.engine)
+        self.blobs = BlobStore(self.settings.home)
 
     def close(self) -> None:
         """Release the write connection and the engine's pool."""

@@ -5,6 +5,7 @@ Also the small validators handlers share. Handlers never write; `service.execute
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,11 +20,17 @@ from fireline.service.context import Context
 
 @dataclass(frozen=True)
 class Plan:
-    """What a handler decided: the events to append and any payloads to erase."""
+    """What a handler decided: the events to append, any payloads to erase, and the file
+    steps that must be durable before the commit (`effects`: evidence blobs moved into place).
+
+    `service.execute` runs the effects after the events are appended and projected, so a
+    command refused by its handler or by the policy never reaches them.
+    """
 
     incident_id: IncidentId
     drafts: list[tuple[str, dict[str, Any]]]
     erase: tuple[int, ...] = ()
+    effects: tuple[Callable[[], object], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,306 @@
+"""`fireline evidence add|list|show|get`: files and references attached to an incident.
+
+`add` stages the file (redacted, hashed) before the write and records `evidence.added`; reads
+go through need-to-know like every incident read, and `get` re-checks the blob's digest before
+a byte leaves the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, BinaryIO
+
+import typer
+
+from fireline.cli import (
+    AsOption,
+    Format,
+    FormatOption,
+    IncidentArg,
+    app,
+    echo,
+    emit_json,
+    guarded,
+    load,
+    masking,
+    recorded,
+    seeing,
+)
+from fireline.domain import EVIDENCE_KINDS, parse_incident_id, parse_when
+from fireline.errors import InvalidCommandError
+
+if TYPE_CHECKING:
+    from fireline.evidence import BlobStore
+    from fireline.queries import EvidenceItem
+
+evidence_app = typer.Typer(help="Attach and read evidence.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
+
+EvidenceArg = Annotated[str, typer.Argument(metavar="EVIDENCE", help="An evidence id like E1.")]
+
+
+def parse_evidence_id(text: str) -> int:
+    """`E3`, `e3` or `3` → 3."""
+    digits = text.strip().removeprefix("E").removeprefix("e")
+    if not digits.isdigit() or int(digits) < 1:
+        raise InvalidCommandError(f"malformed evidence id {text!r}; expected E1, E2, …")
+    return int(digits)
+
+
+@evidence_app.command("add")
+@guarded
+def add(
+    incident_id: IncidentArg,
+    path: Annotated[
+        str | None,
+        typer.Argument(metavar="[PATH|-]", help="The file to attach, or - for standard input."),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"{', '.join(EVIDENCE_KINDS)} (a --ref defaults to its KIND)."),
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option(help="A reference KIND:ID to evidence kept elsewhere.")
+    ] = None,
+    note: Annotated[str, typer.Option(help="What it shows.")] = "",
+    source: Annotated[str, typer.Option(help="Where it came from (host, tool, URL).")] = "",
+    captured_at: Annotated[
+        str | None, typer.Option(help="When it was captured (ISO 8601), if not now.")
+    ] = None,
+    unscanned: Annotated[
+        bool,
+        typer.Option("--unscanned", help="Accept a file that is not text, stored unscanned."),
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Attach a file (redacted, stored by sha256) or a reference to an incident."""
+    from fireline.commands import AddEvidence
+    from fireline.service import execute, open_context, resolve_actor
+    from fireline.service.evidence import parse_kind, staged_file
+
+    incident = parse_incident_id(incident_id)
+    if path is not None and ref is not None:
+        raise InvalidCommandError("give a PATH or a --ref, not both")
+    if path is None and ref is None:
+        raise InvalidCommandError("give a PATH (or - for standard input) or a --ref KIND:ID")
+    if kind is None:
+        if ref is None:
+            raise InvalidCommandError(f"a file needs --kind ({', '.join(EVIDENCE_KINDS)})")
+        prefix = ref.partition(":")[0].strip().lower()
+        kind = prefix if prefix in EVIDENCE_KINDS else "other"
+    kind = parse_kind(kind)
+    captured = None if captured_at is None else parse_when("--captured-at", captured_at)
+    command = AddEvidence(
+        incident_id=incident,
+        kind=kind,
+        ref=ref,
+        note=note,
+        source=source,
+        captured_at=captured,
+    )
+    ctx = open_context(load())
+    try:
+        actor = resolve_actor(as_, ctx.settings)
+        if path is None:
+            events = execute(command, actor, ctx=ctx)
+        else:
+            name = None if path == "-" else Path(path).name
+            with (
+                _opened(path) as src,
+                staged_file(ctx, src, name=name, unscanned=unscanned) as file,
+            ):
+                events = execute(dataclasses.replace(command, file=file), actor, ctx=ctx)
+    finally:
+        ctx.close()
+    recorded(events)
+
+
+@contextmanager
+def _opened(path: str) -> Iterator[BinaryIO]:
+    """The evidence file opened for reading (standard input for `-`); one clear line if not."""
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except IsADirectoryError:
+        raise InvalidCommandError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InvalidCommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        yield handle
+
+
+@evidence_app.command("list")
+@guarded
+def list_(
+    incident_id: IncidentArg,
+    format_: FormatOption = Format.table,
+    as_: AsOption = None,
+) -> None:
+    """List an incident's evidence."""
+    from fireline import queries
+
+    with seeing(as_, "evidence list", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
+        items = queries.list_evidence(conn, incident_id)
+    if format_ is Format.json:
+        emit_json([item.as_dict() for item in items])
+        return
+    if not items:
+        echo("no evidence")
+    for item in items:
+        echo(_line(item))
+
+
+def _line(item: EvidenceItem) -> str:
+    from fireline.cli.views import utc_text
+
+    if item.ref is not None:
+        what = item.ref
+    else:
+        unscanned = " UNSCANNED" if not item.scanned else ""
+        what = f"{item.name or 'stdin'}  {item.size} B  {item.media_type}{unscanned}"
+        what += f"  sha256:{(item.sha256 or '')[:12]}"
+    redacted = sum(item.redacted.values())
+    notes = f"  redacted {redacted}" if redacted else ""
+    if item.sensitive:
+        notes += f"  contains {', '.join(item.sensitive)}"
+    return (
+        f"{item.label:<4} {item.kind:<11} {what}  by {item.added_by} "
+        f"{utc_text(item.added_at)}{notes}"
+    )
+
+
+@evidence_app.command("show")
+@guarded
+def show(
+    incident_id: IncidentArg,
+    evidence_id: EvidenceArg,
+    format_: FormatOption = Format.table,
+    as_: AsOption = None,
+) -> None:
+    """Show one piece of evidence: digest, size, type, who, when, what was redacted."""
+    from fireline import queries
+    from fireline.cli.views import utc_text
+
+    number = parse_evidence_id(evidence_id)
+    with seeing(as_, "evidence show", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
+        item = queries.get_evidence(conn, incident_id, number)
+    if format_ is Format.json:
+        emit_json(item.as_dict())
+        return
+    rows = [("Evidence", f"{item.label} on {incident_id} (event {item.seq})"), ("Kind", item.kind)]
+    if item.ref is not None:
+        rows.append(("Reference", item.ref))
+    else:
+        rows += [
+            ("File", item.name or "(standard input)"),
+            ("SHA-256", item.sha256 or ""),
+            ("Size", f"{item.size} bytes"),
+            ("Media type", item.media_type or ""),
+            ("Scanned", "yes" if item.scanned else "NO (stored unscanned: not text)"),
+        ]
+        redactions = ", ".join(f"{kind} ×{count}" for kind, count in item.redacted.items())
+        rows.append(("Redacted", redactions or ("nothing" if item.scanned else "—")))
+        rows.append(("Contains", ", ".join(item.sensitive) or "—"))
+    rows += [
+        ("Source", item.source or "—"),
+        ("Captured", utc_text(item.captured_at)),
+        ("Added", f"{utc_text(item.added_at)} by {item.added_by}"),
+        ("Note", item.note or "—"),
+    ]
+    for label, value in rows:
+        echo(f"{label + ':':<12} {value}")
+
+
+@evidence_app.command("get")
+@guarded
+def get(
+    incident_id: IncidentArg,
+    evidence_id: EvidenceArg,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+    ] = None,
+    as_: AsOption = None,
+) -> None:
+    """Write an evidence file's bytes (as stored, redacted), after re-checking its digest.
+
+    PII in a text file is masked unless the viewer holds the `sensitive` clearance."""
+    from fireline import queries
+
+    number = parse_evidence_id(evidence_id)
+    with seeing(as_, "evidence get", parse_incident_id(incident_id)) as (conn, ctx, _visible):
+        item = queries.get_evidence(conn, incident_id, number)
+        if item.sha256 is None:
+            raise InvalidCommandError(
+                f"{item.label} on {incident_id} is a reference ({item.ref}); it has no file"
+            )
+        precision = masking()
+        masked = precision is not None and item.scanned and bool(item.sensitive)
+        if output is None:
+            sys.stdout.flush()
+            _copy(ctx.blobs, item.sha256, sys.stdout.buffer, precision if masked else None)
+            sys.stdout.buffer.flush()
+            return
+        partial = output.with_name(f".{output.name}.part")
+        try:
+            with partial.open("wb") as handle:
+                _copy(ctx.blobs, item.sha256, handle, precision if masked else None)
+            os.replace(partial, output)
+        except OSError as exc:
+            raise InvalidCommandError(f"cannot write {output}: {exc.strerror or exc}") from None
+        finally:
+            partial.unlink(missing_ok=True)
+    how = f"with {', '.join(item.sensitive)} masked" if masked else f"{item.size} bytes"
+    echo(f"{item.label}: {how} written to {output}")
+
+
+def _copy(blobs: BlobStore, sha256: str, dst: BinaryIO, precision: float | None) -> None:
+    """The blob's bytes to `dst` (re-checked by the store); masked line by line if asked."""
+    if precision is None:
+        blobs.copy_to(sha256, dst)
+        return
+    writer = _MaskingWriter(dst, precision)
+    blobs.copy_to(sha256, writer)  # type: ignore[arg-type]
+    writer.close()
+
+
+_LONGEST_LINE = 4 * 1024 * 1024
+
+
+class _MaskingWriter:
+    """Masks PII in whole lines of UTF-8 text on their way to `dst` (a partial line waits)."""
+
+    def __init__(self, dst: BinaryIO, precision: float) -> None:
+        from fireline.redaction import mask
+
+        self._mask = mask
+        self._dst = dst
+        self._precision = precision
+        self._carry = b""
+
+    def write(self, data: bytes) -> int:
+        joined = self._carry + data
+        cut = joined.rfind(b"\n") + 1
+        if cut == 0 and len(joined) > _LONGEST_LINE:
+            cut = len(joined)  # a line this long is masked in pieces, as the redactor cuts it
+        self._carry = joined[cut:]
+        if cut:
+            self._emit(joined[:cut])
+        return len(data)
+
+    def close(self) -> None:
+        if self._carry:
+            self._emit(self._carry)
+            self._carry = b""
+
+    def _emit(self, piece: bytes) -> None:
+        text = piece.decode("utf-8", "surrogateescape")
+        masked = self._mask(text, coordinate_precision=self._precision)
+        self._dst.write(masked.encode("utf-8", "surrogateescape"))
