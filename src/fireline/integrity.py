@@ -7,10 +7,10 @@ key, which is what catches a tail cut off or an event appended behind fireline's
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Sequence
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
-from fireline.db import make_engine, read_only
-from fireline.db import events
+from fireline.db import events, make_engine, read_only
 from fireline.domain import REGISTRY_CHAIN
 from fireline.errors import FirelineError, IntegrityError, NotFoundError
 from fireline.events import KNOWN_KINDS
