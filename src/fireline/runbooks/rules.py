@@ -7,11 +7,11 @@ findings weigh.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path, PurePath
 from typing import Literal
 from urllib.parse import unquote
 
@@ -257,19 +257,19 @@ def _commands(book: Runbook, options: LintOptions) -> Iterator[Finding]:
 
 
 def _links(book: Runbook) -> Iterator[Finding]:
-    base = Path(book.path).parent
+    base = os.path.dirname(book.path)
     for link in book.links:
         target = link.target.split("#", 1)[0].split("?", 1)[0]
         if not target or target.startswith("/") or _SCHEME.match(target):
             continue
-        if not (base / unquote(target)).exists():
+        if not os.path.exists(os.path.join(base, unquote(target))):
             yield _finding(
                 book, "link-broken", link.line, f"link target {link.target!r} does not exist"
             )
 
 
 def _file_name(book: Runbook) -> Iterator[Finding]:
-    name = PurePath(book.path).name
+    name = os.path.basename(book.path)
     if not FILE_NAME.fullmatch(name):
         yield _finding(
             book,
@@ -279,7 +279,7 @@ def _file_name(book: Runbook) -> Iterator[Finding]:
             "(lower-case letters, digits and hyphens)",
         )
     declared = book.front_matter.get("id")
-    stem = PurePath(book.path).stem
+    stem = os.path.splitext(name)[0]
     if isinstance(declared, str) and declared.strip() and declared.strip() != stem:
         yield _finding(
             book,
