@@ -82,9 +82,8 @@ def check(
     """Check a checklist item (refused if it is already checked)."""
     from fireline.commands import CheckItem
 
-    recorded(
-        write(CheckItem(incident_id=parse_incident_id(incident_id), item=item, note=note), as_)
-    )
+    inc = parse_incident_id(incident_id)
+    recorded(write(CheckItem(incident_id=inc, item=item, note=note), as_))
 
 
 @app.command()
@@ -95,9 +94,8 @@ def uncheck(
     """Uncheck a checked item (it was not done after all)."""
     from fireline.commands import UncheckItem
 
-    recorded(
-        write(UncheckItem(incident_id=parse_incident_id(incident_id), item=item, note=note), as_)
-    )
+    inc = parse_incident_id(incident_id)
+    recorded(write(UncheckItem(incident_id=inc, item=item, note=note), as_))
 
 
 @app.command()

@@ -72,25 +72,28 @@ def _note(text: str) -> str:
     return note
 
 
-def _check_item(call: Call, cmd: CheckItem) -> Plan:
+def _mark(call: Call, ref: str, note: str, *, checked: bool) -> Plan:
+    """Plan a check (or an uncheck) of one item; refuse one already in that state."""
     state = require_open(call)
-    item = _target(call.conn, state.id, cmd.item)
-    if item.checked:
+    item = _target(call.conn, state.id, ref)
+    if checked and item.checked:
         raise InvalidCommandError(
             f"{item.ref} on {state.id} is already checked (by {item.changed_by} at "
             f"{item.changed_at})"
         )
-    payload = {"checklist": item.checklist, "number": item.number, "note": _note(cmd.note)}
-    return Plan(state.id, [("checklist.item_checked", payload)])
+    if not checked and not item.checked:
+        raise InvalidCommandError(f"{item.ref} on {state.id} is not checked")
+    kind = "checklist.item_checked" if checked else "checklist.item_unchecked"
+    payload = {"checklist": item.checklist, "number": item.number, "note": _note(note)}
+    return Plan(state.id, [(kind, payload)])
+
+
+def _check_item(call: Call, cmd: CheckItem) -> Plan:
+    return _mark(call, cmd.item, cmd.note, checked=True)
 
 
 def _uncheck_item(call: Call, cmd: UncheckItem) -> Plan:
-    state = require_open(call)
-    item = _target(call.conn, state.id, cmd.item)
-    if not item.checked:
-        raise InvalidCommandError(f"{item.ref} on {state.id} is not checked")
-    payload = {"checklist": item.checklist, "number": item.number, "note": _note(cmd.note)}
-    return Plan(state.id, [("checklist.item_unchecked", payload)])
+    return _mark(call, cmd.item, cmd.note, checked=False)
 
 
 CHECKLIST_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
