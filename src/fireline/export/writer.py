@@ -223,10 +223,8 @@ def _copy_evidence(ctx: Context, item: Evidence, dest: Path, apply: masking.Mask
     Masked line by line when the export is masked and redaction found PII or coordinates in the
     file when it was added; otherwise the stored bytes, so its digest is the ledger's.
     """
-    import importlib
-
     assert item.sha256 is not None
-    blobs = importlib.import_module("fireline.evidence").BlobStore(ctx.settings.home)
+    blobs = ctx.blobs
     with dest.open("wb") as out:
         if apply is None or not item.sensitive:  # nothing the ledger says needs masking
             blobs.copy_to(item.sha256, out)
