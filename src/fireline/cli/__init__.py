@@ -176,7 +176,6 @@ def seeing(
     from fireline.db import read_only
     from fireline.domain import IncidentId
     from fireline.errors import NotFoundError
-    from fireline.redaction import can_see_sensitive
     from fireline.service import execute, open_context, resolve_actor
 
     ctx = open_context(load())
@@ -185,10 +184,7 @@ def seeing(
         with read_only(ctx.engine) as conn:
             wanted = [incident_id] if incident_id is not None else among(conn) if among else []
             access = governance.access(ctx.policy, conn, actor, wanted)
-            user = governance.get_user(conn, actor)
-        cleared = can_see_sensitive(
-            actor, ctx.settings, clearances=user.clearances if user is not None else ()
-        )
+            cleared = governance.sees_sensitive(conn, actor, ctx.settings)
         _MASKING.set(None if cleared else ctx.settings.coordinate_precision)
         if incident_id is not None and incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")
