@@ -188,6 +188,7 @@ def test_locate_finds_a_runbook_by_file_name_by_front_matter_id_or_by_path(
     [
         (b"---\nid: x\n", InvalidCommandError, "does not parse: line 1: front matter"),
         (b"\xff\xfe not utf-8", InvalidCommandError, "is not UTF-8"),
+        (b"## Triage\n- [ ] one\n- [ ]\n", InvalidCommandError, "line 3: a checklist item has no"),
         (b"---\nid: mitigated\n---\n- [ ] x\n", InvalidCommandError, "names a built-in"),
         (b"---\nid: 'a:b'\n---\n- [ ] x\n", InvalidCommandError, "a checklist name is"),
         (b"- [ ] x\n" * 200_000, InvalidCommandError, "the limit is 1,000,000"),

@@ -102,6 +102,11 @@ def read_checklist(content: bytes, *, path: str, builtin: bool = False) -> Check
         raise InvalidCommandError(
             f"runbook {path} uses the id {name!r}, which names a built-in checklist; rename it"
         )
+    empty = next((item.line for item in runbook.checklist if not item.text.strip()), None)
+    if empty is not None:
+        raise InvalidCommandError(
+            f"runbook {path} line {empty}: a checklist item has no text; nothing attached"
+        )
     items = tuple(
         Item(number, item.section, item.text, item.depth, item.line)
         for number, item in enumerate(runbook.checklist, 1)
