@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fireline.errors import ConfigError
+from fireline.policy import rego_c
 
 DECISION_RULE = "data.fireline.authz.decision"
 GATES_RULE = "data.fireline.gates.unmet"
@@ -193,9 +194,7 @@ class PolicyEngine:
     def _bundle(self, rule: str) -> Any:
         bundle = self._compiled.get(rule)
         if bundle is None:
-            bundle = self._compiled[rule] = _compile(
-                self.modules, f"value := {rule}", source=self.source
-            )
+            bundle = self._compiled[rule] = _compile(self.modules, rule, source=self.source)
         return bundle
 
 
@@ -231,17 +230,25 @@ def _stdout_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
-def _compile(modules: list[Module], query: str, *, source: str) -> Any:
+def _compile(modules: list[Module], rule: str, *, source: str) -> rego_c.Compiled:
+    """The bundle compiled to answer `rule`: a plain `data.a.b` rule as an entrypoint, which
+    rego-cpp evaluates without a query of its own (a tenth of a decision), else a query."""
     from regopy import RegoError
 
     interpreter = _interpreter()
+    entrypoint = rule[len("data.") :].replace(".", "/") if _PLAIN_RULE.fullmatch(rule) else None
     try:
         with _stdout_silenced():
             for module in modules:
                 interpreter.add_module(module.path, module.text)
-            return interpreter.build(query)
+            if entrypoint is None:
+                return rego_c.Compiled(interpreter.build(f"value := {rule}"), None)
+            return rego_c.Compiled(interpreter.build(None, [entrypoint]), entrypoint.encode())
     except RegoError as exc:
         raise ConfigError(f"policy bundle {source} does not compile: {_first_error(exc)}") from None
+
+
+_PLAIN_RULE = re.compile(r"data(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
 def _first_error(exc: Exception) -> str:
@@ -253,11 +260,9 @@ def _first_error(exc: Exception) -> str:
     return text[:200]
 
 
-def _query(runner: Any, bundle: Any, policy_input: Mapping[str, Any]) -> Any:
-    """Run a compiled query; return the bound `decision`/`value`, _UNDEFINED, or raise."""
+def _query(runner: Any, bundle: rego_c.Compiled, policy_input: Mapping[str, Any]) -> Any:
+    """Evaluate a compiled rule; return its value, _UNDEFINED, or raise."""
     from regopy import RegoError
-
-    from fireline.policy import rego_c
 
     try:
         rego_c.set_input(runner, dict(policy_input))
@@ -274,9 +279,10 @@ def _query(runner: Any, bundle: Any, policy_input: Mapping[str, Any]) -> Any:
         if ok:  # the engine printed a result that is not JSON (unescaped quotes)
             raise _EvaluationFailed("the engine returned unreadable output") from None
         raise _EvaluationFailed(f"unreadable result {text[:120]!r}") from None
-    if not isinstance(result, dict) or "bindings" not in result:
+    found = "bindings" if bundle.entrypoint is None else "expressions"
+    if not isinstance(result, dict) or found not in result:
         raise _EvaluationFailed(f"unexpected result {text[:120]!r}")
-    bindings = result["bindings"]
-    if not bindings:
+    values = result[found]
+    if not values:
         return _UNDEFINED
-    return next(iter(bindings.values()))
+    return next(iter(values.values() if isinstance(values, dict) else values))

@@ -16,8 +16,17 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled bundle and the entrypoint to evaluate (None: the bundle's own query)."""
+
+    bundle: Any
+    entrypoint: bytes | None
 
 
 class _Unsupported(Exception):
@@ -47,13 +56,18 @@ def set_input(runner: Any, value: Mapping[str, Any]) -> None:
         lib.regoFreeInput(handle)  # the interpreter keeps its own reference to the document
 
 
-def query(runner: Any, bundle: Any) -> tuple[bool, str]:
-    """Run a compiled bundle's query on the current input: (engine ok, result text)."""
+def query(runner: Any, compiled: Compiled) -> tuple[bool, str]:
+    """Evaluate a compiled bundle on the current input: (engine ok, result text)."""
     from regopy import RegoError
     from regopy.rego_shared import rego_get_error
 
     lib = _lib()
-    output = lib.regoBundleQuery(runner._impl, bundle._impl)
+    if compiled.entrypoint is None:
+        output = lib.regoBundleQuery(runner._impl, compiled.bundle._impl)
+    else:
+        output = lib.regoBundleQueryEntrypoint(
+            runner._impl, compiled.bundle._impl, compiled.entrypoint
+        )
     if not output:
         raise RegoError(rego_get_error(runner._impl))
     try:
