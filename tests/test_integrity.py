@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -101,3 +102,18 @@ def test_small_stores_are_verified_in_one_process(store: Store, ctx: Context) ->
         report = integrity.verify_store(conn, key)
     assert report.ok
     assert report.processes == 1  # 28 events: below PARALLEL_MIN_EVENTS
+
+
+@pytest.mark.parametrize(("load", "processes"), [(0.4, 2), (1.9, 2), (2.0, 1), (7.5, 1)])
+def test_large_stores_use_the_idle_cpus(
+    store: Store, ctx: Context, monkeypatch: pytest.MonkeyPatch, load: float, processes: int
+) -> None:
+    fill(ctx)
+    monkeypatch.setattr(integrity, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    key = integrity.load_store_public_key(store.settings.public_key_path)
+    with read_only(ctx.engine) as conn:
+        report = integrity.verify_store(conn, key)
+    assert report.ok
+    assert report.processes == processes

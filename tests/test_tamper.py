@@ -58,7 +58,7 @@ def verifying_processes(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
     """Every case is verified by one process, and again with the chains split across two."""
     if request.param != "one process":
         monkeypatch.setattr(integrity, "PARALLEL_MIN_EVENTS", 0)
-        monkeypatch.setattr(integrity, "_cpu_count", lambda: 2)
+        monkeypatch.setattr(integrity, "_idle_cpus", lambda: 2)
 
 
 @pytest.fixture

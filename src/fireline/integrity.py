@@ -70,7 +70,7 @@ def verify_store(
     """Verify the named chains (default: every chain in the store).
 
     Large stores are read and hashed by several processes at once (`processes`, default one
-    per CPU once the store holds PARALLEL_MIN_EVENTS events; see `_verify_in_parallel`). A
+    per idle CPU once the store holds PARALLEL_MIN_EVENTS events; see `_verify_in_parallel`). A
     chain the processes do not find intact is verified again here, on this connection, which
     names its first broken event exactly as a single process would.
     """
@@ -115,7 +115,7 @@ def _verify_in_parallel(
     snapshot, a process that failed — leaves the chain to `verify`. Other processes open their
     own connections, so this runs only where a process can fork safely (one thread).
     """
-    count = processes if processes is not None else _cpu_count()
+    count = processes if processes is not None else _idle_cpus()
     spans = {
         incident_id: checkpoint.seq
         for incident_id, checkpoint in checkpoints.items()
@@ -253,11 +253,22 @@ def _share_process(url: str, share: Share, sender: Any) -> None:
     sender.close()
 
 
-def _cpu_count() -> int:
+def _idle_cpus() -> int:
+    """One process per CPU this process may use, or just one when those CPUs are busy.
+
+    On a machine already running more than a CPU's worth of work per CPU (the one-minute load
+    average), a second verifying process finds no CPU to run on: measured here, it is then
+    slower than one process, by the cost of forking and connecting.
+    """
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0] >= cpus
+    except OSError:  # no load average to read
+        busy = False
+    return 1 if busy else cpus
 
 
 def _can_fork() -> bool:
