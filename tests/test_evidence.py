@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -13,9 +14,10 @@ import sqlalchemy as sa
 from fireline.cli import app
 from fireline.commands import AddEvidence, AddUser, Transition
 from fireline.db import events
-from fireline.errors import InvalidCommandError, PolicyDeniedError
+from fireline.domain import ActorId
+from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
 from fireline.service import Context, rebuild
-from fireline.service.evidence import staged_file
+from fireline.service.evidence import check_target, staged_file
 from tests.conftest import Cli, Store
 from tests.factories import make_incident, meet_gates, projection_state, run, snapshot
 
@@ -346,3 +348,45 @@ def test_get_masks_pii_unless_the_viewer_holds_the_sensitive_clearance(
     monkeypatch.setenv("FIRELINE_SENSITIVE_CLEARANCE", "tester")
     assert ok(cli, "evidence", "get", incident, "E1").encode() == blob.read_bytes()
     assert "ops@example.com" in ok(cli, "evidence", "show", incident, "E1")
+
+
+class _Pipe(io.RawIOBase):
+    """A stream that cannot seek, like a pipe on standard input."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        return self._data.readinto(buffer)
+
+
+def test_a_pipe_that_turns_binary_late_is_refused_even_with_unscanned(
+    ctx: Context, store: Store
+) -> None:
+    late = LOG.encode() * 400 + b"\x00 core dump"
+    with (
+        pytest.raises(InvalidCommandError, match="cannot be re-read; save it to a file"),
+        staged_file(ctx, io.BufferedReader(_Pipe(late)), name=None, unscanned=True),
+    ):
+        pass
+    assert blob_files(store) == []
+
+
+def test_the_target_is_checked_before_a_file_is_read(ctx: Context, store: Store) -> None:
+    run(ctx, AddUser(name="root", roles=("admin",)), "root")
+    run(ctx, AddUser(name="alice", roles=("commander",)), "root")
+    run(ctx, AddUser(name="bob", roles=("responder",)), "root")
+    hidden = make_incident(ctx, labels=("restricted",))
+    with pytest.raises(NotFoundError, match=f"no incident {hidden}"):
+        check_target(ctx, hidden, ActorId("bob"))
+    check_target(ctx, hidden, ActorId("alice"))
+    with pytest.raises(NotFoundError, match="no incident INC-20991231-001"):
+        check_target(ctx, "INC-20991231-001", ActorId("alice"))
+    meet_gates(ctx, hidden)
+    for status in ("investigating", "mitigating", "mitigated", "resolved", "closed"):
+        run(ctx, Transition(incident_id=hidden, status=status))
+    with pytest.raises(InvalidCommandError, match="is closed"):
+        check_target(ctx, hidden, ActorId("alice"))

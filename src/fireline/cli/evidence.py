@@ -81,7 +81,7 @@ def add(
     """Attach a file (redacted, stored by sha256) or a reference to an incident."""
     from fireline.commands import AddEvidence
     from fireline.service import execute, open_context, resolve_actor
-    from fireline.service.evidence import parse_kind, staged_file
+    from fireline.service.evidence import check_target, parse_kind, staged_file
 
     incident = parse_incident_id(incident_id)
     if path is not None and ref is not None:
@@ -109,6 +109,7 @@ def add(
         if path is None:
             events = execute(command, actor, ctx=ctx)
         else:
+            check_target(ctx, incident, actor)
             name = None if path == "-" else Path(path).name
             with (
                 _opened(path) as src,

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
-from fireline import queries
+from fireline import governance, queries
 from fireline.commands import AddEvidence, EvidenceFile
-from fireline.domain import EVIDENCE_KINDS, require_text
-from fireline.errors import InvalidCommandError
+from fireline.db import read_only
+from fireline.domain import EVIDENCE_KINDS, ActorId, Status, require_text
+from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.evidence import (
     HEAD,
     BinaryContentError,
@@ -40,6 +41,23 @@ def parse_kind(text: str) -> str:
             f"unknown evidence kind {text!r}; allowed: {', '.join(EVIDENCE_KINDS)}"
         )
     return kind
+
+
+def check_target(ctx: Context, incident_id: str, actor: ActorId) -> None:
+    """Refuse an unknown, hidden or closed incident before a (large) file is read.
+
+    Only a courtesy: the write checks everything again under the incident's lock. The answers
+    are the write's own — `no incident …` for one the actor may not see — so it leaks nothing.
+    """
+    with read_only(ctx.engine) as conn:
+        access = governance.access(ctx.policy, conn, actor, [incident_id])
+        if incident_id not in access.visible:
+            raise NotFoundError(f"no incident {incident_id}")
+        state = queries.get_state(conn, incident_id)
+    if state.status is Status.CLOSED:
+        raise InvalidCommandError(
+            f"{incident_id} is closed; only corrections, erasures and action items can be recorded"
+        )
 
 
 @contextmanager
