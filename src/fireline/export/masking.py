@@ -7,6 +7,7 @@ Uses `fireline.redaction.mask` (the same masking every view applies for viewers 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, BinaryIO
@@ -16,6 +17,7 @@ from fireline.ledger.chain import Event
 
 Masker = Callable[[str], str]
 LINE_LIMIT = 1024 * 1024
+BLOCK = 1024 * 1024
 
 
 def masker(precision: float) -> Masker:
@@ -62,13 +64,41 @@ def mask_event(event: Event, apply: Masker) -> tuple[Event, tuple[str, ...]]:
     return replace(event, actor=actor, payload=payload), masked
 
 
-def mask_stream(src: BinaryIO, dst: BinaryIO, apply: Masker) -> None:
-    """Copy a text file line by line with every line masked.
+class HashingWriter:
+    """Writes through to a file while hashing what was written (no second read)."""
 
-    Lines are read at most LINE_LIMIT bytes at a time, so memory stays bounded even for a file
-    without newlines (a value split across that boundary could escape masking; log lines are
-    far shorter).
+    def __init__(self, target: BinaryIO) -> None:
+        self._target = target
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        return self._target.write(data)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def mask_stream(src: BinaryIO, dst: BinaryIO | HashingWriter, apply: Masker) -> None:
+    """Copy a text file with every line masked, about BLOCK bytes of whole lines at a time.
+
+    Masking a block of lines in one call is several times faster than line by line; it can only
+    mask more (a coordinate pair split across two lines is generalised too). A line longer than
+    LINE_LIMIT is taken in pieces, so memory stays bounded even without newlines (a value split
+    across that boundary could escape masking; log lines are far shorter).
     """
+    block: list[bytes] = []
+    size = 0
     for raw in iter(lambda: src.readline(LINE_LIMIT), b""):
-        line = raw.decode("utf-8", errors="surrogateescape")
-        dst.write(apply(line).encode("utf-8", errors="surrogateescape"))
+        block.append(raw)
+        size += len(raw)
+        if size >= BLOCK:
+            _write_masked(block, dst, apply)
+            block, size = [], 0
+    _write_masked(block, dst, apply)
+
+
+def _write_masked(block: list[bytes], dst: BinaryIO | HashingWriter, apply: Masker) -> None:
+    if block:
+        text = b"".join(block).decode("utf-8", errors="surrogateescape")
+        dst.write(apply(text).encode("utf-8", errors="surrogateescape"))

@@ -220,17 +220,18 @@ def _write(path: Path, data: bytes) -> None:
 def _copy_evidence(ctx: Context, item: Evidence, dest: Path, apply: masking.Masker | None) -> str:
     """Copy one blob into the tree; return the file's digest.
 
-    Masked line by line when the export is masked and redaction found PII or coordinates in the
-    file when it was added; otherwise the stored bytes, so its digest is the ledger's.
+    Masked when the export is masked and redaction found PII or coordinates in the file when it
+    was added; otherwise the stored bytes, re-hashed on the way out by the blob store, so its
+    digest is the ledger's.
     """
     assert item.sha256 is not None
-    blobs = ctx.blobs
     with dest.open("wb") as out:
         if apply is None or not item.sensitive:  # nothing the ledger says needs masking
-            blobs.copy_to(item.sha256, out)
+            digest = ctx.blobs.copy_to(item.sha256, out).sha256
         else:
-            with blobs.open(item.sha256) as src:
-                masking.mask_stream(src, out, apply)
+            hashing = masking.HashingWriter(out)
+            with ctx.blobs.open(item.sha256) as src:
+                masking.mask_stream(src, hashing, apply)
+            digest = hashing.hexdigest()
     dest.chmod(0o644)
-    with dest.open("rb") as handle:
-        return seal.sha256_of(handle)
+    return digest
