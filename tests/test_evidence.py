@@ -390,3 +390,24 @@ def test_the_target_is_checked_before_a_file_is_read(ctx: Context, store: Store)
         run(ctx, Transition(incident_id=hidden, status=status))
     with pytest.raises(InvalidCommandError, match="is closed"):
         check_target(ctx, hidden, ActorId("alice"))
+
+
+def test_unscanned_files_are_got_only_with_the_sensitive_clearance(
+    cli: Cli, store: Store, incident: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "shot.png").write_bytes(PNG)
+    ok(cli, "evidence", "add", incident, str(tmp_path / "shot.png"), "--kind", "screenshot",
+       "--unscanned")  # fmt: skip
+    result = cli("evidence", "get", incident, "E1")
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"fireline: error: E1 on {incident} was stored unscanned (not text), so PII in it cannot "
+        "be masked; only holders of the sensitive clearance may get it\n"
+    )
+    monkeypatch.setenv("FIRELINE_SENSITIVE_CLEARANCE", "tester")
+    target = tmp_path / "copy.png"
+    assert ok(cli, "evidence", "get", incident, "E1", "-o", str(target)) == (
+        f"E1: {len(PNG)} bytes written to {target}\n"
+    )
+    assert target.read_bytes() == PNG

@@ -32,7 +32,7 @@ from fireline.cli import (
     seeing,
 )
 from fireline.domain import EVIDENCE_KINDS, parse_incident_id, parse_when
-from fireline.errors import InvalidCommandError
+from fireline.errors import InvalidCommandError, PolicyDeniedError
 
 if TYPE_CHECKING:
     from fireline.evidence import BlobStore
@@ -232,7 +232,8 @@ def get(
 ) -> None:
     """Write an evidence file's bytes (as stored, redacted), after re-checking its digest.
 
-    PII in a text file is masked unless the viewer holds the `sensitive` clearance."""
+    PII in a text file is masked unless the viewer holds the `sensitive` clearance; a file
+    stored unscanned cannot be masked, so only they may get it."""
     from fireline import queries
 
     number = parse_evidence_id(evidence_id)
@@ -243,7 +244,12 @@ def get(
                 f"{item.label} on {incident_id} is a reference ({item.ref}); it has no file"
             )
         precision = masking()
-        masked = precision is not None and item.scanned and bool(item.sensitive)
+        if precision is not None and not item.scanned:
+            raise PolicyDeniedError(
+                f"{item.label} on {incident_id} was stored unscanned (not text), so PII in it "
+                "cannot be masked; only holders of the sensitive clearance may get it"
+            )
+        masked = precision is not None and bool(item.sensitive)
         if output is None:
             sys.stdout.flush()
             _copy(ctx.blobs, item.sha256, sys.stdout.buffer, precision if masked else None)
