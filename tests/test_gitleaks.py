@@ -131,3 +131,38 @@ def test_re2_translation(re2: str, python: str) -> None:
 def test_untranslatable_re2_is_refused(re2: str) -> None:
     with pytest.raises(TranslationError):
         translate(re2)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rules = 'x'\n", "must be an array of tables"),
+        ("[[rules]]\nid = 'n'\nregex = 'a'\nsecretGroup = -1\n", "secretGroup must be"),
+        ("[[rules]]\nid = 'e'\nregex = 'a'\nentropy = 'high'\n", "entropy must be a number"),
+        ("allowlist = 'x'\n", "an allowlist must be a table"),
+        ("[allowlist]\nstopwords = 'x'\n", "must be lists of strings"),
+    ],
+)
+def test_malformed_rule_files_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_rules(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("re2", "python"),
+    [("[]a]", "[\\]a]"), ("[^\\pN]", "[^\\d]"), ("\\PN", "[^\\d]"), ("\\PL", "[\\W\\d_]")],
+)
+def test_more_re2_translation(re2: str, python: str) -> None:
+    assert translate(re2) == python
+
+
+@pytest.mark.parametrize("re2", ["\\x{zz}", "[[:^alpha:]]", "[\\PL]", "(?U:a)"])
+def test_more_untranslatable_re2(re2: str) -> None:
+    with pytest.raises(TranslationError):
+        translate(re2)
+
+
+def test_a_rule_without_keywords_runs_on_every_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[rules]]\nid = 'pin'\nregex = 'PIN-[0-9]{6}'\n")
+    redactor = Redactor(load_rules(path))
+    assert redactor.redact("a\nlocker PIN-123456 open").text == "a\nlocker [REDACTED:pin#1] open"

@@ -270,3 +270,17 @@ def test_redact_is_idempotent_and_hides_planted_secrets(
 def test_redact_is_idempotent_on_any_text(text: str) -> None:
     once = R.redact(text).text
     assert R.redact(once).text == once
+
+
+def test_text_whose_lowercase_is_longer_is_still_redacted_and_masked() -> None:
+    # "İ" lowercases to two characters, so keyword offsets in the lowered text do not line up.
+    from fireline.redaction import mask
+
+    text = "İstanbul: password=hunter2xyz key AKIAIOSFODNN7EXAMPL3 lat=41.0082 lon=28.9784"
+    result = R.redact(text)
+    assert result.text == (
+        "İstanbul: password=[REDACTED:password#1] key [REDACTED:aws-access-key#1] "
+        "lat=41.0082 lon=28.9784"
+    )
+    assert result.sensitive == {"coordinates"}
+    assert mask(result.text).endswith("lat=41.0 lon=29.0")
