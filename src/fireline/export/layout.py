@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from fireline.export import prov, views
-from fireline.export.record import Evidence, Record
+from fireline.export import meta, prov, views
+from fireline.export.model import Evidence, Record
 from fireline.export.views import Params
 
 EVIDENCE = "10_evidence"
@@ -75,8 +75,8 @@ def render_views(record: Record, params: Params) -> dict[str, bytes]:
     """Every view file of the export, by path: what verify re-renders and compares."""
     paths = evidence_plan(record, masked=params.masked)
     return {
-        "00_meta/incident.yaml": views.incident_yaml(record, params, paths),
-        "00_meta/timeline.md": views.timeline_md(record, params),
+        "00_meta/incident.yaml": meta.incident_yaml(record, params, paths),
+        "00_meta/timeline.md": meta.timeline_md(record, params),
         "20_actions/commands.md": views.commands_md(record),
         "20_actions/rollback.md": views.rollback_md(record),
         "30_verification/checks.md": views.checks_md(record),

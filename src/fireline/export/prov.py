@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from fireline.export.record import Record
+from fireline.export.model import Record
 
 FIRELINE_NS = "https://fireline.dev/ns/prov#"
 

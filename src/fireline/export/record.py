@@ -8,10 +8,19 @@ from the ledger and compare bytes. Pure: no I/O, no clock, no database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from fireline.events import TRAIL_KINDS
+from fireline.export.model import (
+    ActionItem,
+    Checklist,
+    ChecklistItem,
+    Entry,
+    Evidence,
+    Line,
+    Record,
+)
 from fireline.ledger.chain import Event
 
 ENTRY_PREFIX = "entry."
@@ -28,138 +37,6 @@ def exported_prefix(events: Sequence[Event]) -> list[Event]:
     while end > 0 and events[end - 1].kind in TRAIL_KINDS:
         end -= 1
     return list(events[:end])
-
-
-@dataclass(frozen=True)
-class Line:
-    """One event as the timeline shows it."""
-
-    seq: int
-    ts: str
-    actor: str
-    kind: str
-    text: str
-    at: str | None = None
-    refs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A logged entry (fact, hypothesis, decision, mitigation …) with its current text."""
-
-    seq: int
-    ts: str
-    actor: str
-    kind: str  # fact, hypothesis, decision, mitigation, detection, root_cause
-    text: str  # after corrections; "[erased]" once erased
-    at: str | None
-    refs: tuple[str, ...]
-    why: str | None = None
-    approver: str | None = None
-    corrected_by: tuple[int, ...] = ()
-    erased: bool = False
-
-    @property
-    def when(self) -> str:
-        return self.at or self.ts
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One `evidence.added` event: a stored file (by digest) or a reference."""
-
-    seq: int
-    ts: str
-    actor: str
-    number: int
-    kind: str
-    sha256: str | None
-    ref: str | None
-    size: int | None
-    name: str | None
-    media_type: str | None
-    source: str
-    captured_at: str | None
-    note: str
-    scanned: bool
-    sensitive: tuple[str, ...]
-
-
-@dataclass
-class ActionItem:
-    number: int
-    title: str
-    owner: str
-    due: str | None
-    priority: str
-    created_at: str
-    status: str = "open"
-    completed_at: str | None = None
-    note: str = ""
-
-
-@dataclass
-class ChecklistItem:
-    number: int
-    text: str
-    depth: int
-    checked: bool = False
-    changed_at: str | None = None
-    changed_by: str | None = None
-
-
-@dataclass
-class Checklist:
-    """An attached runbook checklist (or a built-in stage checklist) and its items' state."""
-
-    checklist: str
-    title: str
-    builtin: bool
-    attached_at: str
-    items: dict[int, ChecklistItem] = field(default_factory=dict)
-
-
-@dataclass
-class Record:
-    """Everything an export renders, folded from the exported events in order."""
-
-    incident_id: str
-    title: str = ""
-    opened_at: str = ""
-    declared_by: str = ""
-    severity: str = ""
-    ladder: str = ""
-    status: str = "declared"
-    impact: str = ""
-    systems: list[str] = field(default_factory=list)
-    datasets: list[dict[str, Any]] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    detected_at: str | None = None
-    roles: dict[str, list[str]] = field(default_factory=dict)
-    tenures: list[tuple[str, str, str, str | None]] = field(default_factory=list)
-    entries: dict[int, Entry] = field(default_factory=dict)
-    updates: list[tuple[int, str, str, Mapping[str, Any]]] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    action_items: dict[int, ActionItem] = field(default_factory=dict)
-    status_times: dict[str, str] = field(default_factory=dict)
-    severity_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
-    postmortem_due: str | None = None
-    postmortem_owner: str | None = None
-    postmortem_link: str | None = None
-    governance_review: tuple[str, str] | None = None
-    redactions: dict[str, int] = field(default_factory=dict)
-    sensitive: dict[str, list[int]] = field(default_factory=dict)  # PII kind → events with it
-    erasures: list[tuple[int, int, str]] = field(default_factory=list)
-    checklists: dict[str, Checklist] = field(default_factory=dict)
-    actors: list[str] = field(default_factory=list)
-    lines: list[Line] = field(default_factory=list)
-    head_seq: int = 0
-    head: str = ""
-    last_ts: str = ""
-
-    def entries_of(self, kind: str) -> list[Entry]:
-        return [e for e in self.entries.values() if e.kind == kind]
 
 
 def fold(incident_id: str, events: Iterable[Event]) -> Record:

@@ -22,7 +22,8 @@ from typing import IO
 from fireline.errors import IntegrityError, InvalidCommandError, NotFoundError
 from fireline.events import KNOWN_KINDS
 from fireline.export import layout, seal
-from fireline.export.record import Record, fold
+from fireline.export.model import Record
+from fireline.export.record import fold
 from fireline.export.views import Params
 from fireline.ledger import chain
 from fireline.ledger.checkpoints import is_signed, is_valid, key_id_of, load_public_key

@@ -26,7 +26,8 @@ from fireline.errors import IntegrityError, InvalidCommandError, NotFoundError, 
 from fireline.events import KNOWN_KINDS
 from fireline.export import layout, masking, seal
 from fireline.export.archive import write_zip
-from fireline.export.record import Evidence, exported_prefix, fold
+from fireline.export.model import Evidence
+from fireline.export.record import exported_prefix, fold
 from fireline.export.views import Params
 from fireline.integrity import check_checkpoint
 from fireline.ledger import chain, store
