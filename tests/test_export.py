@@ -494,3 +494,20 @@ def test_a_whole_incident_renders_into_the_postmortem_and_action_items(
     prov = json.loads((root / "prov/prov.json").read_text())
     assert "inc:update-1" in prov["entity"]
     assert cli("verify", str(root)).exit_code == 0
+
+
+def test_export_of_a_malformed_id_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    result = cli("export", "INC-2026-1", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "fireline: error: malformed incident id 'INC-2026-1'; expected INC-YYYYMMDD-NNN"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_verify_takes_one_export_path(cli: Cli, tmp_path: Path) -> None:
+    result = cli("verify", str(tmp_path / "a.zip"), str(tmp_path / "b.zip"))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "fireline: error: give one export path to verify, or incident ids"
+    )

@@ -181,3 +181,25 @@ def test_a_garbled_event_line_is_named(cli: Cli, exported: Path) -> None:
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join([lines[0], "{not json\n", *lines[2:]]))
     assert "line 2: not a fireline event line" in refused(cli, exported, "ledger/events.jsonl")
+
+
+def test_any_single_byte_change_anywhere_fails(cli: Cli, exported: Path, tmp_path: Path) -> None:
+    """First, middle and last byte of every file of the export, one at a time."""
+    import shutil
+
+    from fireline.export.verify import verify_export
+
+    files = sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file())
+    assert len(files) == 13
+    for name in files:
+        size = (exported / name).stat().st_size
+        for at in sorted({0, size // 2, size - 1}):
+            copy = tmp_path / "flip" / exported.name
+            shutil.rmtree(copy.parent, ignore_errors=True)
+            shutil.copytree(exported, copy)
+            data = bytearray((copy / name).read_bytes())
+            data[at] ^= 0x01
+            (copy / name).write_bytes(bytes(data))
+            report = verify_export(copy)
+            assert not report.ok, (name, at)
+            assert any(p.path == name for p in report.problems), (name, at, report.problems)

@@ -127,7 +127,11 @@ def parse_checkpoints(text: str, *, where: str) -> tuple[Checkpoint, Seal, str]:
         )
         if second["key_id"] != checkpoint.key_id or not isinstance(second["masked"], bool):
             raise ValueError
-        return checkpoint, seal, str(second["signature"])
+        signature = str(second["signature"])
+        # Byte for byte as written: nothing in this file may change unnoticed, even whitespace.
+        if checkpoints_file(checkpoint, seal, signature) != text.encode():
+            raise ValueError
+        return checkpoint, seal, signature
     except (ValueError, KeyError, TypeError, AttributeError):
         raise IntegrityError(
             f"{where}: expected a checkpoint line and an export seal line"
