@@ -10,6 +10,7 @@ import pytest
 
 from fireline.commands import LogEntry
 from fireline.domain import IncidentId
+from fireline.ledger.chain import canonical
 from fireline.service import Context
 from tests.conftest import Cli
 from tests.factories import make_incident, run
@@ -92,7 +93,7 @@ def test_a_forged_seal_is_named(cli: Cli, exported: Path) -> None:
     first, second = path.read_text().splitlines()
     seal = json.loads(second)
     seal["masked"] = False
-    path.write_text(first + "\n" + json.dumps(seal) + "\n")
+    path.write_text(first + "\n" + canonical(seal) + "\n")
     assert "export seal signature does not verify" in refused(
         cli, exported, "ledger/checkpoints.jsonl"
     )

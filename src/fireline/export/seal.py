@@ -102,7 +102,7 @@ def checkpoints_file(checkpoint: Checkpoint, seal: Seal, seal_signature: str) ->
     return (canonical(first) + "\n" + canonical(second) + "\n").encode()
 
 
-def parse_checkpoints(text: str, *, where: str) -> tuple[Checkpoint, Seal, str]:
+def parse_checkpoints(text: str) -> tuple[Checkpoint, Seal, str]:
     """The checkpoint, the seal and the seal's signature; IntegrityError if malformed."""
     try:
         first, second = (json.loads(line) for line in text.splitlines())
@@ -134,5 +134,5 @@ def parse_checkpoints(text: str, *, where: str) -> tuple[Checkpoint, Seal, str]:
         return checkpoint, seal, signature
     except (ValueError, KeyError, TypeError, AttributeError):
         raise IntegrityError(
-            f"{where}: expected a checkpoint line and an export seal line"
+            "expected a checkpoint line and an export seal line, byte for byte as written"
         ) from None

@@ -137,7 +137,7 @@ def _verify(tree: Tree) -> ExportReport:
         return report
     try:
         checkpoint, the_seal, signature = seal.parse_checkpoints(
-            tree.read(layout.CHECKPOINTS).decode(), where=layout.CHECKPOINTS
+            tree.read(layout.CHECKPOINTS).decode()
         )
     except (IntegrityError, UnicodeDecodeError) as exc:
         problems.append(Problem(layout.CHECKPOINTS, getattr(exc, "message", "not UTF-8")))
@@ -203,10 +203,7 @@ def _check_chain(
     where = layout.EVENTS
     try:
         lines = tree.read(where).decode().splitlines()
-        parsed = [
-            seal.parse_event_line(line, where=f"{where} line {n}")
-            for n, line in enumerate(lines, 1)
-        ]
+        parsed = [seal.parse_event_line(line, where=f"line {n}") for n, line in enumerate(lines, 1)]
     except IntegrityError as exc:
         problems.append(Problem(where, exc.message))
         return None
