@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,17 @@ def test_sniff_names_the_media_type(
     name: str | None, head: bytes, text: bool, expected: str
 ) -> None:
     assert sniff(name, head, text=text) == expected
+
+
+def test_staging_files_left_by_a_dead_process_are_swept(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    store.staging_dir.mkdir(parents=True)
+    stale = store.staging_dir / "dead.part"
+    fresh = store.staging_dir / "busy.part"
+    stale.write_bytes(b"half a log")
+    fresh.write_bytes(b"still being written")
+    os.utime(stale, (0, 0))
+    store.add_stream(io.BytesIO(LOG))
+    assert not stale.exists()
+    assert fresh.exists()
+    assert store.sweep_staging() == 0

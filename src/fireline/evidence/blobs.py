@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from fireline.errors import IntegrityError, InvalidCommandError, NotFoundError
 
 CHUNK = 1024 * 1024
 HEAD = 8192
+STALE_STAGING_SECONDS = 24 * 3600
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 Filter = Callable[[BinaryIO, BinaryIO], Any]
@@ -113,6 +115,7 @@ class BlobStore:
         Memory stays constant: bytes move in chunks of 1 MiB (or the filter's lines).
         """
         self.staging_dir.mkdir(parents=True, exist_ok=True)
+        self.sweep_staging()
         token = secrets.token_hex(16)
         path = self.staging_dir / f"{token}.part"
         try:
@@ -132,6 +135,22 @@ class BlobStore:
         staged = Staged(token, path, writer.digest.hexdigest(), writer.size, writer.head, result)
         self._staged[token] = staged
         return staged
+
+    def sweep_staging(self, *, older_than: float = STALE_STAGING_SECONDS) -> int:
+        """Remove staging files left by a process that died mid-add; return how many.
+
+        A file being written has a fresh mtime, so only ones untouched for a day go.
+        """
+        cutoff = time.time() - older_than
+        removed = 0
+        for leftover in self.staging_dir.glob("*.part"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # another process removed it first
+        return removed
 
     def staged(self, token: str) -> Staged:
         """A file this store staged and has not yet placed or discarded."""
