@@ -104,13 +104,23 @@ def _push(lib: Any, handle: Any, value: Any) -> None:
             string(handle, v.encode("utf-8"))
         elif kind is dict:
             for key, member in v.items():
-                add(key)
-                add(member)
+                # Most keys and values are strings: pushed here, without a call of add each.
+                if type(key) is str:
+                    string(handle, key.encode("utf-8"))
+                else:
+                    add(key)
+                if type(member) is str:
+                    string(handle, member.encode("utf-8"))
+                else:
+                    add(member)
                 item(handle)
             obj(handle, len(v))
         elif kind is list or kind is tuple:
             for member in v:
-                add(member)
+                if type(member) is str:
+                    string(handle, member.encode("utf-8"))
+                else:
+                    add(member)
             array(handle, len(v))
         elif v is None:
             lib.regoInputNull(handle)
