@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -221,15 +222,18 @@ def _run_shares(
         process.start()
         sender.close()
         running.append((process, receiver))
-    found: list[list[Span] | None] = [own()]
-    for process, receiver in running:
-        try:
-            found.append(receiver.recv())
-        except (EOFError, OSError):
-            found.append(None)
-        finally:
-            receiver.close()
-            process.join()
+    found: list[list[Span] | None] = []
+    try:
+        found.append(own())
+    finally:  # collected even when this process's own share failed
+        for process, receiver in running:
+            try:
+                found.append(receiver.recv())
+            except (EOFError, OSError):
+                found.append(None)
+            finally:
+                receiver.close()
+                process.join()
     return found
 
 
@@ -272,9 +276,8 @@ def _idle_cpus() -> int:
 
 
 def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """Linux, one thread: where forking a process that holds database connections is safe."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def check_checkpoint(
