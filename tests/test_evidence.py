@@ -411,3 +411,20 @@ def test_unscanned_files_are_got_only_with_the_sensitive_clearance(
         f"E1: {len(PNG)} bytes written to {target}\n"
     )
     assert target.read_bytes() == PNG
+
+
+def test_gitleaks_rules_from_the_configuration_redact_evidence_too(
+    cli: Cli, store: Store, incident: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = tmp_path / "gitleaks.toml"
+    rules.write_text(
+        "[[rules]]\nid = \"acme-token\"\nregex = '''acme_[a-z0-9]{16}'''\nkeywords = [\"acme_\"]\n"
+    )
+    monkeypatch.setenv("FIRELINE_REDACTION_RULES", str(rules))
+    log = tmp_path / "acme.log"
+    log.write_text("called partner API with acme_0123456789abcdef\n")
+    ok(cli, "evidence", "add", incident, str(log), "--kind", "logs")
+    [blob] = blob_files(store)
+    assert blob.read_bytes() == b"called partner API with [REDACTED:acme-token#1]\n"
+    item = json.loads(ok(cli, "evidence", "show", incident, "E1", "--format", "json"))
+    assert item["redacted"] == {"acme-token": 1}

@@ -86,11 +86,10 @@ def staged_file(
 
 
 def _stage_text(ctx: Context, src: BinaryIO, head: bytes, *, label: str, unscanned: bool) -> Staged:
-    from fireline.redaction import Redactor
-
-    redactor = Redactor.from_settings(ctx.settings)
     try:
-        return ctx.blobs.stage(guarded_text(head, src), filter=redactor.redact_stream)
+        # The context's redactor: built-in rules plus the configured gitleaks file, the same
+        # one every free-text field goes through.
+        return ctx.blobs.stage(guarded_text(head, src), filter=ctx.redactor.redact_stream)
     except BinaryContentError as exc:
         if not unscanned:
             raise InvalidCommandError(_binary(label, f"{exc.why} at byte {exc.offset}")) from None
