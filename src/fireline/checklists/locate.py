@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from fireline.db import runbook_index
 from fireline.errors import InvalidCommandError, NotFoundError
+from fireline.runbooks.files import runbook_files
 
 _FRONT_MATTER_ID = re.compile(r"^id:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
@@ -66,7 +67,7 @@ def locate(ref: str, *, runbook_dir: Path, indexed: Sequence[Path] = ()) -> Path
     if len(named) == 1:
         return named[0]
     if not named:
-        named = [p for p in sorted(runbook_dir.rglob("*.md")) if _front_matter_id(p) == ref]
+        named = [p for p in runbook_files(runbook_dir) if _front_matter_id(p) == ref]
     if len(named) == 1:
         return named[0]
     if not named and len(known) == 1:

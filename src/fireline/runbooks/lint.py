@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fireline.errors import RunbookError
+from fireline.runbooks.files import runbook_files
 from fireline.runbooks.model import Runbook
 from fireline.runbooks.parser import load_runbook
 from fireline.runbooks.rules import (
@@ -44,10 +45,6 @@ __all__ = [
     "lint_runbook",
     "options_from_settings",
 ]
-
-_NOT_RUNBOOKS = frozenset(
-    {"readme.md", "index.md", "license.md", "changelog.md", "contributing.md"}
-)
 
 # Rules that only say "the imported format lacks this": warnings on imported runbooks.
 _FORMAT_GAPS = frozenset(
@@ -103,7 +100,7 @@ def collect(paths: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*.md") if _is_runbook(p, path) and p.is_file())
+            inside = runbook_files(path)
             if not inside:
                 raise RunbookError(f"no runbooks (*.md) under {path}")
             found += inside
@@ -112,13 +109,6 @@ def collect(paths: Sequence[Path]) -> list[Path]:
         else:
             raise RunbookError(f"no such runbook file or folder: {path}")
     return list(dict.fromkeys(found))
-
-
-def _is_runbook(path: Path, root: Path) -> bool:
-    parts = path.relative_to(root).parts
-    if any(part.startswith((".", "_")) for part in parts):
-        return False
-    return path.name.lower() not in _NOT_RUNBOOKS
 
 
 def lint_paths(paths: Sequence[Path], options: LintOptions) -> LintReport:

@@ -15,16 +15,16 @@ from pathlib import Path
 
 from fireline.errors import InvalidCommandError
 from fireline.runbooks import Runbook, parse_runbook
+from fireline.runbooks.files import runbook_files
 from fireline.suggest.rank import Document
 from fireline.suggest.text import normalise_name, split_identifier, terms, words
 
 # When it fires and what it is: the sections an alert's own words describe.
 SIGNAL_SECTIONS = ("Signals / Detection", "Summary")
+
+
 # Not runbooks: Hugo/Jekyll section pages and partials (`_index.md`), hidden files, and the
 # files a repository keeps beside its runbooks.
-NOT_RUNBOOKS = frozenset({"readme.md", "license.md", "changelog.md", "contributing.md"})
-
-
 @dataclass(frozen=True)
 class Entry:
     """One runbook as stored in the index: identity, digest, analysed fields, full-text words."""
@@ -46,15 +46,7 @@ def discover(folder: Path) -> list[Path]:
     """The runbook files under `folder`, sorted; InvalidCommandError if it is not a folder."""
     if not folder.is_dir():
         raise InvalidCommandError(f"runbook folder {folder} does not exist or is not a folder")
-    found = []
-    for path in sorted(folder.rglob("*.md")):
-        relative = path.relative_to(folder)
-        if any(part.startswith((".", "_")) for part in relative.parts):
-            continue
-        if path.name.lower() in NOT_RUNBOOKS or not path.is_file():
-            continue
-        found.append(path)
-    return found
+    return runbook_files(folder)
 
 
 def read_entries(folder: Path) -> list[Entry]:
