@@ -131,6 +131,22 @@ def test_a_tampered_zip_is_named(cli: Cli, ctx: Context, tmp_path: Path) -> None
     refused(cli, forged, "00_meta/timeline.md")
 
 
+def test_verify_takes_the_out_folder_of_an_export(cli: Cli, exported: Path) -> None:
+    result = cli("verify", str(exported.parent))
+    assert result.exit_code == 0, result.output
+    assert "verified offline" in result.output
+
+
+def test_verify_of_an_out_folder_holding_two_exports_is_refused(cli: Cli, exported: Path) -> None:
+    (exported.parent / "INC-20261123-999").mkdir()
+    result = cli("verify", str(exported.parent))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"fireline: error: {exported.parent} is not a fireline export "
+        "(expected a folder INC-… or a folder holding one)"
+    )
+
+
 def test_verify_of_a_missing_path(cli: Cli, tmp_path: Path) -> None:
     result = cli("verify", str(tmp_path / "nowhere.zip"))
     assert result.exit_code == 3

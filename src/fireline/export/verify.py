@@ -85,7 +85,7 @@ def open_tree(path: Path) -> Iterator[Tree]:
     """An export folder (INC-…/) or zip; InvalidCommandError if it is neither."""
     if path.is_dir():
         if not _ROOT.fullmatch(path.name):
-            raise InvalidCommandError(f"{path} is not a fireline export (expected a folder INC-…)")
+            path = _only_export_in(path)
         files: dict[str, object] = {
             p.relative_to(path).as_posix(): p for p in sorted(path.rglob("*")) if not p.is_dir()
         }
@@ -113,6 +113,16 @@ def open_tree(path: Path) -> Iterator[Tree]:
                 raise InvalidCommandError(f"{path} holds an unsafe entry name {name!r}")
             files["/".join(parts[1:])] = name
         yield Tree(root, files, archive)
+
+
+def _only_export_in(folder: Path) -> Path:
+    """The `--out` folder of `fireline export`: the one INC-… export it holds."""
+    inside = [p for p in folder.iterdir() if p.is_dir() and _ROOT.fullmatch(p.name)]
+    if len(inside) != 1:
+        raise InvalidCommandError(
+            f"{folder} is not a fireline export (expected a folder INC-… or a folder holding one)"
+        )
+    return inside[0]
 
 
 def verify_export(path: Path) -> ExportReport:
