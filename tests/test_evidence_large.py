@@ -32,22 +32,29 @@ def write_log(path: Path, size: int) -> int:
     return count
 
 
-def fireline(store: Store, tmp: Path, *args: str) -> tuple[int, str, str, int]:
-    """Run `python -m fireline ARGS`: exit code, stdout, stderr and the child's peak RSS (KiB).
+# Linux counts a child's RSS from fork, while it still maps its parent, so a child of a large
+# pytest process would inherit that size; a small interpreter in between starts fireline.
+MEASURE = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_pid, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
-    `os.wait4` reports the resource usage of that one child, not of every child so far.
-    """
-    out, err = tmp / "stdout", tmp / "stderr"
+
+def fireline(store: Store, tmp: Path, *args: str) -> tuple[int, str, str, int]:
+    """Run `python -m fireline ARGS`: exit code, stdout, stderr and its peak RSS (KiB)."""
+    out, err, rss = tmp / "stdout", tmp / "stderr", tmp / "rss"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "fireline", *args],
+        code = subprocess.call(
+            [sys.executable, "-c", MEASURE, str(rss), sys.executable, "-m", "fireline", *args],
             env={**os.environ, **store.env},
             stdout=stdout,
             stderr=stderr,
         )
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out.read_text(), err.read_text(), usage.ru_maxrss
+    return code, out.read_text(), err.read_text(), int(rss.read_text())
 
 
 @pytest.mark.slow
