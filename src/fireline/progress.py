@@ -1,6 +1,7 @@
 """Read models of incident checklists: attached runbooks, their items, progress per section.
 
-Reads the `checklists` and `checklist_items` projections only; `projections.py` writes them.
+Reads the `checklists` and `checklist_items` projections only (`projections/checklists.py`
+writes them).
 """
 
 from __future__ import annotations

@@ -1,0 +1,85 @@
+"""The one-line timeline summary of each event kind, from its payload alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fireline.projections.kinds import Payload
+
+
+def _reason(p: Payload) -> str:
+    return f": {p['reason']}" if p.get("reason") else ""
+
+
+def _attached(p: Payload) -> str:
+    names = [c["checklist"] for c in p.get("checklists", ())]
+    return f" (checklists {', '.join(names)} attached)" if names else ""
+
+
+SUMMARIES: dict[str, Callable[[Payload], str]] = {
+    "incident.declared": lambda p: f"Declared {p['severity']}: {p['title']}{_attached(p)}",
+    "role.assigned": lambda p: (
+        f"{p['holder']} is {p['role']}" + (f" (replacing {p['replaces']})" if p["replaces"] else "")
+    ),
+    "role.released": lambda p: f"{p['holder']} released {p['role']}",
+    "severity.changed": lambda p: (
+        f"Severity {p['from_severity']} → {p['to_severity']}{_reason(p)}{_attached(p)}"
+    ),
+    "status.changed": lambda p: f"Status {p['from_status']} → {p['to_status']}{_reason(p)}",
+    "entry.fact": lambda p: str(p["text"]),
+    "entry.hypothesis": lambda p: str(p["text"]),
+    "entry.decision": lambda p: str(p["text"]),
+    "entry.mitigation": lambda p: str(p["text"]),
+    "entry.detection": lambda p: str(p["text"]),
+    "entry.root_cause": lambda p: str(p["text"]) + (" (partial)" if p["partial"] else ""),
+    "entry.corrected": lambda p: str(p["text"]),
+    "entry.erased": lambda p: f"Erased event {p['target_seq']}{_reason(p)}",
+    "update.published": lambda p: (
+        f"Update #{p['number']} ({p['status']})" + (f": {p['impact']}" if p["impact"] else "")
+    ),
+    "action_item.added": lambda p: (
+        f"Action #{p['number']}: {p['title']} (owner {p['owner']}"
+        + (f", due {p['due']}" if p["due"] else "")
+        + f", {p['priority']})"
+    ),
+    "action_item.completed": lambda p: (
+        f"Action #{p['number']} done" + (f": {p['note']}" if p["note"] else "")
+    ),
+    "user.added": lambda p: f"User {p['name']} added as {', '.join(p['roles'])}",
+    "user.updated": lambda p: f"User {p['name']} now {', '.join(p['roles'])}",
+    "postmortem.scheduled": lambda p: f"Postmortem due {p['due']} (owner {p['owner']})",
+    "postmortem.completed": lambda p: f"Postmortem done: {p['link']}",
+    "governance.reviewed": lambda p: f"Governance review signed off: {p['outcome']}",
+    "gate.exception": lambda p: (
+        f"Exception requested for gate {p['gate']} (as {p['as_role']}): {p['justification']}"
+    ),
+    "gate.approved": lambda p: f"Exception {p['exception_seq']} approved as {p['as_role']}",
+    "breakglass.granted": lambda p: (  # the why is the entry's detail
+        f"Breakglass for {p['to']} ({p['scope']}) until {p['expires_at']}"
+    ),
+    "breakglass.revoked": lambda p: f"Breakglass grant {p['grant_seq']} revoked" + _reason(p),
+    "freeze.lifted": lambda p: f"Deploy freeze lifted{_reason(p)}",
+    "access.read": lambda p: f"Read ({p['view']})",
+    "export.created": lambda p: (
+        f"Exported ({'masked' if p['masked'] else 'unmasked'}) up to event {p['seq']}"
+    ),
+    "runbook.attached": lambda p: (
+        f"{'Checklist' if p['builtin'] else 'Runbook'} {p['checklist']} attached: {p['title']} "
+        f"({len(p['items'])} item{'' if len(p['items']) == 1 else 's'})"
+    ),
+    "checklist.item_checked": lambda p: (
+        f"Checked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
+    ),
+    "checklist.item_unchecked": lambda p: (
+        f"Unchecked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
+    ),
+    "evidence.added": lambda p: _evidence_summary(p),
+}
+
+
+def _evidence_summary(p: Payload) -> str:
+    what = p["ref"] if p["ref"] is not None else f"{p['name'] or 'stdin'}, {p['size']} bytes"
+    digest = f", sha256 {p['sha256'][:12]}" if p["sha256"] else ""
+    unscanned = ", unscanned" if p["sha256"] and not p["scanned"] else ""
+    note = f": {p['note']}" if p["note"] else ""
+    return f"Evidence E{p['number']} ({p['kind']}) {what}{digest}{unscanned}{note}"
