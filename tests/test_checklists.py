@@ -270,6 +270,8 @@ def queries_timeline(ctx: Context, inc: str) -> list[queries.TimelineEntry]:
          "malformed checklist item '3'; expected CHECKLIST:N"),
         (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:0"), InvalidCommandError,
          "malformed checklist item"),
+        (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:\u00b2"), InvalidCommandError,
+         "malformed checklist item"),
         (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:2", note="x" * 2001),
          InvalidCommandError, "note is 2001 characters"),
         (lambda i: CheckItem(incident_id=IncidentId("INC-20261123-999"), item="x:1"),

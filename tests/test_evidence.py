@@ -428,3 +428,21 @@ def test_gitleaks_rules_from_the_configuration_redact_evidence_too(
     assert blob.read_bytes() == b"called partner API with [REDACTED:acme-token#1]\n"
     item = json.loads(ok(cli, "evidence", "show", incident, "E1", "--format", "json"))
     assert item["redacted"] == {"acme-token": 1}
+
+
+@pytest.mark.sqlite_only
+def test_verify_names_a_forged_evidence_payload_instead_of_reading_it(
+    cli: Cli, store: Store, incident: str, log_file: Path
+) -> None:
+    """A payload changed behind fireline's back breaks its chain; verify reports that break and
+    does not parse the forged payload to look for a blob."""
+    import sqlite3
+
+    ok(cli, "evidence", "add", incident, str(log_file), "--kind", "logs")
+    with sqlite3.connect(store.sqlite_file) as db:
+        db.execute("UPDATE events SET payload = 'not json' WHERE kind = 'evidence.added'")
+    result = cli("verify")
+    assert result.exit_code == 7
+    assert result.stdout.startswith(f"BROKEN {incident} event ")
+    assert "payload does not match its recorded digest" in result.stdout
+    assert "Traceback" not in result.output

@@ -41,7 +41,6 @@ class StoreReport:
     incident_chains: int = 0
     events: int = 0
     blobs: int = 0
-    blob_bytes: int = 0
     breaks: list[Break] = field(default_factory=list)
     processes: int = 1  # how many processes read and hashed the chains
 
@@ -318,8 +317,9 @@ def verify_blobs(
     """Check that every blob an `evidence.added` event names exists and still hashes to its
     digest; add the first bad blob of each chain to `report.breaks`.
 
-    The digests come from the ledger, not the evidence projection, like the rest of verify.
-    Each distinct blob is re-hashed once, however many events name it.
+    The digests come from the ledger, not the evidence projection, like the rest of verify, and
+    only from chains that verified (so their payloads are fireline's own canonical JSON). Each
+    distinct blob is re-hashed once, however many events name it.
     """
     query = sa.select(events.c.incident_id, events.c.seq, events.c.payload).where(
         events.c.kind == "evidence.added", events.c.payload.is_not(None)
@@ -331,22 +331,23 @@ def verify_blobs(
     for incident_id, seq, payload in conn.execute(
         query.order_by(events.c.incident_id, events.c.seq)
     ):
+        if incident_id in broken:
+            continue  # its first break is reported; a broken chain's payloads prove nothing
         digest = json.loads(payload).get("sha256")
         if digest is None:
             continue  # a reference: no file
         if digest not in seen:
             seen[digest] = _blob_problem(blobs, digest, report)
         problem = seen[digest]
-        if problem is not None and incident_id not in broken:
+        if problem is not None:
             broken.add(incident_id)
             report.breaks.append(Break(incident_id, seq, problem))
 
 
 def _blob_problem(blobs: BlobStore, digest: str, report: StoreReport) -> str | None:
     try:
-        info = blobs.check(digest)
+        blobs.check(digest)
     except FirelineError as exc:
         return exc.message
     report.blobs += 1
-    report.blob_bytes += info.size
     return None

@@ -136,7 +136,8 @@ def builtin(name: str) -> Checklist:
 def parse_item_ref(text: str) -> tuple[str, int]:
     """Split an item address `<checklist>:<n>` (e.g. `RBK-api-5xx-spike:3`) into its parts."""
     name, sep, number = text.strip().rpartition(":")
-    if not (sep and _NAME.fullmatch(name) and number.isdigit() and int(number) >= 1):
+    digits = number.isascii() and number.isdigit()
+    if not (sep and _NAME.fullmatch(name) and digits and int(number) >= 1):
         raise InvalidCommandError(
             f"malformed checklist item {text!r}; expected CHECKLIST:N like first-15-minutes:3 "
             "(`fireline checklist INC` lists them)"
