@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fireline.cli import app
 from fireline.commands import AddEvidence, AddUser, Transition
 from fireline.db import events
-from fireline.domain import ActorId
+from fireline.domain import ActorId, IncidentId
 from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
 from fireline.service import Context, rebuild
 from fireline.service.evidence import check_target, staged_file
@@ -446,3 +446,21 @@ def test_verify_names_a_forged_evidence_payload_instead_of_reading_it(
     assert result.stdout.startswith(f"BROKEN {incident} event ")
     assert "payload does not match its recorded digest" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_the_service_records_what_staging_found_not_what_an_adapter_claims(
+    ctx: Context, store: Store
+) -> None:
+    """An adapter that calls an unscanned binary scanned and clean would let it be shown
+    unmasked; the handler compares the claim with the staged file and refuses."""
+    import dataclasses
+
+    incident = IncidentId(make_incident(ctx))
+    before = snapshot(ctx.engine)
+    with staged_file(ctx, io.BytesIO(PNG), name="shot.png", unscanned=True) as file:
+        assert not file.scanned
+        forged = dataclasses.replace(file, scanned=True, media_type="text/plain")
+        with pytest.raises(InvalidCommandError, match="does not match what was staged"):
+            run(ctx, AddEvidence(incident_id=incident, kind="screenshot", file=forged))
+    assert snapshot(ctx.engine) == before
+    assert blob_files(store) == []

@@ -154,18 +154,20 @@ def _add_evidence(call: Call, cmd: AddEvidence) -> Plan:
         file = cmd.file
         assert file is not None
         staged = call.ctx.blobs.staged(file.token)
-        if (staged.sha256, staged.size) != (file.sha256, file.size):
+        # What is recorded is what the staging found, never an adapter's own description.
+        found = _describe(staged, name=file.name)
+        if found != file:
             raise InvalidCommandError(
                 f"evidence file {file.name or '-'} does not match what was staged"
             )
         payload.update(
-            sha256=file.sha256,
-            size=file.size,
-            media_type=file.media_type,
-            name=file.name,
-            scanned=file.scanned,
-            redacted=dict(sorted(file.redacted)),
-            sensitive=list(file.sensitive),
+            sha256=found.sha256,
+            size=found.size,
+            media_type=found.media_type,
+            name=found.name,
+            scanned=found.scanned,
+            redacted=dict(sorted(found.redacted)),
+            sensitive=list(found.sensitive),
         )
         effects = (lambda: call.ctx.blobs.place(staged),)
     return Plan(state.id, [("evidence.added", payload)], effects=effects)
