@@ -269,45 +269,11 @@ def get(
 
 
 def _copy(blobs: BlobStore, sha256: str, dst: BinaryIO, precision: float | None) -> None:
-    """The blob's bytes to `dst` (re-checked by the store); masked line by line if asked."""
+    """The blob's bytes to `dst` (re-checked by the store); PII masked if `precision` is set."""
     if precision is None:
         blobs.copy_to(sha256, dst)
         return
-    writer = _MaskingWriter(dst, precision)
-    blobs.copy_to(sha256, writer)  # type: ignore[arg-type]
-    writer.close()
+    from fireline.redaction import mask_stream
 
-
-_LONGEST_LINE = 4 * 1024 * 1024
-
-
-class _MaskingWriter:
-    """Masks PII in whole lines of UTF-8 text on their way to `dst` (a partial line waits)."""
-
-    def __init__(self, dst: BinaryIO, precision: float) -> None:
-        from fireline.redaction import mask
-
-        self._mask = mask
-        self._dst = dst
-        self._precision = precision
-        self._carry = b""
-
-    def write(self, data: bytes) -> int:
-        joined = self._carry + data
-        cut = joined.rfind(b"\n") + 1
-        if cut == 0 and len(joined) > _LONGEST_LINE:
-            cut = len(joined)  # a line this long is masked in pieces, as the redactor cuts it
-        self._carry = joined[cut:]
-        if cut:
-            self._emit(joined[:cut])
-        return len(data)
-
-    def close(self) -> None:
-        if self._carry:
-            self._emit(self._carry)
-            self._carry = b""
-
-    def _emit(self, piece: bytes) -> None:
-        text = piece.decode("utf-8", "surrogateescape")
-        masked = self._mask(text, coordinate_precision=self._precision)
-        self._dst.write(masked.encode("utf-8", "surrogateescape"))
+    with blobs.open(sha256) as src:
+        mask_stream(src, dst, coordinate_precision=precision)

@@ -66,7 +66,7 @@ class Staged:
     placed: bool = field(default=False)
 
 
-class _HashingWriter:
+class HashingWriter:
     """A write-only file that hashes and counts what passes through it (the stored bytes)."""
 
     def __init__(self, target: IO[bytes]) -> None:
@@ -120,7 +120,7 @@ class BlobStore:
         path = self.staging_dir / f"{token}.part"
         try:
             with path.open("xb") as handle:
-                writer = _HashingWriter(handle)
+                writer = HashingWriter(handle)
                 result = None
                 if filter is None:
                     while chunk := src.read(CHUNK):

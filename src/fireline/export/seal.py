@@ -10,25 +10,15 @@ the same bytes. Pure: no I/O.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from fireline.errors import IntegrityError
 from fireline.ledger.chain import Event, canonical
 from fireline.ledger.checkpoints import Checkpoint
 
 SEAL_TYPE = "fireline/export-seal/v1"
-CHUNK = 1024 * 1024
-
-
-def sha256_of(handle: IO[bytes]) -> str:
-    """Hex SHA-256 of a stream read to its end in chunks (evidence files can be large)."""
-    digest = hashlib.sha256()
-    while chunk := handle.read(CHUNK):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

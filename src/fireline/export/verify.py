@@ -21,6 +21,7 @@ from typing import IO
 
 from fireline.errors import IntegrityError, InvalidCommandError, NotFoundError
 from fireline.events import KNOWN_KINDS
+from fireline.evidence.blobs import digest_of
 from fireline.export import layout, seal
 from fireline.export.model import Record
 from fireline.export.record import fold
@@ -77,7 +78,7 @@ class Tree:
 
     def digest(self, path: str) -> str:
         with self.open(path) as handle:
-            return seal.sha256_of(handle)
+            return digest_of(handle)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from fireline.db import read_only
 from fireline.domain import ActorId, IncidentId
 from fireline.errors import IntegrityError, InvalidCommandError, NotFoundError, PolicyDeniedError
 from fireline.events import KNOWN_KINDS
+from fireline.evidence.blobs import HashingWriter
 from fireline.export import layout, masking, seal
 from fireline.export.archive import write_zip
 from fireline.export.model import Evidence
@@ -32,6 +33,7 @@ from fireline.export.views import Params
 from fireline.integrity import check_checkpoint
 from fireline.ledger import chain, store
 from fireline.ledger.checkpoints import public_pem
+from fireline.redaction import mask_stream
 from fireline.service import Context, execute
 from fireline.service.governed import unmasked_refusal
 
@@ -160,13 +162,13 @@ class _Built:
 def _build(
     ctx: Context, root: Path, incident_id: str, events: list[chain.Event], params: Params
 ) -> _Built:
-    apply = masking.masker(params.coordinate_precision) if params.masked else None
+    precision = params.coordinate_precision if params.masked else None
     lines: list[bytes] = []
     shown: list[chain.Event] = []
     for event in events:
         masked: tuple[str, ...] = ()
-        if apply is not None:
-            event, masked = masking.mask_event(event, apply)
+        if precision is not None:
+            event, masked = masking.mask_event(event, precision)
         shown.append(event)
         lines.append(seal.event_line(event, masked))
     record = fold(incident_id, shown)
@@ -186,7 +188,7 @@ def _build(
     items = {item.number: item for item in record.evidence}
     for number, relative in plan.items():
         path = f"{layout.EVIDENCE}/{relative}"
-        digests[path] = _copy_evidence(ctx, items[number], root / path, apply)
+        digests[path] = _copy_evidence(ctx, items[number], root / path, precision)
     hashes = layout.hashes_file(digests)
     _write(root / layout.HASHES, hashes)
     last = events[-1]
@@ -218,7 +220,7 @@ def _write(path: Path, data: bytes) -> None:
     path.chmod(0o644)
 
 
-def _copy_evidence(ctx: Context, item: Evidence, dest: Path, apply: masking.Masker | None) -> str:
+def _copy_evidence(ctx: Context, item: Evidence, dest: Path, precision: float | None) -> str:
     """Copy one blob into the tree; return the file's digest.
 
     Masked when the export is masked and redaction found PII or coordinates in the file when it
@@ -227,12 +229,12 @@ def _copy_evidence(ctx: Context, item: Evidence, dest: Path, apply: masking.Mask
     """
     assert item.sha256 is not None
     with dest.open("wb") as out:
-        if apply is None or not item.sensitive:  # nothing the ledger says needs masking
+        if precision is None or not item.sensitive:  # nothing the ledger says needs masking
             digest = ctx.blobs.copy_to(item.sha256, out).sha256
         else:
-            hashing = masking.HashingWriter(out)
+            hashing = HashingWriter(out)
             with ctx.blobs.open(item.sha256) as src:
-                masking.mask_stream(src, hashing, apply)
-            digest = hashing.hexdigest()
+                mask_stream(src, hashing, coordinate_precision=precision)
+            digest = hashing.digest.hexdigest()
     dest.chmod(0o644)
     return digest

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fireline.redaction.clearance import SENSITIVE, can_see_sensitive
 from fireline.redaction.engine import Finding, Redacted, Redactor, StreamResult
-from fireline.redaction.pii import SENSITIVE_KINDS, detect, mask, mask_data
+from fireline.redaction.pii import SENSITIVE_KINDS, detect, mask, mask_data, mask_stream
 from fireline.redaction.rules import BUILTIN_RULES, Rule
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "detect",
     "mask",
     "mask_data",
+    "mask_stream",
 ]
