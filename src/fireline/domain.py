@@ -245,3 +245,8 @@ def parse_duration(field: str, text: str) -> timedelta:
         )
     days, hours, minutes = (int(part or 0) for part in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 runbook`, `2 runbooks`: counts in messages and summaries."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -138,9 +138,15 @@ def _item(row: sa.Row[Any]) -> ChecklistItemState:
     )
 
 
-def list_checklists(conn: Connection, incident_id: str) -> list[ChecklistSummary]:
-    """Every checklist attached to the incident, in attachment order, with progress."""
-    items = list_items(conn, incident_id)
+def list_checklists(
+    conn: Connection, incident_id: str, *, items: list[ChecklistItemState] | None = None
+) -> list[ChecklistSummary]:
+    """Every checklist attached to the incident, in attachment order, with progress.
+
+    `items` are the incident's items when the caller has already read them.
+    """
+    if items is None:
+        items = list_items(conn, incident_id)
     rows = conn.execute(
         sa.select(checklists)
         .where(checklists.c.incident_id == incident_id)
@@ -176,9 +182,10 @@ def list_checklists(conn: Connection, incident_id: str) -> list[ChecklistSummary
 
 def gate_facts(conn: Connection, incident_id: str) -> dict[str, Any]:
     """Checklist completion as the closure gates see it: name → totals and open item ids."""
-    summaries = {c.name: c for c in list_checklists(conn, incident_id)}
+    items = list_items(conn, incident_id)
+    summaries = {c.name: c for c in list_checklists(conn, incident_id, items=items)}
     open_refs: dict[str, list[str]] = {name: [] for name in summaries}
-    for item in list_items(conn, incident_id):
+    for item in items:
         if not item.checked:
             open_refs[item.checklist].append(item.ref)
     return {

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
+from fireline.domain import plural
 from fireline.errors import FirelineError
 
 if TYPE_CHECKING:
@@ -202,10 +203,6 @@ def recorded(events: list[Event]) -> None:
         echo(f"{event.incident_id} event {event.seq}: {event.kind}")
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def main() -> None:
     """Console entry point."""
     app()
@@ -241,6 +238,7 @@ __all__ = [
     "freeze",
     "incident",
     "main",
+    "plural",
     "policy",
     "role",
     "runbook",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from fireline.domain import plural
 from fireline.runbooks.lint import Finding, LintReport
 
 
@@ -15,14 +16,11 @@ def human(report: LintReport) -> list[str]:
 
 
 def summary(report: LintReport) -> str:
-    def count(n: int, noun: str) -> str:
-        return f"{n} {noun}{'' if n == 1 else 's'}"
-
-    checked = count(report.runbooks, "runbook")
+    checked = plural(report.runbooks, "runbook")
     if not report.findings:
         return f"{checked} checked: no findings"
     return (
-        f"{checked} checked: {count(report.errors, 'error')}, {count(report.warnings, 'warning')}"
+        f"{checked} checked: {plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}"
     )
 
 
