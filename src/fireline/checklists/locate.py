@@ -6,7 +6,6 @@ built, so the service records bytes it was handed and never touches the disk in 
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -19,8 +18,6 @@ from sqlalchemy.engine import Connection
 from fireline.db import runbook_index
 from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.runbooks.files import runbook_files
-
-_FRONT_MATTER_ID = re.compile(r"^id:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -82,15 +79,16 @@ def locate(ref: str, *, runbook_dir: Path, indexed: Sequence[Path] = ()) -> Path
 
 
 def _front_matter_id(path: Path) -> str | None:
+    """The `id` in a file's front matter, read the way the runbook parser reads it."""
+    from fireline.runbooks.frontmatter import as_str, split
+
     try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
     except OSError:
         return None
-    if not head.startswith("---"):
-        return None
-    front = head.split("\n---", 1)[0]
-    match = _FRONT_MATTER_ID.search(front)
-    return None if match is None else match.group(1)
+    front, _present, _body, _problems = split(head.split("\n"))
+    return as_str(front.get("id"))
 
 
 def read_source(path: Path, *, runbook_dir: Path) -> Source:
