@@ -64,10 +64,6 @@ class ChecklistSummary:
     done: int
     sections: list[SectionProgress]
 
-    @property
-    def open_items(self) -> int:
-        return self.total - self.done
-
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

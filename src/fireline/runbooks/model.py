@@ -87,7 +87,6 @@ class Runbook:
     checklist: tuple[ChecklistItem, ...]
     text: str
     has_front_matter: bool = False
-    front_matter_line: int = 1
     body_line: int = 1
     fences: tuple[Fence, ...] = ()
     links: tuple[Link, ...] = ()

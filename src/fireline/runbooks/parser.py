@@ -94,7 +94,6 @@ def parse_runbook(text: str, *, path: str, schema: Schema = DEFAULT_SCHEMA) -> R
         checklist=_checklist(walk.tasks, sections),
         text=text,
         has_front_matter=has_front,
-        front_matter_line=1,
         body_line=offset,
         fences=tuple(walk.fences),
         links=_links(walk.links, env.get("references"), offset),
