@@ -6,30 +6,28 @@ hashes.sha256, every file must match its digest there and no file may be missing
 the chain must hash and link from genesis to the signed checkpoint, evidence files must match
 the digests the ledger recorded (unmasked exports), and every view must be exactly what
 re-rendering `ledger/events.jsonl` gives. Every problem is reported with the path it is in.
+The export is read through `tree`, which refuses a hostile zip or folder before reading it and
+streams every file within `limits.Limits`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import IO
+from pathlib import Path
 
-from fireline.errors import IntegrityError, InvalidCommandError, NotFoundError
+from fireline.errors import IntegrityError
 from fireline.events import KNOWN_KINDS
-from fireline.evidence.blobs import digest_of
 from fireline.export import layout, seal
+from fireline.export.limits import DEFAULT_LIMITS, Limits
 from fireline.export.model import Record
 from fireline.export.record import fold
+from fireline.export.tree import Tree, open_tree
 from fireline.export.views import Params
 from fireline.ledger import chain
 from fireline.ledger.checkpoints import is_signed, is_valid, key_id_of, load_public_key
 
-_ROOT = re.compile(r"INC-\d{8}-\d{3,6}")
 _HASH_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
 
@@ -59,80 +57,17 @@ class ExportReport:
         return not self.problems
 
 
-class Tree:
-    """The files of an export, from a folder or a zip, by path relative to its root."""
+def verify_export(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> ExportReport:
+    """Verify the export at `path`; the report lists every problem found (empty when intact).
 
-    def __init__(self, name: str, files: dict[str, object], opener: object) -> None:
-        self.name = name
-        self.files = files
-        self._opener = opener
-
-    def read(self, path: str) -> bytes:
-        with self.open(path) as handle:
-            return handle.read()
-
-    def open(self, path: str) -> IO[bytes]:
-        if isinstance(self._opener, zipfile.ZipFile):
-            return self._opener.open(str(self.files[path]))
-        return Path(str(self.files[path])).open("rb")
-
-    def digest(self, path: str) -> str:
-        with self.open(path) as handle:
-            return digest_of(handle)
+    An export that cannot be read safely within `limits` (see `tree`, `folder`, `zipread`) is
+    refused with InvalidCommandError, or IntegrityError for a zip whose data is corrupt.
+    """
+    with open_tree(path, limits=limits) as tree:
+        return _verify(tree, limits.max_document_bytes)
 
 
-@contextmanager
-def open_tree(path: Path) -> Iterator[Tree]:
-    """An export folder (INC-…/) or zip; InvalidCommandError if it is neither."""
-    if path.is_dir():
-        if not _ROOT.fullmatch(path.name):
-            path = _only_export_in(path)
-        files: dict[str, object] = {
-            p.relative_to(path).as_posix(): p for p in sorted(path.rglob("*")) if not p.is_dir()
-        }
-        yield Tree(path.name, files, None)
-        return
-    if not path.exists():
-        raise NotFoundError(f"no export at {path}")
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise InvalidCommandError(
-            f"{path} is not a fireline export (not a folder or zip)"
-        ) from None
-    with archive:
-        roots = {PurePosixPath(n).parts[0] for n in archive.namelist() if n.strip("/")}
-        if len(roots) != 1 or not _ROOT.fullmatch(next(iter(roots))):
-            raise InvalidCommandError(f"{path} is not a fireline export (no single INC-… folder)")
-        root = next(iter(roots))
-        files = {}
-        for name in archive.namelist():
-            if name.endswith("/"):
-                continue
-            parts = PurePosixPath(name).parts
-            if ".." in parts or name.startswith("/"):
-                raise InvalidCommandError(f"{path} holds an unsafe entry name {name!r}")
-            files["/".join(parts[1:])] = name
-        yield Tree(root, files, archive)
-
-
-def _only_export_in(folder: Path) -> Path:
-    """The `--out` folder of `fireline export`: the one INC-… export it holds."""
-    inside = [p for p in folder.iterdir() if p.is_dir() and _ROOT.fullmatch(p.name)]
-    if len(inside) != 1:
-        raise InvalidCommandError(
-            f"{folder} is not a fireline export (expected a folder INC-… or a folder holding one)"
-        )
-    return inside[0]
-
-
-def verify_export(path: Path) -> ExportReport:
-    """Verify the export at `path`; the report lists every problem found (empty when intact)."""
-    with open_tree(path) as tree:
-        return _verify(tree)
-
-
-def _verify(tree: Tree) -> ExportReport:
+def _verify(tree: Tree, document: int) -> ExportReport:
     report = ExportReport(tree.name)
     problems = report.problems
     required = (layout.EVENTS, layout.CHECKPOINTS, layout.PUBLIC_KEY, layout.HASHES)
@@ -142,13 +77,15 @@ def _verify(tree: Tree) -> ExportReport:
     if any(p.path in required for p in problems):
         return report
     try:
-        key = load_public_key(tree.read(layout.PUBLIC_KEY), source=layout.PUBLIC_KEY)
+        key = load_public_key(
+            tree.read(layout.PUBLIC_KEY, limit=document), source=layout.PUBLIC_KEY
+        )
     except IntegrityError as exc:
         problems.append(Problem(layout.PUBLIC_KEY, exc.message))
         return report
     try:
         checkpoint, the_seal, signature = seal.parse_checkpoints(
-            tree.read(layout.CHECKPOINTS).decode()
+            tree.read(layout.CHECKPOINTS, limit=document).decode()
         )
     except (IntegrityError, UnicodeDecodeError) as exc:
         problems.append(Problem(layout.CHECKPOINTS, getattr(exc, "message", "not UTF-8")))
@@ -164,9 +101,9 @@ def _verify(tree: Tree) -> ExportReport:
         the_seal.head,
     ) or the_seal.incident_id != tree.name:
         problems.append(Problem(layout.CHECKPOINTS, "checkpoint and seal name different heads"))
-    listed = _check_hashes(tree, the_seal, problems)
+    listed = _check_hashes(tree, the_seal, problems, document)
     report.files = len(tree.files)
-    events = _check_chain(tree, the_seal, problems)
+    events = _check_chain(tree, the_seal, problems, document)
     if events is None:
         return report
     report.events = len(events)
@@ -179,14 +116,19 @@ def _verify(tree: Tree) -> ExportReport:
         return report
     _check_evidence(tree, record, params, listed, report)
     for path, data in rendered.items():
-        if path in tree.files and tree.read(path) != data:
+        # A view of another size differs; it is never read past the size it must have.
+        if path in tree.files and (
+            tree.files[path] != len(data) or tree.read(path, limit=len(data)) != data
+        ):
             problems.append(Problem(path, "differs from the view rendered from the ledger"))
     return report
 
 
-def _check_hashes(tree: Tree, the_seal: seal.Seal, problems: list[Problem]) -> dict[str, str]:
+def _check_hashes(
+    tree: Tree, the_seal: seal.Seal, problems: list[Problem], document: int
+) -> dict[str, str]:
     """hashes.sha256 against the seal, every file against it; missing and added files."""
-    raw = tree.read(layout.HASHES)
+    raw = tree.read(layout.HASHES, limit=document)
     if hashlib.sha256(raw).hexdigest() != the_seal.hashes_sha256:
         problems.append(Problem(layout.HASHES, "does not match the digest the export seal signs"))
     listed: dict[str, str] = {}
@@ -208,12 +150,12 @@ def _check_hashes(tree: Tree, the_seal: seal.Seal, problems: list[Problem]) -> d
 
 
 def _check_chain(
-    tree: Tree, the_seal: seal.Seal, problems: list[Problem]
+    tree: Tree, the_seal: seal.Seal, problems: list[Problem], document: int
 ) -> list[chain.Event] | None:
     """Re-hash and re-link events.jsonl from genesis to the signed head."""
     where = layout.EVENTS
     try:
-        lines = tree.read(where).decode().splitlines()
+        lines = tree.read(where, limit=document).decode().splitlines()
         parsed = [seal.parse_event_line(line, where=f"line {n}") for n, line in enumerate(lines, 1)]
     except IntegrityError as exc:
         problems.append(Problem(where, exc.message))
