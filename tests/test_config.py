@@ -20,6 +20,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert "policy-bypass" in settings.policy_flags
     assert settings.source == "defaults"
     assert settings.runbook_dir == tmp_path / "runbooks"
+    assert settings.evidence_max_bytes == 1 << 30
 
 
 def test_toml_then_env_override(tmp_path: Path) -> None:
@@ -87,6 +88,9 @@ multiple = true
         ('[roles.x]\ntitle = "X"', "must keep 'ic'"),
         ('ladder = "classic"\n[roles.ic]\ntitle = "IC"', "ladder 'classic' level SEV1 requires"),
         ("ladders = 1", "\\[ladders\\] .* must be a table"),
+        ('evidence_max_size = "0"', "setting 'evidence_max_size' must be a size above 0 like"),
+        ('evidence_max_size = "1GB"', "must be a size above 0 like 1GiB, 512MiB or 1048576"),
+        ("evidence_max_size = 1024", "setting 'evidence_max_size' in .* must be a string"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, toml: str, message: str) -> None:
@@ -114,3 +118,12 @@ def test_env_values_are_validated_too(tmp_path: Path) -> None:
 
 def test_every_setting_has_help() -> None:
     assert all(setting.help.endswith(".") for setting in SETTINGS)
+
+
+def test_the_evidence_size_limit_takes_binary_units_from_toml_and_env(tmp_path: Path) -> None:
+    (tmp_path / "fireline.toml").write_text('evidence_max_size = "512 MiB"\n')
+    assert load_settings({}, cwd=tmp_path).evidence_max_bytes == 512 * 1024 * 1024
+    env = {"FIRELINE_EVIDENCE_MAX_SIZE": "2GiB"}
+    assert load_settings(env, cwd=tmp_path).evidence_max_bytes == 2 * 1024**3
+    env = {"FIRELINE_EVIDENCE_MAX_SIZE": "1048576"}
+    assert load_settings(env, cwd=tmp_path).evidence_max_bytes == 1024 * 1024

@@ -15,9 +15,11 @@ from fireline.domain import (
     SeverityLevel,
     Status,
     check_transition,
+    format_byte_size,
     format_incident_id,
     iso_utc,
     parse_actor,
+    parse_byte_size,
     parse_day,
     parse_incident_id,
     parse_status,
@@ -158,3 +160,26 @@ def test_require_text_strips_and_bounds() -> None:
         require_text("title", "   ")
     with pytest.raises(InvalidCommandError, match="the limit is 3"):
         require_text("title", "abcd", limit=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("1GiB", 1 << 30), ("512 MiB", 512 << 20), ("1048576", 1 << 20), ("4kib", 4096)],
+)
+def test_sizes_parse_in_binary_units(text: str, size: int) -> None:
+    assert parse_byte_size("x", text) == size
+
+
+@pytest.mark.parametrize("text", ["0", "0GiB", "1GB", "-5", "lots", "", "1.5GiB"])
+def test_a_malformed_size_is_refused(text: str) -> None:
+    with pytest.raises(InvalidCommandError, match="expected a size above 0 like 1GiB"):
+        parse_byte_size("x", text)
+
+
+def test_sizes_format_in_the_largest_whole_unit() -> None:
+    assert [format_byte_size(n) for n in (1 << 30, 3 << 20, 1, 1500)] == [
+        "1 GiB",
+        "3 MiB",
+        "1 byte",
+        "1,500 bytes",
+    ]

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,8 @@ from fireline.commands import AddEvidence, AddUser, Transition
 from fireline.db import events
 from fireline.domain import ActorId, IncidentId
 from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
-from fireline.service import Context, rebuild
+from fireline.evidence import open_regular
+from fireline.service import Context, open_context, rebuild
 from fireline.service.evidence import check_target, staged_file
 from tests.conftest import Cli, Store
 from tests.factories import make_incident, meet_gates, projection_state, run, snapshot
@@ -215,7 +218,11 @@ def test_text_is_scanned_even_with_unscanned(
 BAD = [
     (("INC-20991231-001", "{log}", "--kind", "logs"), 3, "no incident INC-20991231-001"),
     (("{i}", "{missing}", "--kind", "logs"), 2, "cannot read"),
-    (("{i}", "{dir}", "--kind", "logs"), 2, "is a folder, not a file"),
+    (("{i}", "{dir}", "--kind", "logs"), 2, "folder is a folder, not a regular file; give a"),
+    (("{i}", "{link}", "--kind", "logs"), 2, "shadow.log is a symbolic link (to /etc/shadow);"),
+    (("{i}", "{fifo}", "--kind", "logs"), 2, "feed is a named pipe (FIFO), not a regular file"),
+    (("{i}", "/dev/zero", "--kind", "other", "--unscanned"), 2, "/dev/zero is a character device"),
+    (("{i}", "/proc/self/status", "--kind", "logs"), 2, "status changed while it was read (it"),
     (("{i}", "{log}", "--kind", "photo"), 2, "unknown evidence kind 'photo'; allowed: logs,"),
     (("{i}", "{log}"), 2, "a file needs --kind"),
     (
@@ -245,12 +252,16 @@ def test_every_bad_input_is_one_line_and_writes_nothing(
 ) -> None:
     (tmp_path / "shot.png").write_bytes(PNG)
     (tmp_path / "folder").mkdir()
+    (tmp_path / "shadow.log").symlink_to("/etc/shadow")
+    os.mkfifo(tmp_path / "feed")  # no writer: opening it would block
     names = {
         "i": incident,
         "log": str(log_file),
         "png": str(tmp_path / "shot.png"),
         "missing": str(tmp_path / "nope.log"),
         "dir": str(tmp_path / "folder"),
+        "link": str(tmp_path / "shadow.log"),
+        "fifo": str(tmp_path / "feed"),
     }
     engine = sa.create_engine(store.settings.database_url)
     before = snapshot(engine)
@@ -453,8 +464,6 @@ def test_the_service_records_what_staging_found_not_what_an_adapter_claims(
 ) -> None:
     """An adapter that calls an unscanned binary scanned and clean would let it be shown
     unmasked; the handler compares the claim with the staged file and refuses."""
-    import dataclasses
-
     incident = IncidentId(make_incident(ctx))
     before = snapshot(ctx.engine)
     with staged_file(ctx, io.BytesIO(PNG), name="shot.png", unscanned=True) as file:
@@ -463,4 +472,102 @@ def test_the_service_records_what_staging_found_not_what_an_adapter_claims(
         with pytest.raises(InvalidCommandError, match="does not match what was staged"):
             run(ctx, AddEvidence(incident_id=incident, kind="screenshot", file=forged))
     assert snapshot(ctx.engine) == before
+    assert blob_files(store) == []
+
+
+def evidence_events(store: Store) -> int:
+    engine = sa.create_engine(store.settings.database_url)
+    with engine.connect() as conn:
+        count = conn.execute(
+            sa.select(sa.func.count()).where(events.c.kind == "evidence.added")
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+@pytest.mark.parametrize("unscanned", [False, True])
+def test_the_size_limit_bounds_files_and_standard_input_alike(
+    cli: Cli,
+    store: Store,
+    incident: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    unscanned: bool,
+) -> None:
+    body = (PNG if unscanned else LOG.encode()) * 100
+    monkeypatch.setenv("FIRELINE_EVIDENCE_MAX_SIZE", str(len(body)))
+    flags = ["--unscanned"] if unscanned else []
+    exact, over = tmp_path / "exact.log", tmp_path / "over.log"
+    exact.write_bytes(body)
+    over.write_bytes(body + b"\n")
+    limit = f"larger than the evidence size limit of {len(body):,} bytes; raise evidence_max_size"
+    for args, data in (((str(over),), None), (("-",), body + b"\n")):
+        result = cli.runner.invoke(
+            app, ["evidence", "add", incident, *args, "--kind", "other", *flags], input=data
+        )
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1
+        assert limit in result.stderr
+    assert (evidence_events(store), blob_files(store)) == (0, [])
+    ok(cli, "evidence", "add", incident, str(exact), "--kind", "other", *flags)
+    ok(cli, "evidence", "add", incident, "-", "--kind", "other", *flags, input=body)
+    assert evidence_events(store) == 2
+
+
+def test_a_malformed_size_limit_stops_the_command(
+    cli: Cli, store: Store, incident: str, log_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIRELINE_EVIDENCE_MAX_SIZE", "1GB")
+    result = cli("evidence", "add", incident, str(log_file), "--kind", "logs")
+    assert result.exit_code == 5
+    assert result.stderr == (
+        "fireline: error: setting 'evidence_max_size' must be a size above 0 like 1GiB, 512MiB "
+        "or 1048576 (bytes), got '1GB'\n"
+    )
+
+
+class _Truncating(io.RawIOBase):
+    """Reads a file and, after the first read, cuts it short: a log rotated by copytruncate."""
+
+    def __init__(self, inner: io.RawIOBase, path: Path) -> None:
+        self._inner = inner
+        self._path = path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = self._inner.readinto(buffer) or 0
+        if self._path.stat().st_size > 10_000:
+            os.truncate(self._path, 10_000)
+        return n
+
+
+def test_a_file_cut_short_while_staged_is_refused_and_leaves_nothing(
+    ctx: Context, store: Store, tmp_path: Path
+) -> None:
+    make_incident(ctx)
+    path = tmp_path / "api.log"
+    path.write_bytes(LOG.encode() * 200)  # far more than the first read
+    before = snapshot(ctx.engine)
+    with (
+        open_regular(str(path), limit=1 << 20) as regular,
+        staged_file(ctx, io.BufferedReader(_Truncating(regular, path)), name="api.log"),
+        pytest.raises(InvalidCommandError, match=r"api.log changed while it was read \(it shrank"),
+    ):
+        regular.check_unchanged()  # as `evidence add` does before the write
+    assert snapshot(ctx.engine) == before
+    assert blob_files(store) == []
+
+
+def test_staging_refuses_a_stream_past_the_configured_limit(store: Store) -> None:
+    small = open_context(dataclasses.replace(store.settings, evidence_max_bytes=len(PNG) * 3))
+    try:
+        with (
+            pytest.raises(InvalidCommandError, match="standard input is larger than"),
+            staged_file(small, io.BufferedReader(_Pipe(PNG * 4)), name=None, unscanned=True),
+        ):
+            pass
+    finally:
+        small.close()
     assert blob_files(store) == []

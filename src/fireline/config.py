@@ -21,6 +21,7 @@ from fireline.domain import (
     RoleSpec,
     Roster,
     SeverityLevel,
+    parse_byte_size,
 )
 from fireline.errors import ConfigError, InvalidCommandError
 from fireline.ladders import PRESETS
@@ -93,6 +94,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated actors granted the sensitive clearance in addition to the registry.",
     ),
     Setting(
+        "evidence_max_size",
+        "1GiB",
+        "Largest evidence file `evidence add` reads (bytes, or KiB/MiB/GiB/TiB), stdin included.",
+    ),
+    Setting(
         "suggest_threshold",
         "0.29",
         "`runbook suggest` abstains when no text match reaches this confidence (0 to 1).",
@@ -135,6 +141,9 @@ class Settings:
     runbook_stale_days: int = int(setting_default("runbook_stale_days"))
     runbook_command_languages: tuple[str, ...] = _csv_default("runbook_command_languages")
     suggest_threshold: float = float(setting_default("suggest_threshold"))
+    evidence_max_bytes: int = parse_byte_size(
+        "evidence_max_size", setting_default("evidence_max_size")
+    )
 
     @property
     def key_path(self) -> Path:
@@ -203,6 +212,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             lang.lower() for lang in _csv(values["runbook_command_languages"])
         ),
         suggest_threshold=_fraction("suggest_threshold", values["suggest_threshold"]),
+        evidence_max_bytes=_byte_size("evidence_max_size", values["evidence_max_size"]),
     )
 
 
@@ -224,6 +234,16 @@ def _fraction(key: str, text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise ConfigError(f"setting {key!r} must be a number from 0 to 1, got {text!r}")
     return value
+
+
+def _byte_size(key: str, text: str) -> int:
+    try:
+        return parse_byte_size(key, text)
+    except InvalidCommandError:
+        raise ConfigError(
+            f"setting {key!r} must be a size above 0 like 1GiB, 512MiB or 1048576 (bytes), "
+            f"got {text!r}"
+        ) from None
 
 
 def _path(text: str, cwd: Path) -> Path:

@@ -250,3 +250,27 @@ def parse_duration(field: str, text: str) -> timedelta:
 def plural(count: int, noun: str) -> str:
     """`1 runbook`, `2 runbooks`: counts in messages and summaries."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+_BYTE_UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+_BYTE_SIZE = re.compile(r"(\d+)\s*([a-z]*)")
+
+
+def parse_byte_size(field: str, text: str) -> int:
+    """A size above 0 like `1GiB`, `512 MiB` or `1048576` (bytes); binary units only, so a
+    limit means the same to everyone (no guessing whether MB is 10^6 or 2^20)."""
+    match = _BYTE_SIZE.fullmatch(text.strip().lower())
+    unit = _BYTE_UNITS.get(match.group(2)) if match else None
+    if match is None or unit is None or int(match.group(1)) == 0:
+        raise InvalidCommandError(
+            f"malformed {field} {text!r}; expected a size above 0 like 1GiB, 512MiB or 1048576"
+        )
+    return int(match.group(1)) * unit
+
+
+def format_byte_size(size: int) -> str:
+    """`1 GiB` when the size is a whole number of a binary unit, else `1,500 bytes`."""
+    for name, unit in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {name}"
+    return f"{size:,} byte{'' if size == 1 else 's'}"

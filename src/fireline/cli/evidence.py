@@ -1,13 +1,15 @@
 """`fireline evidence add|list|show|get`: files and references attached to an incident.
 
-`add` stages the file (redacted, hashed) before the write and records `evidence.added`; reads
-go through need-to-know like every incident read, and `get` re-checks the blob's digest before
-a byte leaves the store.
+`add` stages the file (redacted, hashed) before the write and records `evidence.added`; it
+reads only a regular file or, given `-`, standard input, under the size limit, and refuses a
+file that changed while it was read. Reads go through need-to-know like every incident read,
+and `get` re-checks the blob's digest before a byte leaves the store.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -35,7 +37,7 @@ from fireline.domain import EVIDENCE_KINDS, parse_incident_id, parse_when
 from fireline.errors import InvalidCommandError, PolicyDeniedError
 
 if TYPE_CHECKING:
-    from fireline.evidence import BlobStore
+    from fireline.evidence import BlobStore, RegularFile
     from fireline.queries import EvidenceItem
 
 evidence_app = typer.Typer(help="Attach and read evidence.", no_args_is_help=True)
@@ -79,6 +81,7 @@ def add(
     as_: AsOption = None,
 ) -> None:
     """Attach a file (redacted, stored by sha256) or a reference to an incident."""
+    from fireline.cli.interrupts import interruptible
     from fireline.commands import AddEvidence
     from fireline.service import execute, open_context, resolve_actor
     from fireline.service.evidence import check_target, parse_kind, staged_file
@@ -103,38 +106,41 @@ def add(
         source=source,
         captured_at=captured,
     )
-    ctx = open_context(load())
-    try:
-        actor = resolve_actor(as_, ctx.settings)
-        if path is None:
-            events = execute(command, actor, ctx=ctx)
-        else:
-            check_target(ctx, incident, actor)
-            name = None if path == "-" else Path(path).name
-            with (
-                _opened(path) as src,
-                staged_file(ctx, src, name=name, unscanned=unscanned) as file,
-            ):
-                events = execute(dataclasses.replace(command, file=file), actor, ctx=ctx)
-    finally:
-        ctx.close()
-    recorded(events)
+    # A signal mid-read must still remove the staging file (and record nothing).
+    with interruptible() as guard:
+        ctx = open_context(load())
+        try:
+            actor = resolve_actor(as_, ctx.settings)
+            if path is None:
+                guard.hold()
+                events = execute(command, actor, ctx=ctx)
+            else:
+                check_target(ctx, incident, actor)
+                limit = ctx.settings.evidence_max_bytes
+                name = None if path == "-" else Path(path).name
+                with (
+                    _opened(path, limit=limit) as (src, regular),
+                    staged_file(ctx, src, name=name, unscanned=unscanned) as file,
+                ):
+                    if regular is not None:
+                        regular.check_unchanged()
+                    guard.hold()
+                    events = execute(dataclasses.replace(command, file=file), actor, ctx=ctx)
+        finally:
+            ctx.close()
+        recorded(events)
 
 
 @contextmanager
-def _opened(path: str) -> Iterator[BinaryIO]:
-    """The evidence file opened for reading (standard input for `-`); one clear line if not."""
+def _opened(path: str, *, limit: int) -> Iterator[tuple[BinaryIO, RegularFile | None]]:
+    """The evidence source: standard input for `-`, else a regular file, never a link."""
     if path == "-":
-        yield sys.stdin.buffer
+        yield sys.stdin.buffer, None
         return
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except IsADirectoryError:
-        raise InvalidCommandError(f"{path} is a folder, not a file") from None
-    except OSError as exc:
-        raise InvalidCommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    with handle:
-        yield handle
+    from fireline.evidence import open_regular
+
+    with open_regular(path, limit=limit) as regular:
+        yield io.BufferedReader(regular), regular
 
 
 @evidence_app.command("list")

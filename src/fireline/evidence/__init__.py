@@ -1,7 +1,8 @@
 """Evidence storage: the content-addressed blob store and what kind of bytes a file holds.
 
 `BlobStore` (blobs.py) keeps evidence files under the data dir by SHA-256, written once and
-re-checked on every read; `media.py` tells scannable text from binary and names media types.
+re-checked on every read; `media.py` tells scannable text from binary and names media types;
+`source.py` opens what is added (regular files only, bounded, checked unchanged after reading).
 Nothing here knows about incidents or events: the service records those.
 """
 
@@ -12,16 +13,20 @@ from fireline.evidence.media import (
     guarded_text,
     sniff,
 )
+from fireline.evidence.source import RegularFile, bounded, open_regular
 
 __all__ = [
     "HEAD",
     "BinaryContentError",
     "BlobInfo",
     "BlobStore",
+    "RegularFile",
     "Staged",
+    "bounded",
     "digest_of",
     "guarded_text",
     "is_digest",
+    "open_regular",
     "binary_reason",
     "sniff",
 ]

@@ -4,7 +4,8 @@ Intake (`staged_file`) runs before the write transaction, because streaming a la
 not hold the store's write lock: it reads the file once, in chunks, through the redactor into
 the blob store's staging area, hashing the redacted bytes as they are written. Text is always
 scanned; a file that is not text (a NUL byte, or bytes that are not UTF-8, anywhere in it) is
-refused unless the caller allows it unscanned. The handler then validates the command against
+refused unless the caller allows it unscanned, and a source longer than the configured limit
+is refused as soon as the limit is passed. The handler then validates the command against
 the locked incident and plans the `evidence.added` event with one effect: place the staged
 blob, which `service.execute` runs only after the policy allowed the write and the event was
 appended. Whatever happens, the staging file is removed when intake's block ends.
@@ -26,6 +27,7 @@ from fireline.evidence import (
     BinaryContentError,
     Staged,
     binary_reason,
+    bounded,
     guarded_text,
     sniff,
 )
@@ -67,10 +69,13 @@ def staged_file(
     """Redact, hash and stage `src`; yield what the AddEvidence command carries.
 
     `name` is the file name recorded (None for standard input); `unscanned` allows a file that
-    is not text to be stored as it is, marked unscanned. The staging file is gone when the
-    block ends; a blob exists only if the command placed it.
+    is not text to be stored as it is, marked unscanned. More than the `evidence_max_size`
+    setting's bytes read from `src` is refused (InvalidCommandError) mid-stream. The staging
+    file is gone when the block ends; a blob exists only if the command placed it.
     """
     label = name or "standard input"
+    # Counted as it streams, so standard input and a growing file are bounded too.
+    src = bounded(src, limit=ctx.settings.evidence_max_bytes, label=label)
     head = src.read(HEAD)
     reason = binary_reason(head)
     if reason is not None:
