@@ -27,7 +27,7 @@ from fireline.commands import (
     Transition,
     UncheckItem,
 )
-from fireline.domain import BUILTIN_CHECKLISTS, IncidentId
+from fireline.domain import BUILTIN_CHECKLISTS, ActorId, IncidentId
 from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
 from fireline.integrity import load_store_public_key, verify_store
 from fireline.ladders import PRESETS
@@ -476,7 +476,7 @@ def test_rebuild_reproduces_checklists_exactly(ctx: Context) -> None:
     run(ctx, UncheckItem(incident_id=inc, item="mitigated:3", note="not yet"))
     live = projection_state(ctx.engine)
     assert len(live["checklist_items"]) == 5 + 19
-    assert rebuild(ctx) > 0
+    assert rebuild(ctx, actor=ActorId("tester")) > 0
     assert projection_state(ctx.engine) == live
     with ctx.engine.connect() as conn:
         report = verify_store(conn, load_store_public_key(ctx.settings.public_key_path))

@@ -356,5 +356,6 @@ def test_verify_policy_show_and_freeze_check_speak_json(cli: Cli, incident: str)
     frozen = cli("freeze", "check", "--format", "json")
     assert frozen.exit_code == 1
     assert json.loads(frozen.stdout) == {
-        "frozen": [{"incident_id": incident, "severity": "SEV1", "status": "declared"}]
+        "frozen": [{"incident_id": incident, "severity": "SEV1", "status": "declared"}],
+        "restricted": False,
     }

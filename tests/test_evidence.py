@@ -297,7 +297,7 @@ def test_rebuild_reproduces_the_evidence_projection(ctx: Context, store: Store) 
     run(ctx, AddEvidence(incident_id=incident, kind="dashboard", ref="grafana:api-5xx"))
     live = projection_state(ctx.engine)
     assert any(rows for name, rows in live.items() if name == "evidence")
-    rebuild(ctx)
+    rebuild(ctx, actor=ActorId("tester"))
     assert projection_state(ctx.engine) == live
 
 

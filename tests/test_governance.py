@@ -29,10 +29,14 @@ from fireline.commands import (
 )
 from fireline.domain import IncidentId, iso_utc
 from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError
-from fireline.freeze import frozen_incidents
+from fireline.freeze import check as check_freeze
 from fireline.service import Context
 from tests.conftest import Cli, Clock, Store
 from tests.factories import check_definitions_of_done, make_incident, meet_gates, run, snapshot
+
+
+def frozen_incidents(url: str) -> list[tuple[str, str, str]]:
+    return check_freeze(url, actor="tester", policy_dir=None).shown
 
 
 def refused(ctx: Context, command: Command, actor: str, message: str) -> None:

@@ -25,7 +25,7 @@ from fireline.commands import (
     Transition,
     UncheckItem,
 )
-from fireline.domain import IncidentId, Status
+from fireline.domain import ActorId, IncidentId, Status
 from fireline.errors import FirelineError
 from fireline.integrity import load_store_public_key, verify_store
 from fireline.service import Context, rebuild
@@ -105,7 +105,7 @@ def test_rebuild_equals_live_state_and_chains_verify(
         with contextlib.suppress(FirelineError):  # a refusal writes nothing; the script goes on
             run(ctx, step(incident), actor)
     live = projection_state(ctx.engine)
-    assert rebuild(ctx) > 0
+    assert rebuild(ctx, actor=ActorId("tester")) > 0
     assert projection_state(ctx.engine) == live
     with ctx.engine.connect() as conn:
         report = verify_store(conn, load_store_public_key(ctx.settings.public_key_path))

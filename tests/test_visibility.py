@@ -3,6 +3,7 @@ through every read, and every read by someone who may see it goes on its access 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,8 +15,8 @@ from fireline.commands import AddActionItem, AddUser, Declare, GrantBreakglass, 
 from fireline.db import events
 from fireline.domain import IncidentId
 from fireline.service import Context
-from tests.conftest import Cli
-from tests.factories import run
+from tests.conftest import Cli, Store
+from tests.factories import run, snapshot
 
 SECRET = "Sitemap leak at 47.6062,-122.3321"
 # What readers without the `sensitive` clearance are shown: coordinates generalised to 0.1°.
@@ -153,7 +154,8 @@ def test_a_wiped_users_table_does_not_reopen_the_registry(
     assert cli("verify").stdout.startswith("ok: ")
     assert "2 incident chains and the user registry verified" in cli("verify").stdout
     assert "the registry was started: run `fireline rebuild`" in cli("user", "list").stdout
-    assert cli("rebuild").exit_code == 0
+    # Judged on the registry the ledger rebuilds, not on the wiped table: root is an admin.
+    assert cli("rebuild", "--as", "root").exit_code == 0
     assert "root" in cli("user", "list").stdout
 
 
@@ -165,3 +167,106 @@ def test_only_listed_incidents_count_as_read(
     assert access_reads(ctx, restricted) == []
     assert restricted in cli("list", "--open", "--as", "sam").stdout
     assert access_reads(ctx, restricted) == ["sam"]
+
+
+@pytest.fixture
+def frozen(ctx: Context, restricted: IncidentId) -> IncidentId:
+    """A restricted SEV1 (its level freezes deploys), commanded by alice."""
+    return IncidentId(
+        run(
+            ctx,
+            Declare(title=SECRET, severity="SEV1", labels=("restricted",), ic="alice"),
+            "alice",
+        )[0].incident_id
+    )
+
+
+@pytest.mark.parametrize("asker", ["bob", "vic", "mallory", "ann"])
+def test_freeze_check_holds_but_names_no_hidden_incident(
+    cli: Cli, ctx: Context, frozen: IncidentId, monkeypatch: pytest.MonkeyPatch, asker: str
+) -> None:
+    monkeypatch.setenv("FIRELINE_ACTOR", asker)
+    result = cli("freeze", "check")
+    assert result.exit_code == 1  # the freeze holds: fail closed
+    assert result.stdout.splitlines() == [
+        "FROZEN by a restricted incident",
+        "deploys are frozen until these resolve or their IC runs `fireline freeze lift`",
+    ]
+    as_json = cli("freeze", "check", "--format", "json")
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout) == {"frozen": [], "restricted": True}
+    for output in (result.output, as_json.output):
+        assert frozen not in output
+        assert "SEV1" not in output
+        assert "declared" not in output
+
+
+@pytest.mark.parametrize("asker", ["alice", "sam", "erin"])
+def test_freeze_check_names_the_incident_to_those_who_may_see_it(
+    cli: Cli, ctx: Context, frozen: IncidentId, monkeypatch: pytest.MonkeyPatch, asker: str
+) -> None:
+    monkeypatch.setenv("FIRELINE_ACTOR", asker)
+    result = cli("freeze", "check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == f"FROZEN by {frozen} (SEV1, declared)"
+    assert "restricted incident" not in result.stdout
+    assert access_reads(ctx, frozen) == []  # `freeze check` is an untrailed view by policy
+
+
+def test_freeze_check_in_a_real_process_hides_the_incident(
+    ctx: Context, store: Store, frozen: IncidentId
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "fireline", "freeze", "check"]
+    for asker, first in (
+        ("bob", "FROZEN by a restricted incident"),
+        ("sam", f"FROZEN by {frozen}"),
+    ):
+        env = {**os.environ, **store.env, "FIRELINE_ACTOR": asker}
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 1
+        assert done.stdout.startswith(first)
+        assert done.stderr == ""
+
+
+@pytest.mark.parametrize("asker", ["bob", "vic", "mallory", "ann"])
+def test_verify_answers_for_a_hidden_incident_as_for_a_missing_one(
+    cli: Cli, ctx: Context, restricted: IncidentId, asker: str
+) -> None:
+    missing = "INC-20991231-001"
+    before = snapshot(ctx.engine)
+    hidden = cli("verify", restricted, "--as", asker)
+    absent = cli("verify", missing, "--as", asker)
+    assert (hidden.exit_code, hidden.stdout) == (absent.exit_code, absent.stdout) == (3, "")
+    assert hidden.stderr == f"fireline: error: no incident {restricted}\n"
+    assert absent.stderr == f"fireline: error: no incident {missing}\n"
+    both = cli("verify", missing, restricted, "--as", asker)  # the first in order, either way
+    assert both.stderr == f"fireline: error: no incident {min(missing, restricted)}\n"
+    assert snapshot(ctx.engine) == before
+
+
+def test_verify_checks_a_restricted_incident_for_those_who_may_see_it(
+    cli: Cli, ctx: Context, restricted: IncidentId
+) -> None:
+    for reader in ("alice", "sam"):
+        result = cli("verify", restricted, "--as", reader)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("ok: ")
+    assert access_reads(ctx, restricted) == []  # `verify` is an untrailed view by policy
+
+
+@pytest.mark.parametrize("actor", ["bob", "alice", "sam", "vic", "mallory"])
+def test_only_an_admin_may_rebuild(
+    cli: Cli, ctx: Context, restricted: IncidentId, actor: str
+) -> None:
+    before = snapshot(ctx.engine)
+    result = cli("rebuild", "--as", actor)
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert f"only an admin may rebuild the projections ({actor} is not one)" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert snapshot(ctx.engine) == before
+    assert cli("rebuild", "--as", "ann").stdout.startswith("rebuilt projections from ")

@@ -7,6 +7,7 @@
     ├── NotFoundError              3  404  unknown incident, entry or item (or not yours to see)
     ├── PolicyDeniedError          4  403  the policy refused the write; its reasons are the message
     ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
+    │   └── PolicyUndecidableError 5  500  the policy bundle cannot decide (named module and rule)
     ├── StoreError                 6  503  store missing, not initialised, or at another schema
     └── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
 
@@ -64,6 +65,12 @@ class ConfigError(FirelineError):
 
     exit_code = 5
     http_status = 500
+
+
+class PolicyUndecidableError(ConfigError):
+    """The policy bundle cannot decide: it does not compile, lacks an entry-point rule, or one
+    fails or answers out of shape. Never an empty answer or a deny: nobody may mistake a broken
+    policy for "no incidents" or "not allowed"."""
 
 
 class StoreError(FirelineError):

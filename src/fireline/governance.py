@@ -31,7 +31,7 @@ from fireline.db import (
 )
 from fireline.domain import REGISTRY_CHAIN, Ladder
 from fireline.errors import NotFoundError, PolicyDeniedError
-from fireline.policy import GATES_RULE, VISIBILITY_RULE, PolicyEngine, PolicyFailure
+from fireline.policy import PolicyEngine
 
 # The action name each command is authorised as (input.action in the policy).
 ACTIONS: Mapping[type[Any], str] = {
@@ -288,6 +288,24 @@ def authorize(
         raise PolicyDeniedError("; ".join(decision.reasons))
 
 
+def authorize_operation(
+    engine: PolicyEngine, conn: Connection, actor: str, action: str, *, now: str
+) -> None:
+    """Ask the policy about an operation that writes no event (`store.rebuild`): the same
+    decision as a write's, about no incident; PolicyDeniedError (its reasons) if refused."""
+    policy_input = {
+        **actor_view(conn, actor),
+        "action": action,
+        "incident": None,
+        "command": {},
+        "events": [],
+        "now": now,
+    }
+    decision = engine.decide(policy_input)
+    if not decision.allow:
+        raise PolicyDeniedError("; ".join(decision.reasons))
+
+
 def unmet_gates(
     engine: PolicyEngine,
     conn: Connection,
@@ -296,21 +314,12 @@ def unmet_gates(
     *,
     now: str,
 ) -> dict[str, list[str]]:
-    """The closure gates' unmet items; a policy that cannot say fails closed (PolicyDenied)."""
+    """The closure gates' unmet items (PolicyUndecidableError if the policy cannot say)."""
     policy_input = {
         "incident": incident_view(conn, state, ladder, facts=True),
         "now": now,
     }
-    try:
-        value = engine.evaluate(GATES_RULE, policy_input)
-    except PolicyFailure as exc:
-        raise PolicyDeniedError(f"cannot evaluate the closure gates: {exc}") from None
-    if not isinstance(value, dict) or not all(
-        isinstance(items, list) and all(isinstance(i, str) for i in items)
-        for items in value.values()
-    ):
-        raise PolicyDeniedError(f"the closure gates are malformed: {value!r}")
-    return {gate: list(items) for gate, items in value.items()}
+    return engine.unmet_gates(policy_input)
 
 
 @dataclass(frozen=True)
@@ -322,25 +331,56 @@ class Access:
 
 
 def access(
-    engine: PolicyEngine, conn: Connection, actor: str, incident_ids: Iterable[str]
+    engine: PolicyEngine,
+    conn: Connection,
+    actor: str,
+    incident_ids: Iterable[str],
+    *,
+    view: str,
 ) -> Access:
-    """Need-to-know for `actor` over these incidents; nothing visible if the policy cannot say."""
+    """Need-to-know for `actor` over these incidents, for one view (`show`, `verify` …).
+
+    Raises PolicyUndecidableError when the policy cannot say: never an empty answer.
+    """
     wanted = list(incident_ids)
     if not wanted:
         return Access(frozenset(), frozenset())
-    held: dict[str, dict[str, list[str]]] = {i: {} for i in wanted}
+    answer = engine.visibility(visibility_input(conn, actor, wanted, view=view))
+    return Access(answer.visible, answer.recorded)
+
+
+def require_readable(
+    engine: PolicyEngine, conn: Connection, actor: str, incident_ids: Sequence[str], *, view: str
+) -> None:
+    """For a view that cannot write the access trail (`verify`): NotFoundError naming the first
+    incident that is missing, not the actor's to see, or one the policy would record reading
+    of — one answer for all three, so a refusal tells nothing apart."""
+    found = access(engine, conn, actor, incident_ids, view=view)
+    for incident_id in sorted(set(incident_ids) - (found.visible - found.recorded)):
+        raise NotFoundError(f"no incident {incident_id}")
+
+
+def visibility_input(
+    conn: Connection, actor: str, incident_ids: list[str], *, view: str
+) -> dict[str, Any]:
+    """input for data.fireline.visibility.access: the actor, the view, and each incident's
+    labels, current role holders and acting IC (`freeze.visibility_input` builds the same)."""
+    held: dict[str, dict[str, list[str]]] = {i: {} for i in incident_ids}
     for incident_id, role, holder in conn.execute(
         sa.select(
             role_assignments.c.incident_id, role_assignments.c.role, role_assignments.c.holder
         )
-        .where(role_assignments.c.incident_id.in_(wanted), role_assignments.c.released_at.is_(None))
+        .where(
+            role_assignments.c.incident_id.in_(incident_ids),
+            role_assignments.c.released_at.is_(None),
+        )
         .order_by(role_assignments.c.seq)
     ):
         held[incident_id].setdefault(role, []).append(holder)
     rows = conn.execute(
-        sa.select(incidents.c.id, incidents.c.labels, incidents.c.declared_by).where(
-            incidents.c.id.in_(wanted)
-        )
+        sa.select(incidents.c.id, incidents.c.labels, incidents.c.declared_by)
+        .where(incidents.c.id.in_(incident_ids))
+        .order_by(incidents.c.id)
     )
     views = [
         {
@@ -351,15 +391,7 @@ def access(
         }
         for r in rows
     ]
-    try:
-        value = engine.evaluate(VISIBILITY_RULE, {**actor_view(conn, actor), "incidents": views})
-    except PolicyFailure:
-        return Access(frozenset(), frozenset())
-    if not isinstance(value, dict):
-        return Access(frozenset(), frozenset())
-    visible = frozenset(v for v in value.get("visible", []) if isinstance(v, str))
-    recorded = frozenset(v for v in value.get("recorded", []) if isinstance(v, str))
-    return Access(visible, recorded & visible)
+    return {**actor_view(conn, actor), "view": view, "incidents": views}
 
 
 def _fields(command: Any) -> dict[str, Any]:

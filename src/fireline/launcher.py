@@ -19,12 +19,11 @@ def main() -> None:
 
 
 def _freeze_check() -> int:
-    from fireline.config import load_settings
     from fireline.errors import FirelineError
-    from fireline.freeze import report
+    from fireline.freeze import check_as_configured, report
 
     try:
-        code, lines = report(load_settings().database_url)
+        code, lines = report(check_as_configured())
     except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
         print(f"fireline: error: {exc.message}", file=sys.stderr)  # noqa: T201
         return exc.exit_code

@@ -184,7 +184,7 @@ def seeing(
         actor = resolve_actor(as_, ctx.settings)
         with read_only(ctx.engine) as conn:
             wanted = [incident_id] if incident_id is not None else among(conn) if among else []
-            access = governance.access(ctx.policy, conn, actor, wanted)
+            access = governance.access(ctx.policy, conn, actor, wanted, view=view)
             cleared = governance.sees_sensitive(conn, actor, ctx.settings)
         _MASKING.set(None if cleared else ctx.settings.coordinate_precision)
         if incident_id is not None and incident_id not in access.visible:

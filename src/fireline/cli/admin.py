@@ -53,15 +53,20 @@ def verify(
         bool, typer.Option(help="Also re-hash every evidence blob the ledger names.")
     ] = True,
     format_: FormatOption = Format.table,
+    as_: AsOption = None,
 ) -> None:
     """Verify hash chains, signed checkpoints and evidence blobs; exit non-zero naming the first
     broken event.
 
-    Given the path of an export (folder or zip) it verifies that export offline instead,
-    with no database, naming the first file that does not check.
+    A named incident you may not see is answered like a missing one. Given the path of an
+    export (folder or zip) it verifies that export offline instead, with no database, naming
+    the first file that does not check.
     """
+    from fireline import governance
     from fireline.evidence import BlobStore
     from fireline.integrity import load_store_public_key, verify_blobs, verify_store
+    from fireline.policy import PolicyEngine
+    from fireline.service import resolve_actor
 
     if incident_ids and any(_is_path(arg) for arg in incident_ids):
         if len(incident_ids) != 1:
@@ -72,6 +77,10 @@ def verify(
         [parse_incident_id(i) for i in incident_ids] if incident_ids else None
     )
     with reading() as (conn, settings):
+        if wanted:
+            policy = PolicyEngine.load(settings.policy_dir)
+            actor = resolve_actor(as_, settings)
+            governance.require_readable(policy, conn, actor, wanted, view="verify")
         public_key = load_store_public_key(settings.public_key_path)
         report = verify_store(conn, public_key, incident_ids=wanted)
         if blobs:
@@ -148,14 +157,17 @@ def _verify_export(path: Path, format_: Format) -> None:
 
 @app.command()
 @guarded
-def rebuild() -> None:
-    """Drop every projection and replay the ledger into it (same state, by construction)."""
-    from fireline.service import open_context
+def rebuild(as_: AsOption = None) -> None:
+    """Drop every projection and replay the ledger into it (same state, by construction).
+
+    Only the roles the policy names may (the default policy: admins).
+    """
+    from fireline.service import open_context, resolve_actor
     from fireline.service import rebuild as replay
 
     ctx = open_context(load())
     try:
-        count = replay(ctx)
+        count = replay(ctx, actor=resolve_actor(as_, ctx.settings))
     finally:
         ctx.close()
     typer.echo(f"rebuilt projections from {plural(count, 'event')}")

@@ -19,7 +19,6 @@ from fireline.cli import (
     app,
     emit_json,
     guarded,
-    load,
     recorded,
     write,
 )
@@ -34,17 +33,25 @@ app.add_typer(freeze_app, name="freeze")
 @freeze_app.command("check")
 @guarded
 def check(format_: FormatOption = Format.table) -> None:
-    """Exit 1 listing the incidents that freeze deploys, 0 when none does. For CI pipelines."""
-    from fireline.freeze import frozen_incidents, report
+    """Exit 1 listing the incidents that freeze deploys, 0 when none does. For CI pipelines.
 
+    An incident you may not see is counted, never named: "FROZEN by a restricted incident".
+    """
+    from fireline.freeze import check_as_configured, report
+
+    status = check_as_configured()
     if format_ is Format.json:
-        found = frozen_incidents(load().database_url)
         keys = ("incident_id", "severity", "status")
-        emit_json({"frozen": [dict(zip(keys, row, strict=True)) for row in found]})
-        if found:
+        emit_json(
+            {
+                "frozen": [dict(zip(keys, row, strict=True)) for row in status.shown],
+                "restricted": status.restricted,
+            }
+        )
+        if status.frozen:
             raise typer.Exit(1)
         return
-    code, lines = report(load().database_url)
+    code, lines = report(status)
     for line in lines:
         typer.echo(line)
     if code:

@@ -1,4 +1,4 @@
-"""`fireline policy test|show`: the Rego bundle that decides every write."""
+"""`fireline policy check|test|show`: the Rego bundle that decides every write and read."""
 
 from __future__ import annotations
 
@@ -36,6 +36,24 @@ def show(format_: FormatOption = Format.table) -> None:
         typer.echo(f"module  {module.path} (package {module.package})")
     for module in engine.tests:
         typer.echo(f"tests   {module.path} (package {module.package})")
+
+
+@policy_app.command("check")
+@guarded
+def check(
+    bundle: Annotated[
+        str | None, typer.Argument(help="A bundle folder (default: the configured one).")
+    ] = None,
+) -> None:
+    """Compile a bundle and ask every entry-point rule about a probe input; exit 5 naming the
+    rule and module if it cannot decide. For CI, before a bundle is deployed."""
+    from pathlib import Path
+
+    from fireline.policy import ENTRY_POINTS, PolicyEngine
+
+    engine = PolicyEngine.load(Path(bundle) if bundle else load().policy_dir)
+    typer.echo(f"ok: policy bundle {engine.source} decides {', '.join(ENTRY_POINTS)}")
+    typer.echo(f"digest  {engine.digest}")
 
 
 @policy_app.command("test")

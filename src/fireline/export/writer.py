@@ -81,7 +81,8 @@ def export_incident(
     target = target_for(out, incident_id, archive=archive)
     settings = ctx.settings
     with read_only(ctx.engine) as conn:
-        if incident_id not in governance.access(ctx.policy, conn, actor, [incident_id]).visible:
+        access = governance.access(ctx.policy, conn, actor, [incident_id], view="export")
+        if incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")
         if not masked and not governance.sees_sensitive(conn, actor, settings):
             raise PolicyDeniedError(unmasked_refusal(actor))

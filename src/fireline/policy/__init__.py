@@ -1,10 +1,12 @@
 """The policy engine: Rego bundles evaluated in-process with regopy, failing closed.
 
 A bundle is a folder of `*.rego` modules (the default ships in `bundle/`; `policy_dir` points at a
-team's own). It must define `data.fireline.authz.decision` as `{"allow": bool, "reasons": [str]}`.
-Anything else — a syntax error, an evaluation error, an undefined or malformed decision — is a
-deny whose reason says what went wrong. The bundle's digest is recorded on every event it
-authorised, so the record shows which policy allowed each write.
+team's own). It must answer the entry-point rules of `contract.py` (the authorisation decision,
+the closure gates, need-to-know). Loading compiles them once and asks each about a probe input,
+so a bundle that cannot decide — a syntax error, a missing rule, a rule that fails to evaluate
+or answers out of shape — is refused before any command runs; one that fails later, on a real
+input, is refused the same way: `PolicyUndecidableError`, one line naming the rule and module,
+never an empty answer or a deny. The bundle's digest is recorded on every event it authorised.
 """
 
 from __future__ import annotations
@@ -14,30 +16,47 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from fireline.errors import ConfigError
-from fireline.policy import rego_c
+from fireline.errors import ConfigError, PolicyUndecidableError
+from fireline.policy import diagnosis, rego_c
+from fireline.policy.contract import (
+    DECISION_RULE,
+    ENTRY_POINTS,
+    GATES_RULE,
+    PROBES,
+    VISIBILITY_RULE,
+    Decision,
+    MalformedAnswer,
+    Visibility,
+    read_decision,
+    read_gates,
+    read_visibility,
+)
 
-DECISION_RULE = "data.fireline.authz.decision"
-GATES_RULE = "data.fireline.gates.unmet"
-VISIBILITY_RULE = "data.fireline.visibility.access"
+__all__ = [
+    "DECISION_RULE",
+    "ENTRY_POINTS",
+    "GATES_RULE",
+    "VISIBILITY_RULE",
+    "Decision",
+    "Module",
+    "PolicyEngine",
+    "PolicyFailure",
+    "TestResult",
+    "Visibility",
+    "default_bundle_dir",
+    "digest_of",
+    "read_bundle",
+]
+
 _PACKAGE = re.compile(r"^\s*package\s+([\w.]+)", re.MULTILINE)
 _TEST_RULE = re.compile(r"^\s*(test_\w+)\b", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the policy said: allowed or not, and the human-readable reasons for a deny."""
-
-    allow: bool
-    reasons: tuple[str, ...]
-    hidden: bool = False  # the incident is not the actor's to see: answer "not found"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,7 +78,9 @@ class TestResult:
 
 
 def default_bundle_dir() -> Path:
-    return Path(str(resources.files("fireline.policy") / "bundle"))
+    # Beside this module, not through importlib.resources: that import alone costs `freeze
+    # check` a sixth of its time once something is frozen and the policy must be loaded.
+    return Path(__file__).with_name("bundle")
 
 
 def read_bundle(directory: Path) -> tuple[list[Module], list[Module]]:
@@ -96,51 +117,43 @@ class PolicyEngine:
         self.tests = tests
         self.source = source
         self.digest = digest_of(modules)
-        self._compiled: dict[str, Any] = {}
         self._runner = _interpreter()
-        self._bundle(DECISION_RULE)
+        entry = _compile(modules, [_path_of(rule) for rule in ENTRY_POINTS], source=source)
         if not any(module.package == "fireline.authz" for module in modules):
-            # A bundle that cannot decide must not start writes at all.
-            raise ConfigError(f"policy bundle {source} has no package fireline.authz")
+            raise PolicyUndecidableError(f"policy bundle {source} has no package fireline.authz")
+        self._compiled: dict[str, rego_c.Compiled] = {
+            rule: rego_c.Compiled(entry, _path_of(rule).encode()) for rule in ENTRY_POINTS
+        }
+        for rule, reader in _READERS.items():  # a bundle that cannot decide never starts
+            for probe in PROBES[rule]:
+                self._answer(rule, reader, probe)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> PolicyEngine:
-        """Read and compile a bundle (default: the one shipped with fireline).
+        """Read, compile and probe a bundle (default: the one shipped with fireline).
 
-        Raises ConfigError when the bundle cannot be read or compiled: write commands must not
-        start on a policy that cannot decide.
+        Raises ConfigError when the bundle cannot be read, PolicyUndecidableError when it cannot
+        decide: no command may start on such a policy, read or write.
         """
         folder = directory or default_bundle_dir()
         modules, tests = read_bundle(folder)
         return cls(modules, tests, source=str(folder))
 
     def decide(self, policy_input: Mapping[str, Any]) -> Decision:
-        """Evaluate the authorisation decision; every failure is a deny that says why."""
-        try:
-            value = self.evaluate(DECISION_RULE, policy_input)
-        except PolicyFailure as exc:
-            return Decision(False, (str(exc),))
-        if not isinstance(value, dict) or not isinstance(value.get("allow"), bool):
-            return Decision(
-                False, (f"policy decision is malformed (allow must be a boolean): {value!r}",)
-            )
-        reasons = value.get("reasons", [])
-        if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
-            return Decision(
-                False, (f"policy reasons are malformed (a list of strings): {reasons!r}",)
-            )
-        if not value["allow"] and not reasons:
-            reasons = ["denied by policy (no reason given)"]
-        hidden = value.get("hidden", False)
-        if not isinstance(hidden, bool):
-            return Decision(False, (f"policy hidden flag is malformed: {hidden!r}",), True)
-        return Decision(value["allow"] and not hidden, tuple(reasons), hidden)
+        """The authorisation decision for one planned write (PolicyUndecidableError if none)."""
+        return self._answer(DECISION_RULE, read_decision, policy_input)
+
+    def unmet_gates(self, policy_input: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Each closure gate's unmet items (PolicyUndecidableError if the policy cannot say)."""
+        return self._answer(GATES_RULE, read_gates, policy_input)
+
+    def visibility(self, policy_input: Mapping[str, Any]) -> Visibility:
+        """Need-to-know over some incidents (PolicyUndecidableError if the policy cannot say)."""
+        return self._answer(VISIBILITY_RULE, read_visibility, policy_input)
 
     def evaluate(self, rule: str, policy_input: Mapping[str, Any]) -> Any:
-        """The value of `rule` (e.g. `data.fireline.gates.unmet`) for an input.
-
-        Raises PolicyFailure when the rule is undefined or the engine fails; callers decide
-        how to fail closed.
+        """The value of any `rule` (e.g. `data.fireline.gates.unmet`) for an input: for the
+        bundle's own tests. Raises PolicyFailure when the rule is undefined or the engine fails.
         """
         try:
             value = _query(self._runner, self._bundle(rule), policy_input)
@@ -151,6 +164,46 @@ class PolicyEngine:
         if value is _UNDEFINED:
             raise PolicyFailure(f"the policy defines no {rule} for this input")
         return value
+
+    def _answer(self, rule: str, reader: Callable[[Any], T], policy_input: Mapping[str, Any]) -> T:
+        try:
+            value = _query(self._runner, self._compiled[rule], policy_input)
+        except _EvaluationFailed as exc:
+            raise self._undecidable(rule, policy_input, str(exc)) from None
+        if value is _UNDEFINED:
+            raise self._undecidable(rule, policy_input, None)
+        try:
+            return reader(value)
+        except MalformedAnswer as exc:
+            where = _defined_in(self.modules, rule)
+            raise PolicyUndecidableError(
+                f"policy bundle {self.source} cannot decide: {rule}{where} answers out of shape"
+                f" ({exc})"
+            ) from None
+
+    def _undecidable(
+        self, rule: str, policy_input: Mapping[str, Any], detail: str | None
+    ) -> PolicyUndecidableError:
+        """The one line saying which rule, in which module, keeps the bundle from deciding."""
+        prefix = f"policy bundle {self.source} cannot decide: {rule}"
+        if detail is None:
+            where = _defined_in(self.modules, rule)
+            if not where:
+                package, name = rule[len("data.") :].rsplit(".", 1)
+                return PolicyUndecidableError(
+                    f"{prefix} is missing (no module of package {package} defines rule {name})"
+                )
+            return PolicyUndecidableError(f"{prefix}{where} is undefined for fireline's input")
+        found = diagnosis.locate(
+            self.modules, rule, lambda mods, refs: _outcomes(mods, refs, policy_input)
+        )
+        if found is None or found[0] == rule:
+            where = f" (in {', '.join(found[1])})" if found else _defined_in(self.modules, rule)
+            return PolicyUndecidableError(f"{prefix}{where} does not evaluate: {detail}")
+        culprit, modules = found
+        return PolicyUndecidableError(
+            f"{prefix} fails: rule {culprit} (in {', '.join(modules)}) does not evaluate: {detail}"
+        )
 
     def run_tests(self) -> list[TestResult]:
         """Run the bundle's tests: every entry of each test module's `cases`, and `test_*` rules.
@@ -191,11 +244,18 @@ class PolicyEngine:
         except PolicyFailure:
             return None
 
-    def _bundle(self, rule: str) -> Any:
-        bundle = self._compiled.get(rule)
-        if bundle is None:
-            bundle = self._compiled[rule] = _compile(self.modules, rule, source=self.source)
-        return bundle
+    def _bundle(self, rule: str) -> rego_c.Compiled:
+        compiled = self._compiled.get(rule)
+        if compiled is None:
+            compiled = self._compiled[rule] = _compile_rule(self.modules, rule, source=self.source)
+        return compiled
+
+
+_READERS: Mapping[str, Callable[[Any], Any]] = {
+    DECISION_RULE: read_decision,
+    GATES_RULE: read_gates,
+    VISIBILITY_RULE: read_visibility,
+}
 
 
 class PolicyFailure(Exception):
@@ -210,14 +270,22 @@ _UNDEFINED = object()
 
 
 def _interpreter() -> Any:
+    """An interpreter on which a built-in's error (a type error, division by zero) is an error.
+
+    Rego's default turns it into "undefined", which silently skips the rule that hit it: a
+    `deny` whose body divides by zero would allow. Strict, it fails the whole evaluation.
+    """
     from regopy import Interpreter
 
-    return Interpreter()
+    interpreter = Interpreter()
+    interpreter.strict_built_in_errors = True
+    return interpreter
 
 
 @contextmanager
 def _stdout_silenced() -> Iterator[None]:
-    """rego-cpp prints compile errors on the process's stdout; keep them out of our output."""
+    """rego-cpp prints compile errors, and some evaluation errors, on the process's stdout;
+    keep them out of our output."""
     sys.stdout.flush()
     saved = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -230,49 +298,82 @@ def _stdout_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
-def _compile(modules: list[Module], rule: str, *, source: str) -> rego_c.Compiled:
-    """The bundle compiled to answer `rule`: a plain `data.a.b` rule as an entrypoint, which
-    rego-cpp evaluates without a query of its own (a tenth of a decision), else a query."""
+def _path_of(rule: str) -> str:
+    """`data.fireline.authz.decision` → `fireline/authz/decision`, rego-cpp's entrypoint."""
+    return rule[len("data.") :].replace(".", "/")
+
+
+def _compile(modules: Sequence[Module], entrypoints: list[str], *, source: str) -> Any:
+    """The bundle compiled to answer these entrypoints (PolicyUndecidableError if it cannot)."""
     from regopy import RegoError
 
     interpreter = _interpreter()
-    entrypoint = rule[len("data.") :].replace(".", "/") if _PLAIN_RULE.fullmatch(rule) else None
     try:
         with _stdout_silenced():
             for module in modules:
                 interpreter.add_module(module.path, module.text)
-            if entrypoint is None:
-                return rego_c.Compiled(interpreter.build(f"value := {rule}"), None)
-            return rego_c.Compiled(interpreter.build(None, [entrypoint]), entrypoint.encode())
+            return interpreter.build(None, entrypoints)
     except RegoError as exc:
-        raise ConfigError(f"policy bundle {source} does not compile: {_first_error(exc)}") from None
+        raise PolicyUndecidableError(
+            f"policy bundle {source} does not compile: {_first_error(str(exc))}"
+        ) from None
+
+
+def _compile_rule(modules: list[Module], rule: str, *, source: str) -> rego_c.Compiled:
+    """The bundle compiled to answer `rule`: a plain `data.a.b` rule as an entrypoint, which
+    rego-cpp evaluates without a query of its own (a tenth of a decision), else a query."""
+    from regopy import RegoError
+
+    if _PLAIN_RULE.fullmatch(rule):
+        entrypoint = _path_of(rule)
+        return rego_c.Compiled(_compile(modules, [entrypoint], source=source), entrypoint.encode())
+    interpreter = _interpreter()
+    try:
+        with _stdout_silenced():
+            for module in modules:
+                interpreter.add_module(module.path, module.text)
+            return rego_c.Compiled(interpreter.build(f"value := {rule}"), None)
+    except RegoError as exc:
+        raise PolicyUndecidableError(
+            f"policy bundle {source} does not compile: {_first_error(str(exc))}"
+        ) from None
 
 
 _PLAIN_RULE = re.compile(r"data(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
-def _first_error(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
+def _first_error(text: str) -> str:
+    text = " ".join(text.split())
     found = re.search(r"\(errormsg \d+:(.*?)\)", text)
     where = re.search(r"\(error \d+:([^|]+)\|", text)
     if found:
-        return f"{found.group(1)}" + (f" (in {where.group(1)})" if where else "")
+        return f"{found.group(1).strip()}" + (f" (in {where.group(1)})" if where else "")
     return text[:200]
 
 
+# rego-cpp answers `<error>` and nothing more for these.
+_OPAQUE = "conflicting values for one rule, or a built-in function's error such as a type error"
+
+
 def _query(runner: Any, bundle: rego_c.Compiled, policy_input: Mapping[str, Any]) -> Any:
-    """Evaluate a compiled rule; return its value, _UNDEFINED, or raise."""
+    """Evaluate a compiled rule; return its value, _UNDEFINED, or raise _EvaluationFailed."""
     from regopy import RegoError
 
     try:
         rego_c.set_input(runner, dict(policy_input))
-        ok, text = rego_c.query(runner, bundle)  # the text, never a binding: see rego_c
+        with _stdout_silenced():
+            ok, text = rego_c.query(runner, bundle)  # the text, never a binding: see rego_c
     except RegoError as exc:
-        raise _EvaluationFailed(_first_error(exc)) from None
+        raise _EvaluationFailed(_first_error(str(exc))) from None
     except ValueError:  # an input value the engine cannot take
         raise _EvaluationFailed("the engine returned unreadable output") from None
-    if text.strip() == "undefined":
+    stripped = text.strip()
+    if stripped == "undefined":
         return _UNDEFINED
+    if stripped == "<error>":
+        raise _EvaluationFailed(_OPAQUE)
+    if stripped.startswith("(error"):
+        raise _EvaluationFailed(_first_error(stripped))
     try:
         result = json.loads(text)
     except ValueError:
@@ -286,3 +387,34 @@ def _query(runner: Any, bundle: rego_c.Compiled, policy_input: Mapping[str, Any]
     if not values:
         return _UNDEFINED
     return next(iter(values.values() if isinstance(values, dict) else values))
+
+
+def _outcomes(
+    modules: Sequence[Module], refs: Sequence[str], policy_input: Mapping[str, Any]
+) -> dict[str, str]:
+    """Each rule's outcome on an input, "error: …", "undefined" or "ok": for the diagnosis.
+
+    A bundle that does not compile (a module left out) fails every rule.
+    """
+    try:
+        built = _compile(modules, [_path_of(ref) for ref in refs], source="")
+    except PolicyUndecidableError as exc:
+        return dict.fromkeys(refs, f"error: {exc.message}")
+    runner = _interpreter()
+    outcomes = {}
+    for ref in refs:
+        try:
+            value = _query(runner, rego_c.Compiled(built, _path_of(ref).encode()), policy_input)
+        except _EvaluationFailed as exc:
+            outcomes[ref] = f"error: {exc}"
+        else:
+            outcomes[ref] = "undefined" if value is _UNDEFINED else "ok"
+    return outcomes
+
+
+def _defined_in(modules: Sequence[Module], rule: str) -> str:
+    """ " (in a.rego, b.rego)": the modules defining `rule`, or "" if none does."""
+    for found in diagnosis.rules_of(modules):
+        if found.ref == rule:
+            return f" (in {', '.join(found.modules)})"
+    return ""

@@ -136,7 +136,16 @@ def _execute(handler: Handler, command: Command, actor: ActorId, ctx: Context) -
         ) from None
 
 
-def rebuild(ctx: Context) -> int:
-    """Drop and replay all projections in one transaction; return the number of events replayed."""
+def rebuild(ctx: Context, *, actor: ActorId) -> int:
+    """Drop and replay all projections in one transaction; return the number of events replayed.
+
+    Only those the policy names may (`store.rebuild`), judged on the rebuilt user registry,
+    which the ledger vouches for, not on the one being replaced (it may be wiped or edited):
+    on a deny the transaction rolls back, PolicyDeniedError, nothing changed.
+    """
     with ctx.work.transaction() as conn:
-        return projections.rebuild(conn)
+        count = projections.rebuild(conn)
+        governance.authorize_operation(
+            ctx.policy, conn, actor, "store.rebuild", now=iso_utc(ctx.clock())
+        )
+        return count

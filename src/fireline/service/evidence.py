@@ -52,7 +52,7 @@ def check_target(ctx: Context, incident_id: str, actor: ActorId) -> None:
     are the write's own — `no incident …` for one the actor may not see — so it leaks nothing.
     """
     with read_only(ctx.engine) as conn:
-        access = governance.access(ctx.policy, conn, actor, [incident_id])
+        access = governance.access(ctx.policy, conn, actor, [incident_id], view="evidence add")
         if incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")
         state = queries.get_state(conn, incident_id)

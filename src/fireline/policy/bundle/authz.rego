@@ -57,7 +57,13 @@ viewer_only if {
 	}
 }
 
-holders(role) := object.get(object.get(input.incident, "roles", {}), role, [])
+# The incident's role holders; writes about no incident (declare, the user registry) have
+# none. fireline evaluates with strict built-in errors, so object.get must never see null.
+incident_roles := input.incident.roles if is_object(input.incident)
+
+default incident_roles := {}
+
+holders(role) := object.get(incident_roles, role, [])
 
 # The IC, or the declarer while nobody holds the IC role.
 acting_ic if input.actor.id in input.incident.acting_ic
@@ -115,6 +121,17 @@ deny contains msg if {
 	msg := concat("", ["only the incident commander (", commanders, ") may assign or release roles"])
 }
 
+# Rebuilding replays every chain into the read tables: store administration, not response.
+store_actions := {"store.rebuild": "rebuild the projections"}
+
+deny contains msg if {
+	some action, text in store_actions
+	input.action == action
+	not open_registry
+	not admin
+	msg := concat("", ["only an admin may ", text, " (", input.actor.id, " is not one)"])
+}
+
 deny contains msg if {
 	input.action == "entry.erase"
 	not acting_ic
@@ -141,7 +158,7 @@ responder_actions := {
 responder if acting_ic
 
 responder if {
-	some people in object.get(input.incident, "roles", {})
+	some people in incident_roles
 	input.actor.id in people
 }
 

@@ -108,6 +108,18 @@ cases := [
 	{"name": "assigned responders see restricted incidents", "rule": "data.fireline.visibility.visible",
 	 "input": {"actor": {"id": "dana", "roles": ["responder"]}, "incidents": [object.union(incident, {"labels": ["restricted"]})]},
 	 "expect": ["INC-20261123-001"]},
+	{"name": "only an admin may rebuild the projections", "rule": reasons,
+	 "input": object.union(request("bob", "store.rebuild", ""), {"incident": null}),
+	 "expect": ["only an admin may rebuild the projections (bob is not one)"]},
+	{"name": "an admin may rebuild the projections", "rule": allowed,
+	 "input": object.union(request("root", "store.rebuild", ""), {"incident": null, "actor": {"id": "root", "registered": true, "roles": ["admin"]}}),
+	 "expect": true},
+	{"name": "reading a restricted incident goes on its trail", "rule": "data.fireline.visibility.access",
+	 "input": {"actor": {"id": "sam", "roles": ["security"]}, "view": "show", "incidents": [object.union(incident, {"labels": ["restricted"]})]},
+	 "expect": {"visible": ["INC-20261123-001"], "recorded": ["INC-20261123-001"]}},
+	{"name": "freeze check and verify disclose no content, so leave no trail", "rule": "data.fireline.visibility.access",
+	 "input": {"actor": {"id": "sam", "roles": ["security"]}, "view": "freeze check", "incidents": [object.union(incident, {"labels": ["restricted"]})]},
+	 "expect": {"visible": ["INC-20261123-001"], "recorded": []}},
 ]
 
 test_every_case_has_a_name if {
