@@ -17,6 +17,7 @@ from fireline.cli import (
     emit_json,
     guarded,
     load,
+    open_store,
     plural,
     reading,
 )
@@ -27,16 +28,21 @@ from fireline.errors import IntegrityError, InvalidCommandError
 @app.command()
 @guarded
 def init() -> None:
-    """Create (or migrate) the data dir, database and signing key. Safe to re-run."""
+    """Create (or migrate) the data dir, database and signing key, owner-only. Safe to re-run."""
+    from fireline.db import sqlite_path
+    from fireline.permissions import secure_store
     from fireline.schema import initialise
 
     settings = load()
+    tightened = secure_store(settings, sqlite_path(settings.database_url))
     engine, created = initialise(settings)
     engine.dispose()
     typer.echo(f"store ready at {settings.home}")
     typer.echo(f"  database     {settings.database_url}")
     state = "created (mode 0600)" if created else "kept"
     typer.echo(f"  signing key  {settings.key_path} {state}")
+    for change in tightened:
+        typer.echo(f"  {change}")
 
 
 @app.command()
@@ -166,11 +172,11 @@ def rebuild() -> None:
 def demo(as_: AsOption = None) -> None:
     """Play the seed runbook's SEV1 scenario into the store and say where to go next."""
     from fireline.scenario import play_sev1
-    from fireline.service import open_context, resolve_actor
+    from fireline.service import resolve_identity
 
-    ctx = open_context(load())
+    ctx = open_store()
     try:
-        incident_id = play_sev1(ctx, declarer=resolve_actor(as_, ctx.settings))
+        incident_id = play_sev1(ctx, declarer=resolve_identity(as_, ctx.settings))
     finally:
         ctx.close()
     typer.echo(f"played the SEV1 scenario as {incident_id}")

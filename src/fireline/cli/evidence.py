@@ -26,8 +26,8 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
-    load,
     masking,
+    open_store,
     recorded,
     seeing,
 )
@@ -80,7 +80,7 @@ def add(
 ) -> None:
     """Attach a file (redacted, stored by sha256) or a reference to an incident."""
     from fireline.commands import AddEvidence
-    from fireline.service import execute, open_context, resolve_actor
+    from fireline.service import check_identity, execute, resolve_identity
     from fireline.service.evidence import check_target, parse_kind, staged_file
 
     incident = parse_incident_id(incident_id)
@@ -103,19 +103,20 @@ def add(
         source=source,
         captured_at=captured,
     )
-    ctx = open_context(load())
+    ctx = open_store()
     try:
-        actor = resolve_actor(as_, ctx.settings)
+        identity = resolve_identity(as_, ctx.settings)
         if path is None:
-            events = execute(command, actor, ctx=ctx)
+            events = execute(command, identity, ctx=ctx)
         else:
-            check_target(ctx, incident, actor)
+            check_identity(ctx, identity)  # before a (large) file is read
+            check_target(ctx, incident, identity.actor)
             name = None if path == "-" else Path(path).name
             with (
                 _opened(path) as src,
                 staged_file(ctx, src, name=name, unscanned=unscanned) as file,
             ):
-                events = execute(dataclasses.replace(command, file=file), actor, ctx=ctx)
+                events = execute(dataclasses.replace(command, file=file), identity, ctx=ctx)
     finally:
         ctx.close()
     recorded(events)
