@@ -117,12 +117,17 @@ def ctx(store: Store, clock: Clock) -> Iterator[Context]:
 
 @dataclass
 class Cli:
-    """Runs `fireline` in-process with the test store's environment."""
+    """Runs `fireline` in-process with the test store's environment.
+
+    `actor` runs it as that local identity (FIRELINE_ACTOR), as a person at their own login
+    would; `--as` is a registry admin acting for someone, recorded as such.
+    """
 
     runner: CliRunner
 
-    def __call__(self, *args: str) -> Result:
-        return self.runner.invoke(app, list(args))
+    def __call__(self, *args: str, actor: str | None = None) -> Result:
+        env = None if actor is None else {"FIRELINE_ACTOR": actor}
+        return self.runner.invoke(app, list(args), env=env)
 
 
 @pytest.fixture

@@ -391,12 +391,12 @@ def test_a_registry_clearance_allows_unmasked_and_a_viewer_may_export_masked(
     run(ctx, AddUser(name="sam", roles=("security",), clearances=("sensitive",)))
     run(ctx, AddUser(name="vic", roles=("viewer",)))
     inc = make_incident(ctx)
-    masked = cli("export", inc, "--out", str(tmp_path / "v"), "--as", "vic")
+    masked = cli("export", inc, "--out", str(tmp_path / "v"), actor="vic")
     assert masked.exit_code == 0, masked.output
-    refused = cli("export", inc, "--out", str(tmp_path / "v2"), "--unmasked", "--as", "vic")
+    refused = cli("export", inc, "--out", str(tmp_path / "v2"), "--unmasked", actor="vic")
     assert refused.exit_code == 4
     assert not (tmp_path / "v2").exists()
-    cleared = cli("export", inc, "--out", str(tmp_path / "s"), "--unmasked", "--as", "sam")
+    cleared = cli("export", inc, "--out", str(tmp_path / "s"), "--unmasked", actor="sam")
     assert cleared.exit_code == 0, cleared.output
     last = events_of(ctx, inc)[-1]
     assert (last.kind, last.actor) == ("export.created", "sam")

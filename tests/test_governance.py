@@ -16,10 +16,12 @@ from fireline.commands import (
     AssignRole,
     ChangeSeverity,
     Command,
+    Declare,
     EraseEntry,
     GrantBreakglass,
     LiftFreeze,
     LogEntry,
+    OverrideRole,
     PublishUpdate,
     RequestGateException,
     ReviewGovernance,
@@ -500,3 +502,101 @@ def test_governance_bad_input_is_one_line_and_writes_nothing(
     assert result.stderr.splitlines() == [result.stderr.strip()]
     assert message in result.stderr
     assert after == before
+
+
+@pytest.fixture
+def unreachable_ic(ctx: Context) -> IncidentId:
+    """A restricted incident whose IC, alice, cannot be reached; pat is a registry admin."""
+    run(ctx, AddUser(name="pat", roles=("admin",)), "pat")
+    for name, role in (("alice", "commander"), ("bob", "commander"), ("carol", "responder")):
+        run(ctx, AddUser(name=name, roles=(role,)), "pat")
+    declared = run(
+        ctx, Declare(title="Sitemap leak", severity="SEV2", labels=("restricted",), ic="alice")
+    )
+    return IncidentId(declared[0].incident_id)
+
+
+def test_an_admin_hands_over_command_of_a_restricted_incident_on_the_record(
+    cli: Cli, ctx: Context, unreachable_ic: IncidentId
+) -> None:
+    inc = unreachable_ic
+    reason = "alice unreachable since 02:00; paged twice"
+    result = cli("role", "override", inc, "ic", "bob", "--reason", reason, actor="pat")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{inc} event 3: role.overridden\n"
+    with ctx.engine.connect() as conn:
+        assert queries.current_roles(conn, inc)["ic"] == ["bob"]
+    # bob now commands: he moves the status, and the timeline shows who overrode whom and why.
+    assert cli("status", inc, "investigating", actor="bob").exit_code == 0
+    refused_alice = cli("status", inc, "identified", actor="alice")
+    assert refused_alice.exit_code == 3  # alice holds no role any more: restricted, so hidden
+    line = cli("timeline", inc, actor="bob").stdout.splitlines()[2]
+    assert " pat " in line
+    assert f"role.overridden        Admin override: bob is ic (replacing alice): {reason}" in line
+    # The override staffs; it does not let the admin read the incident.
+    assert cli("show", inc, actor="pat").exit_code == 3
+
+
+def test_an_admin_plain_assignment_on_a_restricted_incident_stays_hidden(
+    cli: Cli, ctx: Context, unreachable_ic: IncidentId
+) -> None:
+    before = snapshot(ctx.engine)
+    result = cli("role", "assign", unreachable_ic, "ic", "bob", actor="pat")
+    assert result.exit_code == 3
+    assert result.stderr == f"fireline: error: no incident {unreachable_ic}\n"
+    assert snapshot(ctx.engine) == before
+
+
+@pytest.mark.parametrize(
+    ("actor", "reason", "code", "message"),
+    [
+        ("carol", "alice unreachable", 3, "no incident {i}"),  # not hers to see
+        (
+            "alice",
+            "handing over",
+            4,
+            "only a registry admin may override a role assignment (alice is not one)",
+        ),
+        ("pat", "   ", 2, "--reason must not be empty"),
+    ],
+)
+def test_a_role_override_refusal_writes_nothing(
+    cli: Cli,
+    ctx: Context,
+    unreachable_ic: IncidentId,
+    actor: str,
+    reason: str,
+    code: int,
+    message: str,
+) -> None:
+    before = snapshot(ctx.engine)
+    result = cli("role", "override", unreachable_ic, "ic", "bob", "--reason", reason, actor=actor)
+    assert result.exit_code == code, result.output
+    assert result.stderr == f"fireline: error: {message.format(i=unreachable_ic)}\n"
+    assert snapshot(ctx.engine) == before
+
+
+def test_a_role_override_needs_an_admin_on_an_open_incident_too(ctx: Context) -> None:
+    run(ctx, AddUser(name="pat", roles=("admin",)), "pat")
+    run(ctx, AddUser(name="alice", roles=("commander",)), "pat")
+    inc = make_incident(ctx)
+    refused(
+        ctx,
+        OverrideRole(incident_id=inc, role="ic", holder="bob", reason="x"),
+        "alice",
+        r"only a registry admin may override a role assignment \(alice is not one\)",
+    )
+    events = run(ctx, OverrideRole(incident_id=inc, role="scribe", holder="bob", reason="x"), "pat")
+    assert [(e.kind, e.payload) for e in events] == [
+        (
+            "role.overridden",
+            {
+                "role": "scribe",
+                "holder": "bob",
+                "replaces": None,
+                "reason": "x",
+                "redacted": {},
+                "sensitive": [],
+            },
+        )
+    ]

@@ -35,7 +35,7 @@ from fireline.errors import (
     NotFoundError,
 )
 from fireline.ladders import KFM
-from fireline.service import Context, resolve_actor
+from fireline.service import Context, resolve_identity
 from tests.conftest import Clock
 from tests.factories import make_incident, meet_gates, run, snapshot
 
@@ -447,11 +447,16 @@ def test_a_skewed_clock_never_runs_a_chain_backwards(ctx: Context, clock: Clock)
 
 
 def test_actor_resolution_order(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = ctx.settings
-    assert resolve_actor("bob", replace(settings, actor="carol")) == "bob"
-    assert resolve_actor(None, replace(settings, actor="carol")) == "carol"
+    def who(explicit: str | None, local: str | None) -> tuple[str, str | None]:
+        found = resolve_identity(explicit, replace(ctx.settings, actor=local))
+        return found.actor, found.asserted_by
+
+    assert who("bob", "carol") == ("bob", "carol")  # --as: carol asserts bob
+    assert who("carol", "carol") == ("carol", None)
+    assert who(None, "carol") == ("carol", None)
     monkeypatch.setattr("getpass.getuser", lambda: "osuser")
-    assert resolve_actor(None, replace(settings, actor=None)) == "osuser"
+    assert who(None, None) == ("osuser", None)
+    assert who("bob", None) == ("bob", "osuser")
 
 
 def test_timestamps_advance_with_the_clock(ctx: Context, clock: Clock) -> None:

@@ -88,15 +88,15 @@ def access_reads(ctx: Context, incident: str) -> list[str]:
 def test_no_uncleared_reader_learns_anything(
     cli: Cli, ctx: Context, restricted: IncidentId, reader: str
 ) -> None:
-    listing = cli("list", "--as", reader)
+    listing = cli("list", actor=reader)
     assert listing.exit_code == 0, listing.output
     assert "Public status page slow" in listing.stdout
     assert restricted not in listing.stdout
     assert "Sitemap leak" not in listing.stdout
-    listing_json = cli("list", "--format", "json", "--as", reader)
+    listing_json = cli("list", "--format", "json", actor=reader)
     assert "Sitemap leak" not in listing_json.stdout
     for read in READS:
-        result = cli(*(part.format(i=restricted) for part in read), "--as", reader)
+        result = cli(*(part.format(i=restricted) for part in read), actor=reader)
         assert result.exit_code == 3, (read, result.output)
         assert result.stderr == f"fireline: error: no incident {restricted}\n"
         assert "Sitemap leak" not in result.output
@@ -108,10 +108,10 @@ def test_no_uncleared_reader_learns_anything(
 def test_cleared_or_assigned_readers_see_it_and_leave_a_trail(
     cli: Cli, ctx: Context, restricted: IncidentId, reader: str
 ) -> None:
-    shown = cli("show", restricted, "--as", reader)
+    shown = cli("show", restricted, actor=reader)
     assert shown.exit_code == 0, shown.output
     assert SHOWN in shown.stdout
-    listing = cli("list", "--as", reader)
+    listing = cli("list", actor=reader)
     assert restricted in listing.stdout
     assert access_reads(ctx, restricted) == [reader, reader]
 
@@ -119,9 +119,9 @@ def test_cleared_or_assigned_readers_see_it_and_leave_a_trail(
 def test_a_responder_assigned_later_can_see_it(
     cli: Cli, ctx: Context, restricted: IncidentId
 ) -> None:
-    assert cli("show", restricted, "--as", "bob").exit_code == 3
-    assert cli("role", "assign", restricted, "scribe", "bob", "--as", "alice").exit_code == 0
-    assert SHOWN in cli("show", restricted, "--as", "bob").stdout
+    assert cli("show", restricted, actor="bob").exit_code == 3
+    assert cli("role", "assign", restricted, "scribe", "bob", actor="alice").exit_code == 0
+    assert SHOWN in cli("show", restricted, actor="bob").stdout
 
 
 def test_writes_to_a_restricted_incident_are_not_found_for_outsiders(
@@ -135,7 +135,7 @@ def test_writes_to_a_restricted_incident_are_not_found_for_outsiders(
         ("evidence", "add", restricted, "--ref", "trace:probe"),
         ("postmortem", "schedule", restricted, "--due", "2099-01-01", "--owner", "bob"),
     ):
-        result = cli(*args, "--as", "bob")
+        result = cli(*args, actor="bob")
         assert result.exit_code == 3, (args, result.output)
         assert result.stderr == f"fireline: error: no incident {restricted}\n"
     assert access_reads(ctx, restricted) == before
@@ -148,7 +148,7 @@ def test_a_wiped_users_table_does_not_reopen_the_registry(
 
     with ctx.engine.begin() as conn:
         conn.execute(users.delete())
-    result = cli("declare", "anyone?", "--sev", "SEV3", "--as", "mallory")
+    result = cli("declare", "anyone?", "--sev", "SEV3", actor="mallory")
     assert result.exit_code == 4
     assert "mallory is not a registered user" in result.stderr
     assert cli("verify").stdout.startswith("ok: ")
@@ -162,10 +162,10 @@ def test_a_wiped_users_table_does_not_reopen_the_registry(
 def test_only_listed_incidents_count_as_read(
     cli: Cli, ctx: Context, restricted: IncidentId
 ) -> None:
-    hidden_by_filter = cli("list", "--status", "closed", "--as", "sam")
+    hidden_by_filter = cli("list", "--status", "closed", actor="sam")
     assert hidden_by_filter.stdout == "no incidents\n"
     assert access_reads(ctx, restricted) == []
-    assert restricted in cli("list", "--open", "--as", "sam").stdout
+    assert restricted in cli("list", "--open", actor="sam").stdout
     assert access_reads(ctx, restricted) == ["sam"]
 
 

@@ -32,6 +32,17 @@ class AssignRole:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OverrideRole:
+    """A registry admin staffs an incident past its IC (or its need-to-know): handover when the
+    IC cannot be reached. The reason is required and recorded."""
+
+    incident_id: IncidentId
+    role: str
+    holder: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReleaseRole:
     incident_id: IncidentId
     role: str
@@ -253,6 +264,7 @@ class RecordExport:
 Command = (
     Declare
     | AssignRole
+    | OverrideRole
     | ReleaseRole
     | ChangeSeverity
     | Transition

@@ -7,6 +7,10 @@ Every string in a payload is free text to the redactor (service.execute redacts 
 validation) unless its schema lists the field in `verbatim` (digests, ids, media types: values
 a custom rule must never rewrite). Each event written since redaction also carries the summary
 fields `redacted` (secret type → count) and `sensitive` (PII kinds kept); see RedactionSummary.
+Fields a schema lists in `names` name someone or something (a user, a role holder, an owner):
+they are never redacted but refused when a detector finds a secret in them, so a credential
+cannot become a name. An event recorded `--as` someone else carries `asserted_by`
+(see Attribution).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
     # Fields whose strings redaction leaves untouched (structural values, never free text).
     verbatim: ClassVar[frozenset[str]] = frozenset()
+    # Fields that name someone or something: refused, not redacted, if they hold a secret.
+    names: ClassVar[frozenset[str]] = frozenset()
 
 
 class RedactionSummary(Payload):
@@ -36,6 +42,20 @@ class RedactionSummary(Payload):
 
 
 SUMMARY_FIELDS = frozenset(RedactionSummary.model_fields)
+
+
+class Attribution(Payload):
+    """Who asserted the event's actor: the local identity that ran the command `--as` them.
+
+    Present only when the two differ (a registry admin acting for someone, or anyone while the
+    registry is empty), beside each kind's schema like the redaction summary.
+    """
+
+    asserted_by: str
+
+
+ATTRIBUTION_FIELDS = frozenset(Attribution.model_fields)
+SIDE_FIELDS = SUMMARY_FIELDS | ATTRIBUTION_FIELDS
 
 
 class Dataset(Payload):
@@ -95,12 +115,22 @@ class IncidentDeclared(Payload):
 
 
 class RoleAssigned(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"role", "holder", "replaces"})
+
     role: str
     holder: str
     replaces: str | None = None
 
 
+class RoleOverridden(RoleAssigned):
+    """A registry admin staffed the incident over its IC (or past need-to-know), and why."""
+
+    reason: str = Field(min_length=1)
+
+
 class RoleReleased(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"role", "holder"})
+
     role: str
     holder: str
 
@@ -131,6 +161,8 @@ class Entry(Payload):
 
 
 class Decision(Entry):
+    names: ClassVar[frozenset[str]] = frozenset({"approver"})
+
     why: str = Field(min_length=1)
     approver: str | None = None
 
@@ -151,6 +183,8 @@ class UpdatePublished(Payload):
 
 
 class ActionItemAdded(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"owner"})
+
     number: int
     title: str = Field(min_length=1)
     owner: str
@@ -175,12 +209,16 @@ class EntryErased(Payload):
 
 
 class UserRecord(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"name", "roles", "clearances"})
+
     name: str
     roles: list[str]
     clearances: list[str] = []
 
 
 class PostmortemScheduled(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"owner"})
+
     due: str
     owner: str
 
@@ -205,6 +243,8 @@ class GateApproved(Payload):
 
 
 class BreakglassGranted(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"to"})
+
     to: str
     scope: str = Field(min_length=1)
     why: str = Field(min_length=1)
@@ -273,6 +313,7 @@ class ChecklistMark(Payload):
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
+    "role.overridden": RoleOverridden,
     "role.released": RoleReleased,
     "severity.changed": SeverityChanged,
     "status.changed": StatusChanged,
@@ -327,12 +368,18 @@ def validate_payload(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     schema = EVENT_KINDS.get(kind)
     if schema is None:
         raise InvalidCommandError(f"unknown event kind {kind!r}")
-    body = {k: v for k, v in payload.items() if k not in SUMMARY_FIELDS}
+    body = {k: v for k, v in payload.items() if k not in SIDE_FIELDS}
     try:
         dumped = schema.model_validate(body).model_dump(mode="json")
         if len(body) < len(payload):
             summary = {k: v for k, v in payload.items() if k in SUMMARY_FIELDS}
             dumped.update(RedactionSummary.model_validate(summary).model_dump(mode="json"))
+            if "asserted_by" in payload:
+                dumped.update(
+                    Attribution.model_validate({"asserted_by": payload["asserted_by"]}).model_dump(
+                        mode="json"
+                    )
+                )
         return dumped
     except ValidationError as exc:
         first = exc.errors()[0]

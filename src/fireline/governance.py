@@ -37,6 +37,7 @@ from fireline.policy import PolicyEngine
 ACTIONS: Mapping[type[Any], str] = {
     c.Declare: "incident.declare",
     c.AssignRole: "role.assign",
+    c.OverrideRole: "role.override",
     c.ReleaseRole: "role.release",
     c.ChangeSeverity: "severity.change",
     c.Transition: "status.change",

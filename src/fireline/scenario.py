@@ -21,19 +21,25 @@ from fireline.commands import (
     Transition,
 )
 from fireline.domain import ActorId, IncidentId
-from fireline.service import Context, execute
+from fireline.service import Context, Identity, check_identity, execute
 
 SCENARIO_ROLES = ("ic", "scribe", "tech_lead", "comms", "governance_steward")
+SCENARIO_CAST = ("alice", "bob", "carol", "dana")  # who acts in it, besides the declarer
 
 
-def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
+def play_sev1(ctx: Context, *, declarer: ActorId | Identity) -> IncidentId:
     """Record the scenario; return the new incident's id.
 
-    Checks up front that the configured roles include the ones it staffs, so a custom roster
-    is refused before anything is written rather than leaving half an incident behind.
+    The declarer plays every part: the others' events record it as `asserted_by`, so once the
+    registry has started only a registry admin may play it. Checks up front that the configured
+    roles include the ones it staffs, and that the declarer may act for the others, so a refusal
+    comes before anything is written rather than leaving half an incident behind.
     """
+    by = declarer if isinstance(declarer, Identity) else Identity(declarer)
     for role in SCENARIO_ROLES:
         ctx.settings.roster.get(role)
+    for actor in (by.actor, *SCENARIO_CAST):
+        check_identity(ctx, by.acting_as(ActorId(actor)))
     levels = ctx.settings.ladder.ordered()
     major, worst = levels[min(1, len(levels) - 1)], levels[0]
     events = execute(
@@ -47,7 +53,7 @@ def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
             flags=("policy-bypass",),
             ic="alice",
         ),
-        declarer,
+        by,
         ctx=ctx,
     )
     inc = IncidentId(events[0].incident_id)
@@ -117,7 +123,9 @@ def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
             ),
         ),
     ]
-    recorded = [ev for actor, cmd in steps for ev in execute(cmd, ActorId(actor), ctx=ctx)]
+    recorded = [
+        ev for actor, cmd in steps for ev in execute(cmd, by.acting_as(ActorId(actor)), ctx=ctx)
+    ]
     first_fact = next(event.seq for event in recorded if event.kind == "entry.fact")
     correction = CorrectEntry(
         incident_id=inc,
@@ -125,7 +133,7 @@ def play_sev1(ctx: Context, *, declarer: ActorId) -> IncidentId:
         text="5xx rate 28% since 14:02Z",
         reason="dashboard double-counted retries",
     )
-    execute(correction, ActorId("bob"), ctx=ctx)
+    execute(correction, by.acting_as(ActorId("bob")), ctx=ctx)
     return inc
 
 

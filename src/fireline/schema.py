@@ -9,8 +9,9 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from fireline.config import Settings
-from fireline.db import make_engine, store_errors
+from fireline.db import make_engine, sqlite_path, store_errors
 from fireline.ledger.checkpoints import create_key
+from fireline.permissions import create_private_dir, create_private_file
 
 
 def migrate(engine: Engine) -> None:
@@ -23,8 +24,16 @@ def migrate(engine: Engine) -> None:
 
 
 def initialise(settings: Settings) -> tuple[Engine, bool]:
-    """Create the data dir, database and key as needed; return the engine and if a key was made."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    """Create the data dir, database and key as needed; return the engine and if a key was made.
+
+    The data dir is made 0700 and a SQLite file 0600 before SQLite opens it, so its -wal and
+    -shm files are owner-only too (see fireline.permissions).
+    """
+    create_private_dir(settings.home)
+    database = sqlite_path(settings.database_url)
+    if database is not None:
+        create_private_dir(database.parent)
+        create_private_file(database)
     engine = make_engine(settings.database_url, create=True)
     migrate(engine)
     created = create_key(settings.key_path, settings.public_key_path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
@@ -50,7 +50,11 @@ class Format(StrEnum):
 
 AsOption = Annotated[
     str | None,
-    typer.Option("--as", help="Act as this person (default: FIRELINE_ACTOR, then the OS user)."),
+    typer.Option(
+        "--as",
+        help="Act as this person: registry admins only, recorded as asserted by you "
+        "(default: FIRELINE_ACTOR, then the OS user).",
+    ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 IncidentArg = Annotated[
@@ -131,13 +135,28 @@ def load() -> Settings:
     return load_settings()
 
 
-def write(command: Command, as_: str | None) -> list[Event]:
-    """Run one command through the service as the resolved actor."""
-    from fireline.service import execute, open_context, resolve_actor
+def open_store() -> Context:
+    """The write context for the loaded settings, saying on stderr which store files it
+    tightened to owner-only modes (a store made before fireline created them so)."""
+    from fireline.service import open_context
 
     ctx = open_context(load())
+    report_tightened(ctx.tightened)
+    return ctx
+
+
+def report_tightened(changes: Iterable[str]) -> None:
+    for change in changes:
+        typer.echo(f"fireline: note: {change}", err=True)
+
+
+def write(command: Command, as_: str | None) -> list[Event]:
+    """Run one command through the service as the resolved actor."""
+    from fireline.service import execute, resolve_identity
+
+    ctx = open_store()
     try:
-        return execute(command, resolve_actor(as_, ctx.settings), ctx=ctx)
+        return execute(command, resolve_identity(as_, ctx.settings), ctx=ctx)
     finally:
         ctx.close()
 
@@ -145,11 +164,13 @@ def write(command: Command, as_: str | None) -> list[Event]:
 @contextmanager
 def reading() -> Iterator[tuple[Connection, Settings]]:
     """A read-only connection to an initialised store, with the settings."""
-    from fireline.db import check_schema, make_engine, read_only
+    from fireline.db import check_schema, make_engine, read_only, sqlite_path
+    from fireline.permissions import secure_store
 
     settings = load()
     engine = make_engine(settings.database_url)
     try:
+        report_tightened(secure_store(settings, sqlite_path(settings.database_url)))
         check_schema(engine)
         with read_only(engine) as conn:
             yield conn, settings
@@ -177,11 +198,13 @@ def seeing(
     from fireline.db import read_only
     from fireline.domain import IncidentId
     from fireline.errors import NotFoundError
-    from fireline.service import execute, open_context, resolve_actor
+    from fireline.service import check_identity, execute, resolve_identity
 
-    ctx = open_context(load())
+    ctx = open_store()
     try:
-        actor = resolve_actor(as_, ctx.settings)
+        identity = resolve_identity(as_, ctx.settings)
+        check_identity(ctx, identity)
+        actor = identity.actor
         with read_only(ctx.engine) as conn:
             wanted = [incident_id] if incident_id is not None else among(conn) if among else []
             access = governance.access(ctx.policy, conn, actor, wanted, view=view)
@@ -190,7 +213,7 @@ def seeing(
         if incident_id is not None and incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")
         for seen in sorted(access.recorded):
-            execute(RecordAccess(incident_id=IncidentId(seen), view=view), actor, ctx=ctx)
+            execute(RecordAccess(incident_id=IncidentId(seen), view=view), identity, ctx=ctx)
         with read_only(ctx.engine) as conn:
             yield conn, ctx, access.visible
     finally:

@@ -17,6 +17,7 @@ from fireline.cli import (
     emit_json,
     guarded,
     load,
+    open_store,
     plural,
     reading,
 )
@@ -27,16 +28,21 @@ from fireline.errors import IntegrityError, InvalidCommandError
 @app.command()
 @guarded
 def init() -> None:
-    """Create (or migrate) the data dir, database and signing key. Safe to re-run."""
+    """Create (or migrate) the data dir, database and signing key, owner-only. Safe to re-run."""
+    from fireline.db import sqlite_path
+    from fireline.permissions import secure_store
     from fireline.schema import initialise
 
     settings = load()
+    tightened = secure_store(settings, sqlite_path(settings.database_url))
     engine, created = initialise(settings)
     engine.dispose()
     typer.echo(f"store ready at {settings.home}")
     typer.echo(f"  database     {settings.database_url}")
     state = "created (mode 0600)" if created else "kept"
     typer.echo(f"  signing key  {settings.key_path} {state}")
+    for change in tightened:
+        typer.echo(f"  {change}")
 
 
 @app.command()
@@ -66,7 +72,8 @@ def verify(
     from fireline.evidence import BlobStore
     from fireline.integrity import load_store_public_key, verify_blobs, verify_store
     from fireline.policy import PolicyEngine
-    from fireline.service import resolve_actor
+    from fireline.redaction import Redactor
+    from fireline.service import require_identity, resolve_identity
 
     if incident_ids and any(_is_path(arg) for arg in incident_ids):
         if len(incident_ids) != 1:
@@ -79,8 +86,9 @@ def verify(
     with reading() as (conn, settings):
         if wanted:
             policy = PolicyEngine.load(settings.policy_dir)
-            actor = resolve_actor(as_, settings)
-            governance.require_readable(policy, conn, actor, wanted, view="verify")
+            identity = resolve_identity(as_, settings)
+            require_identity(conn, Redactor.from_settings(settings), identity)
+            governance.require_readable(policy, conn, identity.actor, wanted, view="verify")
         public_key = load_store_public_key(settings.public_key_path)
         report = verify_store(conn, public_key, incident_ids=wanted)
         if blobs:
@@ -162,12 +170,12 @@ def rebuild(as_: AsOption = None) -> None:
 
     Only the roles the policy names may (the default policy: admins).
     """
-    from fireline.service import open_context, resolve_actor
+    from fireline.service import open_context, resolve_identity
     from fireline.service import rebuild as replay
 
     ctx = open_context(load())
     try:
-        count = replay(ctx, actor=resolve_actor(as_, ctx.settings))
+        count = replay(ctx, actor=resolve_identity(as_, ctx.settings))
     finally:
         ctx.close()
     typer.echo(f"rebuilt projections from {plural(count, 'event')}")
@@ -178,11 +186,11 @@ def rebuild(as_: AsOption = None) -> None:
 def demo(as_: AsOption = None) -> None:
     """Play the seed runbook's SEV1 scenario into the store and say where to go next."""
     from fireline.scenario import play_sev1
-    from fireline.service import open_context, resolve_actor
+    from fireline.service import resolve_identity
 
-    ctx = open_context(load())
+    ctx = open_store()
     try:
-        incident_id = play_sev1(ctx, declarer=resolve_actor(as_, ctx.settings))
+        incident_id = play_sev1(ctx, declarer=resolve_identity(as_, ctx.settings))
     finally:
         ctx.close()
     typer.echo(f"played the SEV1 scenario as {incident_id}")

@@ -28,8 +28,8 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
-    load,
     masking,
+    open_store,
     recorded,
     seeing,
 )
@@ -83,7 +83,7 @@ def add(
     """Attach a file (redacted, stored by sha256) or a reference to an incident."""
     from fireline.cli.interrupts import interruptible
     from fireline.commands import AddEvidence
-    from fireline.service import execute, open_context, resolve_actor
+    from fireline.service import check_identity, execute, resolve_identity
     from fireline.service.evidence import check_target, parse_kind, staged_file
 
     incident = parse_incident_id(incident_id)
@@ -108,14 +108,15 @@ def add(
     )
     # A signal mid-read must still remove the staging file (and record nothing).
     with interruptible() as guard:
-        ctx = open_context(load())
+        ctx = open_store()
         try:
-            actor = resolve_actor(as_, ctx.settings)
+            identity = resolve_identity(as_, ctx.settings)
             if path is None:
                 guard.hold()
-                events = execute(command, actor, ctx=ctx)
+                events = execute(command, identity, ctx=ctx)
             else:
-                check_target(ctx, incident, actor)
+                check_identity(ctx, identity)  # before a (large) file is read
+                check_target(ctx, incident, identity.actor)
                 limit = ctx.settings.evidence_max_bytes
                 name = None if path == "-" else Path(path).name
                 with (
@@ -125,7 +126,7 @@ def add(
                     if regular is not None:
                         regular.check_unchanged()
                     guard.hold()
-                    events = execute(dataclasses.replace(command, file=file), actor, ctx=ctx)
+                    events = execute(dataclasses.replace(command, file=file), identity, ctx=ctx)
         finally:
             ctx.close()
         recorded(events)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, IncidentArg, app, guarded, load, plural
+from fireline.cli import AsOption, IncidentArg, app, guarded, open_store, plural
 from fireline.domain import parse_incident_id
 
 
@@ -27,15 +27,15 @@ def export(
 ) -> None:
     """Export the incident workspace: record, timeline, evidence, ledger, PROV, postmortem."""
     from fireline.export.writer import export_incident
-    from fireline.service import open_context, resolve_actor
+    from fireline.service import resolve_identity
 
     wanted = parse_incident_id(incident_id)
-    ctx = open_context(load())
+    ctx = open_store()
     try:
         result = export_incident(
             ctx,
             wanted,
-            actor=resolve_actor(as_, ctx.settings),
+            actor=resolve_identity(as_, ctx.settings),
             out=out,
             masked=not unmasked,
             archive=zip_,

@@ -29,6 +29,26 @@ def assign(
     )
 
 
+@role_app.command("override")
+@guarded
+def override(
+    incident_id: IncidentArg,
+    role: Annotated[str, typer.Argument(help="Role key, e.g. ic.")],
+    holder: Annotated[str, typer.Argument(help="Who takes the role.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the IC is bypassed (recorded; required).")
+    ],
+    as_: AsOption = None,
+) -> None:
+    """Registry admins: give a role past the IC (handover), restricted incidents included."""
+    from fireline.commands import OverrideRole
+
+    command = OverrideRole(
+        incident_id=parse_incident_id(incident_id), role=role, holder=holder, reason=reason
+    )
+    recorded(write(command, as_))
+
+
 @role_app.command("release")
 @guarded
 def release(

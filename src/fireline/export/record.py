@@ -261,6 +261,7 @@ def _reviewed(r: Record, e: Event, p: Mapping[str, Any]) -> str:
 _HANDLERS: dict[str, Callable[[Record, Event, Mapping[str, Any]], str]] = {
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
+    "role.overridden": lambda r, e, p: f"Admin override: {_role_assigned(r, e, p)}: {p['reason']}",
     "role.released": _role_released,
     "severity.changed": _severity,
     "status.changed": _status,

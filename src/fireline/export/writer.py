@@ -34,7 +34,7 @@ from fireline.integrity import check_checkpoint
 from fireline.ledger import chain, store
 from fireline.ledger.checkpoints import public_pem
 from fireline.redaction import mask_stream
-from fireline.service import Context, execute
+from fireline.service import Context, Identity, execute, require_identity
 from fireline.service.governed import unmasked_refusal
 
 
@@ -68,7 +68,7 @@ def export_incident(
     ctx: Context,
     incident_id: IncidentId,
     *,
-    actor: ActorId,
+    actor: ActorId | Identity,
     out: Path,
     masked: bool = True,
     archive: bool = False,
@@ -80,7 +80,10 @@ def export_incident(
     """
     target = target_for(out, incident_id, archive=archive)
     settings = ctx.settings
+    identity = actor if isinstance(actor, Identity) else Identity(actor)
+    actor = identity.actor
     with read_only(ctx.engine) as conn:
+        require_identity(conn, ctx.redactor, identity)
         access = governance.access(ctx.policy, conn, actor, [incident_id], view="export")
         if incident_id not in access.visible:
             raise NotFoundError(f"no incident {incident_id}")
@@ -115,7 +118,7 @@ def export_incident(
                 coordinate_precision=params.coordinate_precision,
                 archive=archive,
             ),
-            actor,
+            identity,
             ctx=ctx,
         )
         if archive:

@@ -72,6 +72,6 @@ def rebuild(conn: Connection) -> int:
 
 
 def _detail(p: Payload) -> dict[str, Any] | None:
-    keys = ("refs", "why", "approver", "reason", "redacted", "sensitive")
+    keys = ("refs", "why", "approver", "reason", "redacted", "sensitive", "asserted_by")
     detail = {key: p[key] for key in keys if p.get(key)}
     return detail or None

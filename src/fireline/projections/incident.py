@@ -198,6 +198,7 @@ def _action_completed(conn: Connection, event: Event, p: Payload) -> None:
 HANDLERS: dict[str, Applier] = {
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
+    "role.overridden": _role_assigned,  # the same staffing, on an admin's recorded say-so
     "role.released": _role_released,
     "severity.changed": _severity_changed,
     "status.changed": _status_changed,

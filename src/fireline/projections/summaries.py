@@ -21,6 +21,11 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "role.assigned": lambda p: (
         f"{p['holder']} is {p['role']}" + (f" (replacing {p['replaces']})" if p["replaces"] else "")
     ),
+    "role.overridden": lambda p: (
+        f"Admin override: {p['holder']} is {p['role']}"
+        + (f" (replacing {p['replaces']})" if p["replaces"] else "")
+        + f": {p['reason']}"
+    ),
     "role.released": lambda p: f"{p['holder']} released {p['role']}",
     "severity.changed": lambda p: (
         f"Severity {p['from_severity']} → {p['to_severity']}{_reason(p)}{_attached(p)}"

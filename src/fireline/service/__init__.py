@@ -24,10 +24,16 @@ from fireline.events import validate_payload
 from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.service.checklists import CHECKLIST_HANDLERS
-from fireline.service.context import Clock, Context, open_context, resolve_actor, utc_now
+from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.evidence import EVIDENCE_HANDLERS
 from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
 from fireline.service.handlers import LIFECYCLE_HANDLERS
+from fireline.service.identity import (
+    Identity,
+    check_identity,
+    require_identity,
+    resolve_identity,
+)
 from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
 
@@ -43,30 +49,39 @@ __all__ = [
     "HANDLERS",
     "Clock",
     "Context",
+    "Identity",
+    "check_identity",
     "execute",
     "open_context",
     "rebuild",
-    "resolve_actor",
+    "require_identity",
+    "resolve_identity",
     "utc_now",
 ]
 
 
-def execute(command: Command, actor: ActorId, *, ctx: Context) -> list[Event]:
+def execute(command: Command, actor: ActorId | Identity, *, ctx: Context) -> list[Event]:
     """Validate and record `command` by `actor` in one transaction; return the new events.
 
-    Raises a FirelineError subclass (nothing written) when the command is refused.
+    `actor` is a name, or an Identity when someone else asserted it (`--as`): then only a
+    registry admin may, and every event records `asserted_by`. Raises a FirelineError subclass
+    (nothing written) when the command is refused.
     """
     handler = HANDLERS[type(command)]
+    identity = actor if isinstance(actor, Identity) else Identity(actor)
     try:
-        return _execute(handler, command, actor, ctx)
+        return _execute(handler, command, identity, ctx)
     except FirelineError as exc:
         redact_error(ctx.redactor, exc)
         raise
 
 
-def _execute(handler: Handler, command: Command, actor: ActorId, ctx: Context) -> list[Event]:
+def _execute(handler: Handler, command: Command, identity: Identity, ctx: Context) -> list[Event]:
+    actor = identity.actor
+    attribution = {} if identity.asserted_by is None else {"asserted_by": identity.asserted_by}
     try:
         with ctx.work.transaction() as conn:
+            require_identity(conn, ctx.redactor, identity)
             head = None
             state = None
             if isinstance(command, REGISTRY_COMMANDS):
@@ -81,6 +96,15 @@ def _execute(handler: Handler, command: Command, actor: ActorId, ctx: Context) -
             ladder = None if state is None else ctx.ladder(state.ladder)
             try:
                 plan = handler(Call(conn, ctx, now, actor, state), command)
+                drafts = [
+                    (
+                        kind,
+                        validate_payload(
+                            kind, {**redact_payload(ctx.redactor, kind, payload), **attribution}
+                        ),
+                    )
+                    for kind, payload in plan.drafts
+                ]
             except FirelineError:
                 # A refusal must not tell an outsider anything about a hidden incident:
                 # need-to-know answers first ("not found"), the handler's reason after.
@@ -96,10 +120,6 @@ def _execute(handler: Handler, command: Command, actor: ActorId, ctx: Context) -
                     hidden_only=True,
                 )
                 raise
-            drafts = [
-                (kind, validate_payload(kind, redact_payload(ctx.redactor, kind, payload)))
-                for kind, payload in plan.drafts
-            ]
             governance.authorize(
                 ctx.policy,
                 conn,
@@ -136,16 +156,19 @@ def _execute(handler: Handler, command: Command, actor: ActorId, ctx: Context) -
         ) from None
 
 
-def rebuild(ctx: Context, *, actor: ActorId) -> int:
+def rebuild(ctx: Context, *, actor: ActorId | Identity) -> int:
     """Drop and replay all projections in one transaction; return the number of events replayed.
 
     Only those the policy names may (`store.rebuild`), judged on the rebuilt user registry,
     which the ledger vouches for, not on the one being replaced (it may be wiped or edited):
-    on a deny the transaction rolls back, PolicyDeniedError, nothing changed.
+    `--as` and the policy are checked there; on a refusal the transaction rolls back,
+    PolicyDeniedError, nothing changed.
     """
+    identity = actor if isinstance(actor, Identity) else Identity(actor)
     with ctx.work.transaction() as conn:
         count = projections.rebuild(conn)
+        require_identity(conn, ctx.redactor, identity)
         governance.authorize_operation(
-            ctx.policy, conn, actor, "store.rebuild", now=iso_utc(ctx.clock())
+            ctx.policy, conn, identity.actor, "store.rebuild", now=iso_utc(ctx.clock())
         )
         return count

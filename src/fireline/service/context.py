@@ -6,7 +6,6 @@ Built once per process (or thread) by `open_context`; `Context.close()` releases
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,11 +13,12 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from fireline.config import Settings
-from fireline.db import UnitOfWork, check_schema, make_engine
-from fireline.domain import ActorId, Ladder, parse_actor
+from fireline.db import UnitOfWork, check_schema, make_engine, sqlite_path
+from fireline.domain import Ladder
 from fireline.errors import ConfigError
 from fireline.evidence import BlobStore
 from fireline.ledger.checkpoints import Signer, load_signer
+from fireline.permissions import secure_store
 from fireline.policy import PolicyEngine
 from fireline.redaction import Redactor
 
@@ -39,6 +39,8 @@ class Context:
     policy: PolicyEngine
     clock: Clock = utc_now
     redactor: Redactor = field(default_factory=Redactor)
+    # Store files found looser than owner-only and tightened on opening, for adapters to report.
+    tightened: tuple[str, ...] = ()
     work: UnitOfWork = field(init=False, repr=False, compare=False)
     blobs: BlobStore = field(init=False, repr=False, compare=False)
 
@@ -68,6 +70,7 @@ def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
     """
     redactor = Redactor.from_settings(settings)
     engine = make_engine(settings.database_url)
+    tightened = tuple(secure_store(settings, sqlite_path(settings.database_url)))
     try:
         check_schema(engine)
         signer = load_signer(settings.key_path)
@@ -75,9 +78,4 @@ def open_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
     except BaseException:
         engine.dispose()
         raise
-    return Context(engine, settings, signer, policy, clock, redactor)
-
-
-def resolve_actor(explicit: str | None, settings: Settings) -> ActorId:
-    """`--as` wins, then FIRELINE_ACTOR (or the config's actor), then the OS user."""
-    return parse_actor(explicit or settings.actor or getpass.getuser())
+    return Context(engine, settings, signer, policy, clock, redactor, tightened)

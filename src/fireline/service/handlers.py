@@ -17,6 +17,7 @@ from fireline.commands import (
     Declare,
     EraseEntry,
     LogEntry,
+    OverrideRole,
     PublishUpdate,
     ReleaseRole,
     Transition,
@@ -81,16 +82,26 @@ def _declare(call: Call, cmd: Declare) -> Plan:
 
 def _assign_role(call: Call, cmd: AssignRole) -> Plan:
     state = require_open(call)
-    role = call.ctx.settings.roster.get(cmd.role)
-    holder = parse_actor(cmd.holder)
+    return Plan(state.id, [("role.assigned", _assignment(call, cmd.role, cmd.holder))])
+
+
+def _override_role(call: Call, cmd: OverrideRole) -> Plan:
+    state = require_open(call)
+    assignment = _assignment(call, cmd.role, cmd.holder)
+    reason = require_text("--reason", cmd.reason, limit=2000)
+    return Plan(state.id, [("role.overridden", {**assignment, "reason": reason})])
+
+
+def _assignment(call: Call, role_key: str, holder_name: str) -> dict[str, Any]:
+    """Who takes which role, and whom they replace (a single-holder role passes on)."""
+    state = call.incident
+    role = call.ctx.settings.roster.get(role_key)
+    holder = parse_actor(holder_name)
     holders = queries.current_roles(call.conn, state.id).get(role.key, [])
     if holder in holders:
         raise InvalidCommandError(f"{holder} already holds {role.key} on {state.id}")
     replaces = holders[-1] if holders and not role.multiple else None
-    return Plan(
-        state.id,
-        [("role.assigned", {"role": role.key, "holder": holder, "replaces": replaces})],
-    )
+    return {"role": role.key, "holder": holder, "replaces": replaces}
 
 
 def _release_role(call: Call, cmd: ReleaseRole) -> Plan:
@@ -324,6 +335,7 @@ def _erase_entry(call: Call, cmd: EraseEntry) -> Plan:
 LIFECYCLE_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     Declare: _declare,
     AssignRole: _assign_role,
+    OverrideRole: _override_role,
     ReleaseRole: _release_role,
     ChangeSeverity: _change_severity,
     Transition: _transition,

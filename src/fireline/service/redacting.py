@@ -4,6 +4,8 @@
 reaches the ledger, the projections, the policy input or an error message. It walks the whole
 payload (nested lists and objects too) except the fields a kind declares `verbatim`, and records
 the summary (types and counts, PII kinds) in the payload's `redacted` and `sensitive` fields.
+A field a kind declares in `names` is never rewritten: a secret there refuses the command
+(`require_clean_name`), so no credential is stored as, or hidden behind, a placeholder name.
 """
 
 from __future__ import annotations
@@ -11,9 +13,24 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from fireline.errors import FirelineError
+from fireline.errors import FirelineError, InvalidCommandError
 from fireline.events import EVENT_KINDS, SUMMARY_FIELDS
 from fireline.redaction import Redactor
+
+
+def require_clean_name(redactor: Redactor, field: str, name: str) -> None:
+    """Refuse a name (actor, user, role holder, owner…) in which a detector finds a secret.
+
+    InvalidCommandError names the detectors, never the value. PII is not refused: a handle like
+    an e-mail address is kept and masked in views, like PII anywhere else.
+    """
+    found = redactor.redact(name).findings
+    if found:
+        detectors = ", ".join(finding.type for finding in found)
+        raise InvalidCommandError(
+            f"{field} looks like a secret (detected: {detectors}); names are stored as given, "
+            "so choose one that is not a credential"
+        )
 
 
 def redact_payload(redactor: Redactor, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -23,6 +40,12 @@ def redact_payload(redactor: Redactor, kind: str, payload: dict[str, Any]) -> di
     """
     schema = EVENT_KINDS.get(kind)
     verbatim = schema.verbatim if schema is not None else frozenset()
+    names = schema.names if schema is not None else frozenset()
+    for key in sorted(names & payload.keys()):
+        value = payload[key]
+        for name in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(name, str):
+                require_clean_name(redactor, key, name)
     counts: Counter[str] = Counter(payload.get("redacted") or {})
     sensitive: set[str] = set(payload.get("sensitive") or ())
 
@@ -39,7 +62,7 @@ def redact_payload(redactor: Redactor, kind: str, payload: dict[str, Any]) -> di
         return value
 
     out = {
-        key: value if key in verbatim else clean(value)
+        key: value if key in verbatim or key in names else clean(value)
         for key, value in payload.items()
         if key not in SUMMARY_FIELDS
     }

@@ -16,13 +16,21 @@ allow if count(deny) == 0
 decision := {"allow": allow, "reasons": sort([reason | some reason in deny]), "hidden": hidden}
 
 # Need-to-know applies to writes too: to someone who may not see the incident it does not
-# exist, so they learn nothing from a refusal either.
+# exist, so they learn nothing from a refusal either. One exception: a registry admin may
+# override a role assignment on any incident (IC handover when the IC cannot be reached),
+# on the record with a reason; it does not let the admin read the incident.
 default hidden := false
 
 hidden if {
 	visibility.restricted(input.incident)
 	not visibility.cleared
 	not visibility.assigned(input.incident)
+	not admin_override
+}
+
+admin_override if {
+	input.action == "role.override"
+	admin
 }
 
 registry_actions := {"user.add", "user.update"}
@@ -130,6 +138,12 @@ deny contains msg if {
 	not open_registry
 	not admin
 	msg := concat("", ["only an admin may ", text, " (", input.actor.id, " is not one)"])
+}
+
+deny contains msg if {
+	input.action == "role.override"
+	not admin
+	msg := concat("", ["only a registry admin may override a role assignment (", input.actor.id, " is not one)"])
 }
 
 deny contains msg if {
