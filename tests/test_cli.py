@@ -209,7 +209,7 @@ def test_actor_comes_from_as_then_env(cli: Cli) -> None:
         (("action", "done", INC, "5"), 3, "no action item #5"),
         (("verify", "INC-x"), 2, "malformed incident id 'INC-x'"),
         (("log", INC, "fact", "x", "--as", "bad actor"), 2, "invalid actor 'bad actor'"),
-        (("log", INC, "fact", "bad \udcff byte"), 2, "unable to parse raw data as a unicode"),
+        (("log", INC, "fact", "bad \udcff byte"), 2, "text is not valid Unicode"),
     ],
 )
 def test_bad_input_is_one_line_nonzero_and_writes_nothing(

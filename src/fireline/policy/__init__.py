@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fireline.errors import ConfigError, PolicyUndecidableError
+from fireline.errors import ConfigError, InvalidCommandError, PolicyUndecidableError
 from fireline.policy import diagnosis, rego_c
 from fireline.policy.contract import (
     DECISION_RULE,
@@ -365,8 +365,10 @@ def _query(runner: Any, bundle: rego_c.Compiled, policy_input: Mapping[str, Any]
             ok, text = rego_c.query(runner, bundle)  # the text, never a binding: see rego_c
     except RegoError as exc:
         raise _EvaluationFailed(_first_error(str(exc))) from None
-    except ValueError:  # an input value the engine cannot take
-        raise _EvaluationFailed("the engine returned unreadable output") from None
+    except ValueError:  # text that is not Unicode (a lone surrogate): bad input, not policy
+        raise InvalidCommandError(
+            "text is not valid Unicode (it holds a lone surrogate such as \\udcff)"
+        ) from None
     stripped = text.strip()
     if stripped == "undefined":
         return _UNDEFINED
