@@ -155,7 +155,7 @@ def test_a_wiped_users_table_does_not_reopen_the_registry(
     assert "2 incident chains and the user registry verified" in cli("verify").stdout
     assert "the registry was started: run `fireline rebuild`" in cli("user", "list").stdout
     # Judged on the registry the ledger rebuilds, not on the wiped table: root is an admin.
-    assert cli("rebuild", "--as", "root").exit_code == 0
+    assert cli("rebuild", actor="root").exit_code == 0
     assert "root" in cli("user", "list").stdout
 
 
@@ -238,12 +238,12 @@ def test_verify_answers_for_a_hidden_incident_as_for_a_missing_one(
 ) -> None:
     missing = "INC-20991231-001"
     before = snapshot(ctx.engine)
-    hidden = cli("verify", restricted, "--as", asker)
-    absent = cli("verify", missing, "--as", asker)
+    hidden = cli("verify", restricted, actor=asker)
+    absent = cli("verify", missing, actor=asker)
     assert (hidden.exit_code, hidden.stdout) == (absent.exit_code, absent.stdout) == (3, "")
     assert hidden.stderr == f"fireline: error: no incident {restricted}\n"
     assert absent.stderr == f"fireline: error: no incident {missing}\n"
-    both = cli("verify", missing, restricted, "--as", asker)  # the first in order, either way
+    both = cli("verify", missing, restricted, actor=asker)  # the first in order, either way
     assert both.stderr == f"fireline: error: no incident {min(missing, restricted)}\n"
     assert snapshot(ctx.engine) == before
 
@@ -252,7 +252,7 @@ def test_verify_checks_a_restricted_incident_for_those_who_may_see_it(
     cli: Cli, ctx: Context, restricted: IncidentId
 ) -> None:
     for reader in ("alice", "sam"):
-        result = cli("verify", restricted, "--as", reader)
+        result = cli("verify", restricted, actor=reader)
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith("ok: ")
     assert access_reads(ctx, restricted) == []  # `verify` is an untrailed view by policy
@@ -263,10 +263,10 @@ def test_only_an_admin_may_rebuild(
     cli: Cli, ctx: Context, restricted: IncidentId, actor: str
 ) -> None:
     before = snapshot(ctx.engine)
-    result = cli("rebuild", "--as", actor)
+    result = cli("rebuild", actor=actor)
     assert result.exit_code == 4
     assert result.stdout == ""
     assert f"only an admin may rebuild the projections ({actor} is not one)" in result.stderr
     assert result.stderr.count("\n") == 1
     assert snapshot(ctx.engine) == before
-    assert cli("rebuild", "--as", "ann").stdout.startswith("rebuilt projections from ")
+    assert cli("rebuild", actor="ann").stdout.startswith("rebuilt projections from ")
