@@ -261,9 +261,10 @@ def verify_rates(ctx: service.Context, rounds: int = 3) -> tuple[float, float, f
                 policy=policy,
                 prev=prev,
             )
+            + (salt or "").encode()
             + (text or "").encode()
             for incident_id in store.list_chains(conn)
-            for seq, ts, actor, kind, text, digest, policy, prev, _hash in store.iter_rows(
+            for seq, ts, actor, kind, text, digest, policy, prev, _hash, salt in store.iter_rows(
                 conn, incident_id
             )
         ]

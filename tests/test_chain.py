@@ -101,7 +101,18 @@ def make_chain(payloads: list[dict[str, Any]], *, kind: str = "entry.fact") -> l
             prev=prev,
         )
         rows.append(
-            (seq, event.ts, event.actor, kind, text, event.payload_sha256, POLICY, prev, event.hash)
+            (
+                seq,
+                event.ts,
+                event.actor,
+                kind,
+                text,
+                str(event.payload_sha256),
+                POLICY,
+                prev,
+                event.hash,
+                event.payload_salt,
+            )
         )
         prev = event.hash
     return rows
@@ -167,8 +178,8 @@ def test_unknown_kind_fails() -> None:
 
 def test_erased_payload_verifies_only_with_an_erasure_event() -> None:
     rows = make_chain([{"text": "secret"}, {"text": "b"}])
-    seq, ts, actor, kind, _text, digest, policy, prev, event_hash = rows[0]
-    rows[0] = (seq, ts, actor, kind, None, digest, policy, prev, event_hash)
+    seq, ts, actor, kind, _text, digest, policy, prev, event_hash, _salt = rows[0]
+    rows[0] = (seq, ts, actor, kind, None, digest, policy, prev, event_hash, None)
     broken = verify(INC, rows, known_kinds=KNOWN_KINDS).broken
     assert broken is not None
     assert (broken.seq, broken.reason) == (1, "payload removed without an erasure event")
@@ -189,10 +200,11 @@ def test_erased_payload_verifies_only_with_an_erasure_event() -> None:
             "alice",
             "entry.erased",
             text,
-            erasure.payload_sha256,
+            str(erasure.payload_sha256),
             POLICY,
             erasure.prev,
             erasure.hash,
+            erasure.payload_salt,
         )
     )
     assert verify(INC, rows, known_kinds=KNOWN_KINDS).broken is None
@@ -210,7 +222,9 @@ def test_seal_digest_is_over_canonical_payload() -> None:
         prev=genesis(INC),
     )
     assert text == canonical({"a": "é", "b": 1}) == '{"a":"é","b":1}'
-    assert event.payload_sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert event.payload_salt is not None and len(event.payload_salt) == 32
+    salted = (event.payload_salt + text).encode()
+    assert event.payload_sha256 == hashlib.sha256(salted).hexdigest()
 
 
 @pytest.mark.parametrize("text", ["not json", '{"target_seq": "1"}', "[]"])

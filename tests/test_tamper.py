@@ -27,7 +27,7 @@ from tests.conftest import Cli, Store
 
 pytestmark = pytest.mark.sqlite_only  # these tests edit the database file itself
 
-ROW_COLUMNS = "seq, ts, actor, kind, payload, payload_sha256, policy, prev, hash"
+ROW_COLUMNS = "seq, ts, actor, kind, payload, payload_sha256, policy, prev, hash, payload_salt"
 LAST = 8  # events in the main incident, and the seq of its signed checkpoint
 
 
@@ -51,6 +51,7 @@ class Row:
     policy: str | None
     prev: str
     hash: str
+    payload_salt: str | None = None
 
 
 @pytest.fixture(autouse=True, params=["one process", "split across processes"])
@@ -147,7 +148,7 @@ def update_event(scene: Scene, seq: int, /, **values: object) -> None:
 def insert_event(scene: Scene, row: Row) -> None:
     with tampering(scene.db) as conn:
         conn.execute(
-            f"INSERT INTO events (incident_id, {ROW_COLUMNS}) VALUES ({', '.join('?' * 10)})",
+            f"INSERT INTO events (incident_id, {ROW_COLUMNS}) VALUES ({', '.join('?' * 11)})",
             (
                 scene.incident_id,
                 row.seq,
@@ -159,6 +160,7 @@ def insert_event(scene: Scene, row: Row) -> None:
                 row.policy,
                 row.prev,
                 row.hash,
+                row.payload_salt,
             ),
         )
 
@@ -185,7 +187,9 @@ def forge(
         policy=policy,
         prev=prev,
     )
-    return Row(seq, ts, actor, kind, text, event.payload_sha256, policy, prev, event.hash)
+    digest = event.payload_sha256
+    assert digest is not None
+    return Row(seq, ts, actor, kind, text, digest, policy, prev, event.hash, event.payload_salt)
 
 
 def change_one_byte(text: str, old: str, new: str) -> str:
@@ -388,6 +392,7 @@ def test_swapped_events_are_named(
                 kind=source.kind,
                 payload=source.payload,
                 payload_sha256=source.payload_sha256,
+                payload_salt=source.payload_salt,
                 prev=source.prev,
                 hash=source.hash,
             )
@@ -417,6 +422,7 @@ def test_full_rechain_forgery_fails_on_the_signed_head(scene: Scene, cli: Cli) -
             row.seq,
             payload=forged.payload,
             payload_sha256=forged.payload_sha256,
+            payload_salt=forged.payload_salt,
             prev=forged.prev,
             hash=forged.hash,
         )

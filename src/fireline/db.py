@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -47,6 +47,7 @@ events = sa.Table(
     sa.Column("policy", sa.String(64), nullable=True),
     sa.Column("prev", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("payload_salt", sa.String(32), nullable=True),  # NULL: a v1 event, or erased
 )
 
 heads = sa.Table(

@@ -50,3 +50,9 @@ def export(
         f"{withheld}; recorded as {result.incident_id} event {result.event_seq} (export.created)"
     )
     typer.echo(f"  check it offline: fireline verify {result.path}")
+    if result.unsalted:
+        typer.echo(
+            f"fireline: warning: {plural(result.unsalted, 'masked event')} predate salted "
+            "digests (event format v1): their digests can confirm a guessed masked value",
+            err=True,
+        )

@@ -1,8 +1,12 @@
 """Masking for exports: PII and precise coordinates hidden in events and text evidence.
 
 Uses `fireline.redaction.mask` (the same masking every view applies for viewers without the
-`sensitive` clearance). A masked event keeps its header digests (`payload_sha256`, `hash`,
-`prev`) and lists which fields were masked, so the chain's links still check offline.
+`sensitive` clearance). A masked event lists which fields were masked and keeps `hash` and
+`prev`, so the chain's links still check offline. It never keeps what would open a commitment:
+its payload salt is withheld, and so is `payload_sha256` when the actor is masked (the header
+hash over a known digest would confirm a guessed actor). Events sealed before salts (v1)
+commit to their bare payload, so for them a guess can still be confirmed: `unsalted` counts
+them for the exporter's warning.
 """
 
 from __future__ import annotations
@@ -36,4 +40,13 @@ def mask_event(event: Event, precision: float) -> tuple[Event, tuple[str, ...]]:
         )
         if changed
     )
-    return replace(event, actor=actor, payload=payload), masked
+    if not masked:
+        return event, masked
+    digest = None if "actor" in masked else event.payload_sha256
+    shown = replace(event, actor=actor, payload=payload, payload_salt=None, payload_sha256=digest)
+    return shown, masked
+
+
+def unsalted(event: Event, masked: tuple[str, ...]) -> bool:
+    """True for a masked event sealed before salts: its digests still confirm a guessed text."""
+    return bool(masked) and event.payload_salt is None

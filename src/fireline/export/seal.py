@@ -68,14 +68,21 @@ def parse_event_line(line: str, *, where: str) -> tuple[Event, tuple[str, ...]]:
             actor=str(data["actor"]),
             kind=str(data["kind"]),
             payload=payload if payload is None else dict(payload),
-            payload_sha256=str(data["payload_sha256"]),
+            payload_sha256=_optional_text(data["payload_sha256"]),
             policy=data.get("policy"),
             prev=str(data["prev"]),
             hash=str(data["hash"]),
+            payload_salt=_optional_text(data.get("payload_salt")),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         raise IntegrityError(f"{where}: not a fireline event line") from None
     return event, masked
+
+
+def _optional_text(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected text or null")
+    return value
 
 
 def checkpoints_file(checkpoint: Checkpoint, seal: Seal, seal_signature: str) -> bytes:

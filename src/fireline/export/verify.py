@@ -202,12 +202,16 @@ def _event_problem(
     if event.payload is None:
         if seq not in erased_targets:
             return "payload removed without an erasure event"
-    elif "payload" not in masked:
+    elif not masked:
         text = chain.canonical(event.payload)
-        if hashlib.sha256(text.encode()).hexdigest() != event.payload_sha256:
+        if chain.payload_digest(text, event.payload_salt) != event.payload_sha256:
             return "payload does not match its recorded digest"
-    if "actor" in masked:
-        return None  # the header hash covers the unmasked actor; the signed seal vouches
+    elif event.payload_salt is not None:
+        return "masked event carries its payload salt"
+    if event.payload_sha256 is None:
+        # A masked actor: the header hash covers the unmasked actor and a digest withheld so
+        # it cannot be guessed; the link to the next event and the signed seal vouch for it.
+        return None if "actor" in masked else "payload digest missing"
     expected = hashlib.sha256(
         chain.preimage(
             incident_id=incident_id,

@@ -50,6 +50,7 @@ class ExportResult:
     evidence_files: int
     withheld: int
     event_seq: int  # the export.created event's seq
+    unsalted: int = 0  # masked events sealed before salts: their digests confirm a guess
 
 
 def target_for(out: Path, incident_id: str, *, archive: bool) -> Path:
@@ -137,6 +138,7 @@ def export_incident(
         evidence_files=built.evidence_files,
         withheld=built.withheld,
         event_seq=recorded[0].seq,
+        unsalted=built.unsalted,
     )
 
 
@@ -161,6 +163,7 @@ class _Built:
     files: int
     evidence_files: int
     withheld: int
+    unsalted: int
 
 
 def _build(
@@ -169,10 +172,13 @@ def _build(
     precision = params.coordinate_precision if params.masked else None
     lines: list[bytes] = []
     shown: list[chain.Event] = []
+    unsalted = 0
     for event in events:
         masked: tuple[str, ...] = ()
         if precision is not None:
-            event, masked = masking.mask_event(event, precision)
+            original = event
+            event, masked = masking.mask_event(original, precision)
+            unsalted += masking.unsalted(original, masked)
         shown.append(event)
         lines.append(seal.event_line(event, masked))
     record = fold(incident_id, shown)
@@ -216,6 +222,7 @@ def _build(
         files=len(digests) + 2,
         evidence_files=len(plan),
         withheld=files_with_evidence - len(plan),
+        unsalted=unsalted,
     )
 
 

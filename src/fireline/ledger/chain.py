@@ -1,7 +1,10 @@
 """Pure hash-chain rules: canonical bytes, event hashes, genesis and verification. No I/O.
 
 An event's hash covers a digest of its payload rather than the payload itself, so an erasure
-(legal or privacy) can drop a payload and the chain still verifies end to end.
+(legal or privacy) can drop a payload and the chain still verifies end to end. The digest is a
+hiding commitment: it covers a random 128-bit salt kept beside the payload, so once the payload
+and its salt are gone (erased, or withheld from a masked export) the digest confirms no guess.
+Events sealed before salts (format v1, salt NULL) commit to the bare payload and still verify.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import hashlib
 import itertools
 import json
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -20,11 +24,17 @@ import rfc8785
 GENESIS_PREFIX = "fireline/genesis/v1:"
 ERASURE_KIND = "entry.erased"
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+SALT_BYTES = 16  # 128 bits: far beyond any dictionary of candidate payloads
 
 
 @dataclass(frozen=True)
 class Event:
-    """One sealed link of an incident's chain. `payload` is None once erased."""
+    """One sealed link of an incident's chain. `payload` and `payload_salt` are None once erased.
+
+    `payload_salt` is None for v1 events (sealed before salts) and in a masked export, which
+    withholds it; such an export also withholds `payload_sha256` (None) when it masks the actor,
+    because the header hash over a known digest would confirm a guessed actor.
+    """
 
     incident_id: str
     seq: int
@@ -32,10 +42,11 @@ class Event:
     actor: str
     kind: str
     payload: Mapping[str, Any] | None
-    payload_sha256: str
+    payload_sha256: str | None
     policy: str | None  # digest of the policy bundle that authorised it
     prev: str
     hash: str
+    payload_salt: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +56,7 @@ class Event:
             "actor": self.actor,
             "kind": self.kind,
             "payload": None if self.payload is None else dict(self.payload),
+            "payload_salt": self.payload_salt,
             "payload_sha256": self.payload_sha256,
             "policy": self.policy,
             "prev": self.prev,
@@ -75,8 +87,22 @@ class ChainReport:
     broken: Break | None
 
 
-# (seq, ts, actor, kind, payload_text, payload_sha256, policy, prev, hash) — the stored columns.
-StoredRow = tuple[int, str, str, str, str | None, str, str | None, str, str]
+# (seq, ts, actor, kind, payload_text, payload_sha256, policy, prev, hash, payload_salt) — the
+# stored columns.
+StoredRow = tuple[int, str, str, str, str | None, str, str | None, str, str, str | None]
+
+
+def new_salt() -> str:
+    """A fresh payload salt, hex: one per event, from the OS's CSPRNG."""
+    return secrets.token_hex(SALT_BYTES)
+
+
+def payload_digest(text: str, salt: str | None) -> str:
+    """The commitment to a payload's canonical text: sha256(salt ‖ text), or sha256(text) for v1.
+
+    The salt is fixed-length hex, so the concatenation is unambiguous.
+    """
+    return hashlib.sha256(((salt or "") + text).encode()).hexdigest()
 
 
 def genesis(incident_id: str) -> str:
@@ -164,10 +190,15 @@ def seal(
     payload: Mapping[str, Any],
     policy: str | None,
     prev: str,
+    salt: str | None = None,
 ) -> tuple[Event, str]:
-    """Hash a new event onto `prev`; return it with its canonical payload text for storage."""
+    """Hash a new event onto `prev`; return it with its canonical payload text for storage.
+
+    `salt` defaults to a fresh one; tests pass their own to get reproducible digests.
+    """
     text = canonical(payload)
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    salt = new_salt() if salt is None else salt
+    digest = payload_digest(text, salt)
     event_hash = hashlib.sha256(
         preimage(
             incident_id=incident_id,
@@ -180,7 +211,9 @@ def seal(
             prev=prev,
         )
     ).hexdigest()
-    event = Event(incident_id, seq, ts, actor, kind, payload, digest, policy, prev, event_hash)
+    event = Event(
+        incident_id, seq, ts, actor, kind, payload, digest, policy, prev, event_hash, salt
+    )
     return event, text
 
 
@@ -189,8 +222,8 @@ def verify(
 ) -> ChainReport:
     """Walk stored rows in seq order and report the first event that does not verify.
 
-    Catches changed bytes (payload or header), deleted, inserted and reordered events, unknown
-    kinds, and payloads removed without a signed-in-chain erasure naming them.
+    Catches changed bytes (payload, salt or header), deleted, inserted and reordered events,
+    unknown kinds, and payloads removed without a signed-in-chain erasure naming them.
     """
     walk = _walk(incident_id, rows, expected=1, prev=genesis(incident_id), known_kinds=known_kinds)
     if walk.broken is None:
@@ -277,7 +310,7 @@ def _walk(
     erased_targets: set[int] = set()
     emptied: list[int] = []
     quoted_policies: dict[str, str] = {}
-    for seq, ts, actor, kind, text, stored_digest, policy, stored_prev, stored_hash in rows:
+    for seq, ts, actor, kind, text, stored_digest, policy, stored_prev, stored_hash, salt in rows:
         if seq != expected:
             broken = Break(incident_id, expected, _gap(seq, expected))
             return _Walk(expected, prev, erased_targets, emptied, broken)
@@ -292,7 +325,7 @@ def _walk(
                 if not _HEX_DIGEST.fullmatch(digest):
                     broken_reason = "erased event's recorded digest is malformed"
             else:
-                digest = sha256(text.encode()).hexdigest()
+                digest = sha256((text if salt is None else salt + text).encode()).hexdigest()
                 if digest != stored_digest:
                     broken_reason = "payload does not match its recorded digest"
                 elif kind == ERASURE_KIND:

@@ -52,6 +52,7 @@ _ROW_COLUMNS = (
     events.c.policy,
     events.c.prev,
     events.c.hash,
+    events.c.payload_salt,
 )
 _ROWS = DriverStatement(
     sa.select(*_ROW_COLUMNS)
@@ -125,6 +126,7 @@ def append(
                 "kind": kind,
                 "payload": text,
                 "payload_sha256": event.payload_sha256,
+                "payload_salt": event.payload_salt,
                 "policy": policy,
                 "prev": prev,
                 "hash": event.hash,
@@ -148,14 +150,16 @@ def append(
 
 
 def erase_payload(conn: Connection, incident_id: str, seq: int) -> None:
-    """Drop one event's payload, keeping its digest and hash so the chain still verifies.
+    """Drop one event's payload and its salt, keeping digest and hash so the chain verifies.
 
-    Only called for the target of an `entry.erased` event appended in the same transaction.
+    Without the salt the digest is a commitment nobody can open, so it confirms no guess of the
+    erased text. Only called for the target of an `entry.erased` event appended in the same
+    transaction.
     """
     conn.execute(
         events.update()
         .where(events.c.incident_id == incident_id, events.c.seq == seq)
-        .values(payload=None)
+        .values(payload=None, payload_salt=None)
     )
 
 
@@ -250,9 +254,9 @@ def allocate_number(conn: Connection, day_prefix: str) -> int:
 
 def to_event(incident_id: str, row: StoredRow) -> Event:
     """Decode a stored row (payload text → dict; None stays None when erased)."""
-    seq, ts, actor, kind, text, digest, policy, prev, event_hash = row
+    seq, ts, actor, kind, text, digest, policy, prev, event_hash, salt = row
     payload = None if text is None else json.loads(text)
-    return Event(incident_id, seq, ts, actor, kind, payload, digest, policy, prev, event_hash)
+    return Event(incident_id, seq, ts, actor, kind, payload, digest, policy, prev, event_hash, salt)
 
 
 def last_change(
