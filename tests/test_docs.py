@@ -56,13 +56,14 @@ def test_every_cli_command_is_documented(command: str) -> None:
 
 # ── recorded sessions: doc examples that are run and compared ─────────────────────────────
 #
-# A fenced block right after `<!-- doc-run: NAME [dir=PATH] -->` is a recorded session: each
-# `$ fireline …` line (optionally after `VAR=value` assignments) runs in-process in a fresh
-# directory (FIRELINE_HOME is its `data/`, initialised first when the marker ends in ` init`), and what it prints must match the lines shown under
-# it, ending in `[exit N]` when it fails. `$ cat FILE` shows a file: the runner writes the lines
-# shown into FILE before the commands after it run. Blocks of one NAME in one page share the
-# directory, in page order. Both sides are normalised (ids' day, timestamps, long hex, the
-# directory shown as PATH) so a rerun on another day compares equal and real drift does not.
+# A fenced block right after `<!-- doc-run: NAME [dir=PATH] [init] -->` is a recorded session:
+# each `$ fireline …` line (optionally after `VAR=value` assignments) runs in-process in a fresh
+# directory (FIRELINE_HOME is its `data/`, initialised first under `init`), and what it prints
+# must match the lines shown under it, ending in `[exit N]` when it fails. `$ cat FILE` shows a
+# file: the runner writes the lines shown into FILE for the commands after it. Blocks of one NAME
+# in one page share the directory, in page order. Both sides are normalised (ids' day,
+# timestamps, long hex, the directory shown as PATH, column padding) so that a rerun on another
+# day compares equal and real drift does not.
 
 MARKER = re.compile(
     r"<!-- doc-run: (?P<name>[\w.-]+)(?: dir=(?P<dir>\S+))?(?P<init> init)? -->\n```[^\n]*\n"
@@ -134,6 +135,7 @@ def _run(step: Step, session: Session, workdir: Path, runner: CliRunner) -> list
         env[key] = value
     if words[0] == "cat":
         target = workdir / words[1]
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(step.expected).rstrip("\n") + "\n")
         return step.expected
     assert words[0] == "fireline", f"{session.page}:{step.line}: only fireline and cat run"
@@ -188,3 +190,34 @@ def test_the_normaliser_keeps_what_matters() -> None:
     assert normalise(["INC-20261203-002 event 6"], real_dir=real, shown_dir=None) != normalise(
         ["INC-20261203-002 event 5"], real_dir=real, shown_dir=None
     )
+
+
+# ── the tamper table: every message it promises is one verify can print ───────────────────
+
+SOURCE = DOCS.parent / "src" / "fireline"
+_PLACEHOLDER = re.compile(r"'?\b(?:N|M|C|K|KIND|SHA|DIR|PREFIX|VALUE)\b'?")
+_JOINT = re.compile(r'"\s*\n\s*f?"')  # implicit concatenation of string literals
+
+
+def tamper_messages() -> list[str]:
+    text = (DOCS / "ledger.md").read_text()
+    section = text[text.index("## What `fireline verify` detects") :]
+    table = section[: section.index("\n\n", section.index("| Tampering"))]
+    return re.findall(r"`event N: ([^`]+)`", table)
+
+
+def verify_sources() -> str:
+    paths = ("ledger/chain.py", "integrity.py", "evidence/blobs.py")
+    return "".join(_JOINT.sub("", (SOURCE / path).read_text()) for path in paths)
+
+
+@pytest.mark.parametrize("message", tamper_messages())
+def test_every_tamper_message_in_the_docs_is_one_verify_prints(message: str) -> None:
+    source = verify_sources()
+    fragments = [f.strip() for f in _PLACEHOLDER.split(message)]
+    missing = [f for f in fragments if len(f) >= 4 and f not in source]
+    assert not missing, f"ledger.md promises {message!r}; no verify message has {missing}"
+
+
+def test_the_tamper_table_is_read() -> None:
+    assert len(tamper_messages()) >= 14

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -44,4 +45,4 @@ def test_a_bare_name_and_a_module_run_are_named_as_started(
     monkeypatch.setattr(sys, "argv", ["fireline", "demo"])
     assert invocation() == "fireline"
     monkeypatch.setattr(sys, "argv", ["/x/site-packages/fireline/__main__.py", "demo"])
-    assert invocation() == f"{sys.executable} -m fireline"
+    assert invocation() == f"{shlex.quote(sys.executable)} -m fireline"
