@@ -52,7 +52,7 @@ def check_definitions_of_done(ctx: Context, incident_id: IncidentId, actor: str 
         items = progress.list_items(conn, incident_id)
     for item in items:
         if item.checklist in ("mitigated", "resolved") and not item.checked:
-            run(ctx, CheckItem(incident_id=incident_id, item=item.ref), actor)
+            run(ctx, CheckItem(incident_id=incident_id, items=(item.ref,)), actor)
 
 
 def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -224,7 +224,7 @@ def test_check_and_uncheck_record_who_and_when(ctx: Context) -> None:
     attach(ctx, inc)
     run(ctx, AssignRole(incident_id=inc, role="scribe", holder="bob"))
     [event] = run(
-        ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:3", note=" diffed "), "bob"
+        ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:3",), note=" diffed "), "bob"
     )
     assert event.kind == "checklist.item_checked"
     assert event.payload is not None
@@ -241,13 +241,94 @@ def test_check_and_uncheck_record_who_and_when(ctx: Context) -> None:
         "diffed",
     )
     assert summaries(ctx, inc)["RBK-api-5xx-spike"].sections[0].done == 1
-    [undo] = run(ctx, UncheckItem(incident_id=inc, item="RBK-api-5xx-spike:3"), "alice")
+    [undo] = run(ctx, UncheckItem(incident_id=inc, items=("RBK-api-5xx-spike:3",)), "alice")
     assert undo.kind == "checklist.item_unchecked"
     item = items(ctx, inc, "RBK-api-5xx-spike")[2]
     assert (item.checked, item.changed_by, item.changed_at) == (False, "alice", undo.ts)
     timeline = [e.summary for e in queries_timeline(ctx, inc)]
     assert "Checked RBK-api-5xx-spike:3: diffed" in timeline
     assert "Unchecked RBK-api-5xx-spike:3" in timeline
+
+
+def test_several_items_and_ranges_are_one_command_and_one_event_each(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    attach(ctx, inc)
+    events = run(
+        ctx,
+        CheckItem(
+            incident_id=inc,
+            items=("RBK-api-5xx-spike:1-2,4", "mitigated:3", "RBK-api-5xx-spike:5"),
+            note="done",
+        ),
+    )
+    marks = [(e.payload or {})["checklist"] + f":{(e.payload or {})['number']}" for e in events]
+    assert marks == [
+        "RBK-api-5xx-spike:1",
+        "RBK-api-5xx-spike:2",
+        "RBK-api-5xx-spike:4",
+        "mitigated:3",
+        "RBK-api-5xx-spike:5",
+    ]
+    assert {e.kind for e in events} == {"checklist.item_checked"}
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 5))
+    assert len({e.ts for e in events}) == 1  # one transaction, one instant
+    assert all((e.payload or {})["note"] == "done" for e in events)
+    checked = [i.number for i in items(ctx, inc, "RBK-api-5xx-spike") if i.checked]
+    assert checked == [1, 2, 4, 5]
+
+
+def test_every_checks_what_is_open_of_each_named_checklist(ctx: Context) -> None:
+    inc = make_incident(ctx)
+    attach(ctx, inc)
+    run(ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:2",)))
+    events = run(ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike",), every=True))
+    assert [(e.payload or {})["number"] for e in events] == [1, 3, 4, 5]
+    assert all(i.checked for i in items(ctx, inc, "RBK-api-5xx-spike"))
+    undone = run(ctx, UncheckItem(incident_id=inc, items=("RBK-api-5xx-spike:1-3",), note="redo"))
+    assert [e.kind for e in undone] == ["checklist.item_unchecked"] * 3
+    again = run(ctx, UncheckItem(incident_id=inc, items=("RBK-api-5xx-spike",), every=True))
+    assert [(e.payload or {})["number"] for e in again] == [4, 5]
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        ("mitigated:3", ("mitigated", ((3, 3),))),
+        ("mitigated:1-4", ("mitigated", ((1, 4),))),
+        (" RBK-api-5xx-spike:1,3,5-6 ", ("RBK-api-5xx-spike", ((1, 1), (3, 3), (5, 6)))),
+        ("a.b:2-2", ("a.b", ((2, 2),))),
+    ],
+)
+def test_item_selections_parse_into_ranges(
+    selection: str, expected: tuple[str, tuple[tuple[int, int], ...]]
+) -> None:
+    assert checklists.parse_item_selection(selection) == expected
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "mitigated",
+        "mitigated:",
+        "mitigated:0",
+        "mitigated:4-1",
+        "mitigated:1-",
+        "mitigated:-3",
+        "mitigated:1,,2",
+        "mitigated:1,",
+        "mitigated:1-2-3",
+        "mitigated:x",
+        "mitigated:\u00b2",
+        "mitigated:1 - 2",
+        "mitigated:" + "9" * 10,
+        "mitigated:" + "1" * 5000,
+        ":1",
+        "bad name:1",
+    ],
+)
+def test_malformed_item_selections_are_refused(selection: str) -> None:
+    with pytest.raises(InvalidCommandError, match="malformed checklist item"):
+        checklists.parse_item_selection(selection)
 
 
 def queries_timeline(ctx: Context, inc: str) -> list[queries.TimelineEntry]:
@@ -258,24 +339,50 @@ def queries_timeline(ctx: Context, inc: str) -> list[queries.TimelineEntry]:
 @pytest.mark.parametrize(
     ("command", "error", "message"),
     [
-        (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:1"), InvalidCommandError,
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:1",)), InvalidCommandError,
          "already checked"),
-        (lambda i: UncheckItem(incident_id=i, item="RBK-api-5xx-spike:2"), InvalidCommandError,
+        (lambda i: UncheckItem(incident_id=i, items=("RBK-api-5xx-spike:2",)), InvalidCommandError,
          "is not checked"),
-        (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:6"), NotFoundError,
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:6",)), NotFoundError,
          "no item RBK-api-5xx-spike:6 .* has 5 items"),
-        (lambda i: CheckItem(incident_id=i, item="RBK-nope:1"), NotFoundError,
+        (lambda i: CheckItem(incident_id=i, items=("RBK-nope:1",)), NotFoundError,
          "no checklist 'RBK-nope' on .*; attached: first-15-minutes, mitigated, resolved, RBK"),
-        (lambda i: CheckItem(incident_id=i, item="3"), InvalidCommandError,
+        (lambda i: CheckItem(incident_id=i, items=("3",)), InvalidCommandError,
          "malformed checklist item '3'; expected CHECKLIST:N"),
-        (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:0"), InvalidCommandError,
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:0",)), InvalidCommandError,
          "malformed checklist item"),
-        (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:\u00b2"), InvalidCommandError,
-         "malformed checklist item"),
-        (lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:2", note="x" * 2001),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:\u00b2",)),
+         InvalidCommandError, "malformed checklist item"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2",), note="x" * 2001),
          InvalidCommandError, "note is 2001 characters"),
-        (lambda i: CheckItem(incident_id=IncidentId("INC-20261123-999"), item="x:1"),
+        (lambda i: CheckItem(incident_id=IncidentId("INC-20261123-999"), items=("x:1",)),
          NotFoundError, "no incident INC-20261123-999"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2-6",)), NotFoundError,
+         "no item RBK-api-5xx-spike:6 .* has 5 items"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:7-9",)), NotFoundError,
+         "no item RBK-api-5xx-spike:7 .* has 5 items"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2-3", "RBK-api-5xx-spike:1")),
+         InvalidCommandError, "RBK-api-5xx-spike:1 on .* is already checked"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2", "RBK-nope:1")),
+         NotFoundError, "no checklist 'RBK-nope'"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2-3", "RBK-api-5xx-spike:3")),
+         InvalidCommandError, "RBK-api-5xx-spike:3 is named twice"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2", "mitigated:4-1")),
+         InvalidCommandError, "malformed checklist item 'mitigated:4-1'"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike",)), InvalidCommandError,
+         "'RBK-api-5xx-spike' names a checklist, not an item; .* or --all"),
+        (lambda i: CheckItem(incident_id=i, items=()), InvalidCommandError,
+         "name at least one checklist item"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2",), every=True),
+         InvalidCommandError, "--all takes checklist names, not items"),
+        (lambda i: CheckItem(incident_id=i, items=("RBK-nope",), every=True), NotFoundError,
+         "no checklist 'RBK-nope'"),
+        (lambda i: CheckItem(incident_id=i, items=("mitigated", "mitigated"), every=True),
+         InvalidCommandError, "mitigated:1 is named twice"),
+        (lambda i: UncheckItem(incident_id=i, items=("RBK-api-5xx-spike:1-2",)),
+         InvalidCommandError, "RBK-api-5xx-spike:2 on .* is not checked"),
+        (lambda i: UncheckItem(incident_id=i, items=("mitigated",), every=True),
+         InvalidCommandError, "every item of mitigated on .* is already unchecked"),
         (lambda i: AttachRunbook(incident_id=IncidentId("INC-20261123-999"), path="x.md",
                                  content=RUNBOOK), NotFoundError, "no incident INC-20261123-999"),
     ],
@@ -288,7 +395,7 @@ def test_bad_checks_are_refused_and_write_nothing(
 ) -> None:
     inc = make_incident(ctx)
     attach(ctx, inc)
-    run(ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:1"))
+    run(ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:1",)))
     before = snapshot(ctx.engine)
     with pytest.raises(error, match=message):
         run(ctx, command(inc))
@@ -298,8 +405,8 @@ def test_bad_checks_are_refused_and_write_nothing(
 @pytest.mark.parametrize(
     "command",
     [
-        lambda i: CheckItem(incident_id=i, item="RBK-api-5xx-spike:2"),
-        lambda i: UncheckItem(incident_id=i, item="RBK-api-5xx-spike:1"),
+        lambda i: CheckItem(incident_id=i, items=("RBK-api-5xx-spike:2",)),
+        lambda i: UncheckItem(incident_id=i, items=("RBK-api-5xx-spike:1",)),
         lambda i: AttachRunbook(incident_id=i, path="o.md", content=b"---\nid: RBK-o\n---\n"),
     ],
 )
@@ -308,7 +415,7 @@ def test_a_closed_incident_takes_no_checklist_work(
 ) -> None:
     inc = make_incident(ctx)
     attach(ctx, inc)
-    run(ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:1"))
+    run(ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:1",)))
     meet_gates(ctx, inc)
     for status in ("mitigated", "resolved", "closed"):
         run(ctx, Transition(incident_id=inc, status=status))
@@ -323,8 +430,8 @@ def test_only_responders_of_the_incident_may_attach_and_check(ctx: Context) -> N
     attach(ctx, inc)
     before = snapshot(ctx.engine)
     for command in (
-        CheckItem(incident_id=inc, item="RBK-api-5xx-spike:1"),
-        CheckItem(incident_id=inc, item="first-15-minutes:1"),
+        CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:1",)),
+        CheckItem(incident_id=inc, items=("first-15-minutes:1",)),
         AttachRunbook(incident_id=inc, path="o.md", content=b"---\nid: RBK-o\n---\n"),
     ):
         with pytest.raises(
@@ -333,7 +440,7 @@ def test_only_responders_of_the_incident_may_attach_and_check(ctx: Context) -> N
             run(ctx, command, "mallory")
     assert snapshot(ctx.engine) == before
     run(ctx, AssignRole(incident_id=inc, role="sme", holder="mallory"))
-    run(ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:1"), "mallory")
+    run(ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:1",)), "mallory")
 
 
 def test_a_viewer_cannot_check(ctx: Context) -> None:
@@ -342,7 +449,7 @@ def test_a_viewer_cannot_check(ctx: Context) -> None:
     run(ctx, AddUser(name="vic", roles=("viewer",)))
     run(ctx, AssignRole(incident_id=inc, role="sme", holder="vic"))
     with pytest.raises(PolicyDeniedError, match="vic is a viewer"):
-        run(ctx, CheckItem(incident_id=inc, item="mitigated:1"), "vic")
+        run(ctx, CheckItem(incident_id=inc, items=("mitigated:1",)), "vic")
 
 
 # --- built-in stage checklists ----------------------------------------------------------------
@@ -408,15 +515,15 @@ def test_raising_the_severity_attaches_what_the_new_level_needs(ctx: Context) ->
 def test_the_definitions_of_done_gate_mitigated_and_resolved(ctx: Context) -> None:
     inc = make_incident(ctx)
     meet_gates(ctx, inc)
-    run(ctx, UncheckItem(incident_id=inc, item="mitigated:2"))
+    run(ctx, UncheckItem(incident_id=inc, items=("mitigated:2",)))
     before = snapshot(ctx.engine)
     unmet = r"gate 'mitigated' is not met: check the 'mitigated' definition-of-done checklist"
     with pytest.raises(PolicyDeniedError, match=unmet + r" \(open: mitigated:2\)"):
         run(ctx, Transition(incident_id=inc, status="mitigated"))
     assert snapshot(ctx.engine) == before
-    run(ctx, CheckItem(incident_id=inc, item="mitigated:2", note="30 min flat"))
+    run(ctx, CheckItem(incident_id=inc, items=("mitigated:2",), note="30 min flat"))
     run(ctx, Transition(incident_id=inc, status="mitigated"))
-    run(ctx, UncheckItem(incident_id=inc, item="resolved:4"))
+    run(ctx, UncheckItem(incident_id=inc, items=("resolved:4",)))
     with pytest.raises(PolicyDeniedError, match=r"open: resolved:4"):
         run(ctx, Transition(incident_id=inc, status="resolved"))
 
@@ -433,7 +540,7 @@ def test_a_level_without_builtins_is_not_gated_by_checklists(ctx: Context) -> No
 def test_an_approved_exception_covers_an_unchecked_definition_of_done(ctx: Context) -> None:
     inc = make_incident(ctx)
     meet_gates(ctx, inc)
-    run(ctx, UncheckItem(incident_id=inc, item="mitigated:1"))
+    run(ctx, UncheckItem(incident_id=inc, items=("mitigated:1",)))
     run(ctx, AssignRole(incident_id=inc, role="governance_steward", holder="erin"))
     [request] = run(
         ctx, RequestGateException(incident_id=inc, gate="mitigated", justification="drill")
@@ -445,7 +552,7 @@ def test_an_approved_exception_covers_an_unchecked_definition_of_done(ctx: Conte
 def test_checklist_completion_is_a_gate_fact(ctx: Context) -> None:
     inc = make_incident(ctx, severity="SEV2")
     attach(ctx, inc)
-    run(ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:1"))
+    run(ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:1",)))
     with ctx.engine.connect() as conn:
         facts = governance.gate_facts(conn, queries.get_state(conn, inc))["checklists"]
     assert facts["RBK-api-5xx-spike"] == {
@@ -472,8 +579,8 @@ def test_rebuild_reproduces_checklists_exactly(ctx: Context) -> None:
     attach(ctx, inc)
     run(ctx, ChangeSeverity(incident_id=inc, severity="SEV1", reason="worse"))
     check_definitions_of_done(ctx, inc)
-    run(ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:2", note="n"))
-    run(ctx, UncheckItem(incident_id=inc, item="mitigated:3", note="not yet"))
+    run(ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:2",), note="n"))
+    run(ctx, UncheckItem(incident_id=inc, items=("mitigated:3",), note="not yet"))
     live = projection_state(ctx.engine)
     assert len(live["checklist_items"]) == 5 + 19
     assert rebuild(ctx, actor=ActorId("tester")) > 0
@@ -492,7 +599,7 @@ def test_secrets_in_a_runbook_or_a_note_never_land_but_the_digests_do(ctx: Conte
     assert isinstance(items, list)
     assert items[-1]["text"] == "Log in with password=[REDACTED:password#1]"
     [event] = run(
-        ctx, CheckItem(incident_id=inc, item="RBK-api-5xx-spike:6", note="password=x1y2z3w4")
+        ctx, CheckItem(incident_id=inc, items=("RBK-api-5xx-spike:6",), note="password=x1y2z3w4")
     )
     assert event.payload is not None
     assert event.payload["note"] == "password=[REDACTED:password#1]"

@@ -142,7 +142,10 @@ def test_the_tour_from_the_issue(cli: Cli, incident: str) -> None:
     assert "CST" in lines[0]
     assert "corrected by #" in lines[3]
     assert any("corrects #4" in line for line in lines)
-    assert [line for line in lines if "access.read" in line], "restricted reads are recorded"
+    assert not [line for line in lines if "access.read" in line], "own reads are folded"
+    assert lines[-1].endswith(" access reads folded; --all to show)")
+    unfolded = alice("timeline", i, "--all").splitlines()
+    assert [line for line in unfolded if "access.read" in line], "restricted reads are recorded"
     assert ok(cli, "verify").startswith("ok: ")
     assert "rebuilt projections" in ok(cli, "rebuild")
     assert alice("show", i).split("Events:")[0] == shown.split("Events:")[0]

@@ -85,10 +85,20 @@ def test_gates_show_the_open_definition_of_done(cli: Cli, incident: str) -> None
         (("runbook", "attach", INC, "broken.md"), 2, "does not parse: line 1"),
         (("check", INC, "RBK-api-5xx-spike:1"), 3, "no checklist 'RBK-api-5xx-spike'"),
         (("check", INC, "mitigated:9"), 3, "no item mitigated:9"),
-        (("check", INC, "mitigated"), 2, "malformed checklist item 'mitigated'"),
+        (("check", INC, "mitigated"), 2, "'mitigated' names a checklist, not an item"),
         (("uncheck", INC, "mitigated:1"), 2, "mitigated:1 on INC-"),
         (("check", "INC-20261123-999", "mitigated:1"), 3, "no incident INC-20261123-999"),
         (("check", INC, "mitigated:1", "--as", "mallory"), 4, "only responders of"),
+        (("check", INC, "mitigated:1-2", "mitigated:9"), 3, "no item mitigated:9"),
+        (("check", INC, "mitigated:3-9"), 3, "no item mitigated:5 on INC-"),
+        (("check", INC, "mitigated:1", "mitigated:1-2"), 2, "mitigated:1 is named twice"),
+        (("check", INC, "mitigated:2-1"), 2, "malformed checklist item 'mitigated:2-1'"),
+        (("check", INC, "mitigated:1,,2"), 2, "malformed checklist item 'mitigated:1,,2'"),
+        (("check", INC, "mitigated:1", "RBK-x:1"), 3, "no checklist 'RBK-x'"),
+        (("check", INC, "mitigated:1", "--all"), 2, "--all takes checklist names, not items"),
+        (("check", INC, "RBK-x", "--all"), 3, "no checklist 'RBK-x'"),
+        (("check", INC), 2, "name at least one checklist item"),
+        (("uncheck", INC, "mitigated", "--all"), 2, "every item of mitigated on INC-"),
         (("checklist", INC, "--checklist", "RBK-x"), 3, "no checklist 'RBK-x'"),
         (("checklist", "INC-20261123-999"), 3, "no incident INC-20261123-999"),
     ],
@@ -124,3 +134,25 @@ def test_attach_finds_an_id_through_the_runbook_index(
     ok(cli, "runbook", "index", str(library))
     out = ok(cli, "runbook", "attach", incident, "RBK-etcd-leader")
     assert f"RBK-etcd-leader ({library / 'etcd.md'}): 1 checklist item" in out
+
+
+def test_check_takes_several_items_ranges_and_whole_checklists(cli: Cli, incident: str) -> None:
+    out = ok(cli, "check", incident, "mitigated:1-2", "resolved:1,3", "--note", "verified")
+    assert out.splitlines() == [
+        f"{incident} event {seq}: checklist.item_checked" for seq in range(2, 6)
+    ]
+    out = ok(cli, "check", incident, "mitigated", "resolved", "--all")
+    assert len(out.splitlines()) == 2 + 3  # mitigated:3-4, resolved:2 and 4-5
+    listing = ok(cli, "checklist", incident, "--checklist", "mitigated")
+    assert "[ ]" not in listing
+    assert "verified)" in listing
+    assert "(checked by tester " in ok(cli, "checklist", incident, "--checklist", "resolved")
+    out = ok(cli, "uncheck", incident, "mitigated:3-4", "--note", "reopened")
+    assert out.count("checklist.item_unchecked") == 2
+
+
+def test_a_refused_batch_checks_none_of_its_items(cli: Cli, store: Store, incident: str) -> None:
+    ok(cli, "check", incident, "mitigated:3")
+    refuse(cli, store, ("check", incident, "mitigated:1-4"), 2, "mitigated:3 on INC-")
+    listing = ok(cli, "checklist", incident, "--checklist", "mitigated")
+    assert listing.count("[x]") == 1

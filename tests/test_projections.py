@@ -90,8 +90,10 @@ steps: st.SearchStrategy[Step] = st.one_of(
         lambda n, w: lambda i: EraseEntry(incident_id=i, target_seq=n, reason=w), seqs, words
     ),
     st.builds(lambda b: lambda i: AttachRunbook(incident_id=i, path="rb.md", content=b), runbooks),
-    st.builds(lambda r, w: lambda i: CheckItem(incident_id=i, item=r, note=w), item_refs, words),
-    st.builds(lambda r: lambda i: UncheckItem(incident_id=i, item=r), item_refs),
+    st.builds(
+        lambda r, w: lambda i: CheckItem(incident_id=i, items=(r,), note=w), item_refs, words
+    ),
+    st.builds(lambda r: lambda i: UncheckItem(incident_id=i, items=(r,)), item_refs),
 )
 
 

@@ -199,16 +199,26 @@ class AttachRunbook:
 
 @dataclass(frozen=True, kw_only=True)
 class CheckItem:
+    """Check checklist items, all or none: one `checklist.item_checked` event per item.
+
+    `items` are selections like `RBK-api-5xx-spike:3`, `mitigated:1-4` or `mitigated:1,3,5-6`;
+    with `every`, they are checklist names and every unchecked item of each is checked.
+    """
+
     incident_id: IncidentId
-    item: str  # `<checklist>:<n>`, e.g. RBK-api-5xx-spike:3
+    items: tuple[str, ...]
     note: str = ""
+    every: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class UncheckItem:
+    """Uncheck checked items, all or none (the same selections as `CheckItem`)."""
+
     incident_id: IncidentId
-    item: str
+    items: tuple[str, ...]
     note: str = ""
+    every: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

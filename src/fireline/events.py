@@ -346,6 +346,20 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "checklist.item_unchecked": ChecklistMark,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
+
+
+def parse_kind(text: str) -> str:
+    """The event kind `text` names: a kind (`status.changed`) or, for a log entry, the short
+    name the timeline prints (`fact`, `root_cause`). Raises InvalidCommandError otherwise."""
+    name = text.strip()
+    for kind in (name, f"entry.{name.replace('-', '_')}"):
+        if kind in KNOWN_KINDS:
+            return kind
+    raise InvalidCommandError(
+        f"unknown event kind {text!r}; known: {', '.join(sorted(KNOWN_KINDS))}"
+    )
+
+
 # Read-trail kinds: who read or exported an incident, not changes to it. An export covers
 # the chain up to its last change, so trailing trail events do not change the next export.
 TRAIL_KINDS = frozenset({"access.read", "export.created"})

@@ -29,3 +29,24 @@ def _freeze_check() -> int:
         return exc.exit_code
     print("\n".join(lines))  # noqa: T201
     return code
+
+
+def invocation() -> str:
+    """How to run this fireline again from any directory, for hints a command prints.
+
+    `fireline` when that name on PATH is this very program (or it was started by bare name);
+    `<python> -m fireline` when started as a module; else the program's absolute path.
+    """
+    import shlex
+    import shutil
+    from pathlib import Path
+
+    program = Path(sys.argv[0])
+    if program.name == "__main__.py":
+        return f"{shlex.quote(sys.executable)} -m fireline"
+    if program.parent == Path():
+        return program.name
+    found = shutil.which(program.name)
+    if found is not None and Path(found).resolve() == program.resolve():
+        return program.name
+    return shlex.quote(str(program.resolve()))

@@ -106,19 +106,6 @@ def list_items(
     return [_item(row) for row in conn.execute(query)]
 
 
-def get_item(
-    conn: Connection, incident_id: str, checklist: str, number: int
-) -> ChecklistItemState | None:
-    row = conn.execute(
-        sa.select(checklist_items).where(
-            checklist_items.c.incident_id == incident_id,
-            checklist_items.c.checklist == checklist,
-            checklist_items.c.number == number,
-        )
-    ).first()
-    return None if row is None else _item(row)
-
-
 def _item(row: sa.Row[Any]) -> ChecklistItemState:
     return ChecklistItemState(
         row.checklist,

@@ -363,6 +363,43 @@ def get_timeline(conn: Connection, incident_id: str) -> list[TimelineEntry]:
     return [_timeline_entry(row) for row in rows]
 
 
+# The reader's own trail: on the record, but folded out of a timeline unless asked for.
+FOLDED_KINDS = frozenset({"access.read"})
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The entries a timeline shows, and how many access reads it folded out of them."""
+
+    entries: list[TimelineEntry]
+    folded: int
+
+
+def select_timeline(
+    entries: list[TimelineEntry],
+    *,
+    kinds: frozenset[str] = frozenset(),
+    since: str | None = None,
+    limit: int | None = None,
+    unfold: bool = False,
+) -> TimelineView:
+    """Narrow a timeline: only `kinds` (when given), events at or after `since` (an ISO UTC
+    stamp), the last `limit`. Access reads are folded out unless `unfold` or asked for by kind.
+    """
+    window = [e for e in entries if since is None or e.ts >= since]
+    if kinds:
+        shown = [e for e in window if e.kind in kinds]
+        folded = 0
+    elif unfold:
+        shown, folded = window, 0
+    else:
+        shown = [e for e in window if e.kind not in FOLDED_KINDS]
+        folded = len(window) - len(shown)
+    if limit is not None:
+        shown = shown[-limit:]
+    return TimelineView(shown, folded)
+
+
 def get_timeline_entry(conn: Connection, incident_id: str, seq: int) -> TimelineEntry | None:
     row = conn.execute(
         sa.select(timeline).where(timeline.c.incident_id == incident_id, timeline.c.seq == seq)

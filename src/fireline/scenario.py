@@ -151,6 +151,6 @@ def _first_minutes(
         ("carol", 9, "rollback to 9a1b7d"),
     )
     return [
-        (actor, CheckItem(incident_id=inc, item=f"first-15-minutes:{number}", note=note))
+        (actor, CheckItem(incident_id=inc, items=(f"first-15-minutes:{number}",), note=note))
         for actor, number, note in ticks
     ]

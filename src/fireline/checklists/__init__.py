@@ -133,13 +133,40 @@ def builtin(name: str) -> Checklist:
     return read_checklist(content, path=f"{BUILTIN_PREFIX}{name}.md", builtin=True)
 
 
-def parse_item_ref(text: str) -> tuple[str, int]:
-    """Split an item address `<checklist>:<n>` (e.g. `RBK-api-5xx-spike:3`) into its parts."""
-    name, sep, number = text.strip().rpartition(":")
-    digits = number.isascii() and number.isdigit()
-    if not (sep and _NAME.fullmatch(name) and digits and int(number) >= 1):
+_NUMBER_DIGITS = 9  # no checklist comes near a billion items; longer digit runs are typos
+
+
+def parse_item_selection(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Split an item selection `<checklist>:<spec>` into the checklist and its number ranges.
+
+    The spec is comma-separated numbers and inclusive ranges: `mitigated:3`, `mitigated:1-4`,
+    `mitigated:1,3,5-6`. Pure: whether the numbers exist is the incident's to say. Raises
+    InvalidCommandError for anything else (a bare name, 0, a reversed range, an empty part).
+    """
+    name, sep, spec = text.strip().rpartition(":")
+    ranges = [_number_range(part) for part in spec.split(",")] if sep else []
+    if not (_NAME.fullmatch(name) and ranges and all(ranges)):
         raise InvalidCommandError(
-            f"malformed checklist item {text!r}; expected CHECKLIST:N like first-15-minutes:3 "
-            "(`fireline checklist INC` lists them)"
+            f"malformed checklist item {text!r}; expected CHECKLIST:N, CHECKLIST:N-M or "
+            "CHECKLIST:N,M like mitigated:1-4 (`fireline checklist INC` lists them)"
         )
-    return name, int(number)
+    return name, tuple(r for r in ranges if r is not None)
+
+
+def _number_range(part: str) -> tuple[int, int] | None:
+    low, dash, high = part.partition("-")
+    if not dash:
+        high = low
+    if not all(_is_number(x) for x in (low, high)) or int(low) > int(high):
+        return None
+    return int(low), int(high)
+
+
+def _is_number(text: str) -> bool:
+    digits = text.isascii() and text.isdigit() and len(text) <= _NUMBER_DIGITS
+    return digits and int(text) >= 1
+
+
+def is_checklist_name(text: str) -> bool:
+    """Whether `text` can name a checklist (a runbook id or a built-in's name)."""
+    return _NAME.fullmatch(text) is not None

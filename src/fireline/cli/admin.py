@@ -185,6 +185,7 @@ def rebuild(as_: AsOption = None) -> None:
 @guarded
 def demo(as_: AsOption = None) -> None:
     """Play the seed runbook's SEV1 scenario into the store and say where to go next."""
+    from fireline.launcher import invocation
     from fireline.scenario import play_sev1
     from fireline.service import resolve_identity
 
@@ -195,6 +196,7 @@ def demo(as_: AsOption = None) -> None:
         ctx.close()
     typer.echo(f"played the SEV1 scenario as {incident_id}")
     typer.echo("next (the incident is restricted: only its responders see it, so read as its IC):")
+    program = invocation()
     for hint in (
         "list --as alice",
         f"show {incident_id} --as alice",
@@ -202,4 +204,4 @@ def demo(as_: AsOption = None) -> None:
         f"gates {incident_id} --as alice",
         "verify",
     ):
-        typer.echo(f"  .venv/bin/fireline {hint}")
+        typer.echo(f"  {program} {hint}")

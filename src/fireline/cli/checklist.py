@@ -29,11 +29,16 @@ from fireline.cli import (
 from fireline.cli.runbook import runbook_app
 from fireline.domain import parse_incident_id
 
-ItemArg = Annotated[
-    str,
+ItemsArg = Annotated[
+    list[str],
     typer.Argument(
-        metavar="ITEM", help="CHECKLIST:N, e.g. first-15-minutes:3 (see `fireline checklist`)."
+        metavar="ITEM",
+        help="CHECKLIST:N, a range CHECKLIST:N-M or a list CHECKLIST:N,M-K, e.g. mitigated:1-4 "
+        "(see `fireline checklist`); with --all, checklist names.",
     ),
+]
+AllOption = Annotated[
+    bool, typer.Option("--all", help="Every item of the named checklists not yet in that state.")
 ]
 NoteOption = Annotated[str, typer.Option("--note", help="Why, or the evidence (free text).")]
 
@@ -77,25 +82,33 @@ def attach(
 @app.command()
 @guarded
 def check(
-    incident_id: IncidentArg, item: ItemArg, note: NoteOption = "", as_: AsOption = None
+    incident_id: IncidentArg,
+    items: ItemsArg = [],  # noqa: B006 — optional here so that none is one clear line
+    all_: AllOption = False,
+    note: NoteOption = "",
+    as_: AsOption = None,
 ) -> None:
-    """Check a checklist item (refused if it is already checked)."""
+    """Check checklist items, all or none (refused if any is already checked)."""
     from fireline.commands import CheckItem
 
     inc = parse_incident_id(incident_id)
-    recorded(write(CheckItem(incident_id=inc, item=item, note=note), as_))
+    recorded(write(CheckItem(incident_id=inc, items=tuple(items), note=note, every=all_), as_))
 
 
 @app.command()
 @guarded
 def uncheck(
-    incident_id: IncidentArg, item: ItemArg, note: NoteOption = "", as_: AsOption = None
+    incident_id: IncidentArg,
+    items: ItemsArg = [],  # noqa: B006 — optional here so that none is one clear line
+    all_: AllOption = False,
+    note: NoteOption = "",
+    as_: AsOption = None,
 ) -> None:
-    """Uncheck a checked item (it was not done after all)."""
+    """Uncheck checked items, all or none (they were not done after all)."""
     from fireline.commands import UncheckItem
 
     inc = parse_incident_id(incident_id)
-    recorded(write(UncheckItem(incident_id=inc, item=item, note=note), as_))
+    recorded(write(UncheckItem(incident_id=inc, items=tuple(items), note=note, every=all_), as_))
 
 
 @app.command()

@@ -18,6 +18,7 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
+    plural,
     seeing,
 )
 from fireline.domain import iso_utc, parse_incident_id, parse_status
@@ -205,22 +206,68 @@ def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:
 def timeline(
     incident_id: IncidentArg,
     tz: TzOption = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also the access reads (folded out by default).")
+    ] = False,
+    kind: Annotated[
+        list[str],
+        typer.Option(help="Only events of this kind, e.g. status.changed or fact (repeatable)."),
+    ] = [],  # noqa: B006
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only events since then: ISO 8601 (2026-11-23T14:00Z) or ago (30m, 2h)."),
+    ] = None,
+    limit: Annotated[str | None, typer.Option(help="Only the last N events shown.")] = None,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:
-    """The incident's timeline: every event, UTC and local time, corrections marked."""
+    """The incident's timeline: its events, UTC and local time, corrections marked."""
     from fireline import queries
+    from fireline.events import parse_kind
 
-    local = None if tz is None else zone(tz)  # refuse a bad zone before anything is read
+    # Refuse bad options before anything is read (a read of a restricted incident is recorded).
+    local = None if tz is None else zone(tz)
+    kinds = frozenset(parse_kind(k) for k in kind)
+    start = None if since is None else iso_utc(_since(since, datetime.now(UTC)))
+    last = None if limit is None else _count("--limit", limit)
     with seeing(as_, "timeline", parse_incident_id(incident_id)) as (conn, ctx, _visible):
         entries = queries.get_timeline(conn, incident_id)
-    settings = ctx.settings
-    local = local or zone(settings.timezone)
+    view = queries.select_timeline(entries, kinds=kinds, since=start, limit=last, unfold=all_)
+    local = local or zone(ctx.settings.timezone)
     if format_ is Format.json:
-        emit_json([{**asdict(e), "local": local_text(e.ts, local)} for e in entries])
+        emit_json([{**asdict(e), "local": local_text(e.ts, local)} for e in view.entries])
         return
-    for entry in entries:
+    if not view.entries and (kinds or since or limit):
+        echo("no events match")
+    for entry in view.entries:
         echo(render_entry(entry, local))
+    if view.folded:
+        echo(f"({plural(view.folded, 'access read')} folded; --all to show)")
+
+
+def _since(text: str, now: datetime) -> datetime:
+    """`--since`: a moment (ISO 8601, naive means UTC) or a span back from now (30m, 2h, 1d)."""
+    from fireline.domain import parse_duration, parse_when
+
+    try:
+        return now - parse_duration("--since", text)
+    except (InvalidCommandError, OverflowError):  # a span or year too large to be meant
+        pass
+    try:
+        return parse_when("--since", text)
+    except (InvalidCommandError, OverflowError):  # a span or year too large to be meant
+        pass
+    raise InvalidCommandError(
+        f"malformed --since {text!r}; expected ISO 8601 like 2026-11-23T14:00Z "
+        "or a span back from now like 30m, 2h, 1d"
+    )
+
+
+def _count(field: str, text: str) -> int:
+    raw = text.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) >= 1):
+        raise InvalidCommandError(f"malformed {field} {text!r}; expected a whole number from 1")
+    return int(raw)
 
 
 def _listed(value: object) -> str:

@@ -52,19 +52,6 @@ def _is_commit(text: str) -> bool:
     return len(text) == 40 and all(ch in "0123456789abcdef" for ch in text)
 
 
-def _target(conn: Connection, incident_id: str, ref: str) -> progress.ChecklistItemState:
-    name, number = checklists.parse_item_ref(ref)
-    item = progress.get_item(conn, incident_id, name, number)
-    if item is not None:
-        return item
-    attached = progress.list_checklists(conn, incident_id)
-    sizes = {c.name: c.total for c in attached}
-    if name not in sizes:
-        names = ", ".join(sizes) or "none"
-        raise NotFoundError(f"no checklist {name!r} on {incident_id}; attached: {names}")
-    raise NotFoundError(f"no item {name}:{number} on {incident_id}; {name} has {sizes[name]} items")
-
-
 def _note(text: str) -> str:
     note = text.strip()
     if len(note) > NOTE_LIMIT:
@@ -72,28 +59,106 @@ def _note(text: str) -> str:
     return note
 
 
-def _mark(call: Call, ref: str, note: str, *, checked: bool) -> Plan:
-    """Plan a check (or an uncheck) of one item; refuse one already in that state."""
+def _mark(call: Call, cmd: CheckItem | UncheckItem, *, checked: bool) -> Plan:
+    """Plan a check (or an uncheck) of every selected item, one event each, or refuse them all.
+
+    Every selection is resolved before anything is planned, so one bad item (unknown, out of
+    range, named twice, already in the wanted state) refuses the whole command.
+    """
     state = require_open(call)
-    item = _target(call.conn, state.id, ref)
+    note = _note(cmd.note)
+    chosen = _select(call.conn, state.id, cmd.items, every=cmd.every, checked=checked)
+    kind = "checklist.item_checked" if checked else "checklist.item_unchecked"
+    return Plan(
+        state.id,
+        [(kind, {"checklist": i.checklist, "number": i.number, "note": note}) for i in chosen],
+    )
+
+
+def _select(
+    conn: Connection, incident_id: str, selections: tuple[str, ...], *, every: bool, checked: bool
+) -> list[progress.ChecklistItemState]:
+    if not selections:
+        raise InvalidCommandError("name at least one checklist item (CHECKLIST:N)")
+    found: dict[str, progress.ChecklistItemState] = {}
+    for selection in selections:
+        picked = (
+            _whole(conn, incident_id, selection, checked=checked)
+            if every
+            else _picked(conn, incident_id, selection, checked=checked)
+        )
+        for item in picked:
+            if item.ref in found:
+                raise InvalidCommandError(f"{item.ref} is named twice; name each item once")
+            found[item.ref] = item
+    return list(found.values())
+
+
+def _items_of(conn: Connection, incident_id: str, name: str) -> list[progress.ChecklistItemState]:
+    items = progress.list_items(conn, incident_id, checklist=name)
+    if not items:  # an attached checklist always has items (attach refuses an empty one)
+        names = ", ".join(c.name for c in progress.list_checklists(conn, incident_id)) or "none"
+        raise NotFoundError(f"no checklist {name!r} on {incident_id}; attached: {names}")
+    return items
+
+
+def _picked(
+    conn: Connection, incident_id: str, selection: str, *, checked: bool
+) -> list[progress.ChecklistItemState]:
+    name = selection.strip()
+    if ":" not in name and name in progress.attached_checklists(conn, incident_id):
+        raise InvalidCommandError(
+            f"{name!r} names a checklist, not an item; use {name}:N or {name}:N-M, "
+            "or --all for every item"
+        )
+    name, ranges = checklists.parse_item_selection(selection)
+    items = _items_of(conn, incident_id, name)
+    picked = []
+    for low, high in ranges:
+        if high > len(items):
+            raise NotFoundError(
+                f"no item {name}:{max(low, len(items) + 1)} on {incident_id}; "
+                f"{name} has {len(items)} items"
+            )
+        picked.extend(items[low - 1 : high])
+    for item in picked:
+        _require_state(incident_id, item, checked=checked)
+    return picked
+
+
+def _whole(
+    conn: Connection, incident_id: str, name: str, *, checked: bool
+) -> list[progress.ChecklistItemState]:
+    if not checklists.is_checklist_name(name.strip()):
+        raise InvalidCommandError(
+            f"--all takes checklist names, not items: {name!r} (e.g. `check INC mitigated --all`)"
+        )
+    items = _items_of(conn, incident_id, name.strip())
+    todo = [item for item in items if item.checked is not checked]
+    if not todo:
+        state = "checked" if checked else "unchecked"
+        raise InvalidCommandError(
+            f"every item of {name.strip()} on {incident_id} is already {state}"
+        )
+    return todo
+
+
+def _require_state(incident_id: str, item: progress.ChecklistItemState, *, checked: bool) -> None:
     if checked and item.checked:
         raise InvalidCommandError(
-            f"{item.ref} on {state.id} is already checked (by {item.changed_by} at "
+            f"{item.ref} on {incident_id} is already checked (by {item.changed_by} at "
             f"{item.changed_at})"
         )
     if not checked and not item.checked:
-        raise InvalidCommandError(f"{item.ref} on {state.id} is not checked")
-    kind = "checklist.item_checked" if checked else "checklist.item_unchecked"
-    payload = {"checklist": item.checklist, "number": item.number, "note": _note(note)}
-    return Plan(state.id, [(kind, payload)])
+        raise InvalidCommandError(f"{item.ref} on {incident_id} is not checked")
 
 
 def _check_item(call: Call, cmd: CheckItem) -> Plan:
-    return _mark(call, cmd.item, cmd.note, checked=True)
+    return _mark(call, cmd, checked=True)
 
 
 def _uncheck_item(call: Call, cmd: UncheckItem) -> Plan:
-    return _mark(call, cmd.item, cmd.note, checked=False)
+    return _mark(call, cmd, checked=False)
 
 
 CHECKLIST_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
