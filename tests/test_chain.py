@@ -222,7 +222,8 @@ def test_seal_digest_is_over_canonical_payload() -> None:
         prev=genesis(INC),
     )
     assert text == canonical({"a": "é", "b": 1}) == '{"a":"é","b":1}'
-    assert event.payload_salt is not None and len(event.payload_salt) == 32
+    assert event.payload_salt is not None
+    assert len(event.payload_salt) == 32
     salted = (event.payload_salt + text).encode()
     assert event.payload_sha256 == hashlib.sha256(salted).hexdigest()
 
