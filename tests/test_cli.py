@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,7 +118,7 @@ def test_the_tour_from_the_issue(cli: Cli, incident: str) -> None:
         "--owner",
         "carol",
         "--due",
-        "2026-12-01",
+        f"{datetime.now(UTC).date() + timedelta(days=8)}",
         "--priority",
         "P1",
     )

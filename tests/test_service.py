@@ -302,14 +302,14 @@ def test_updates_are_numbered_and_schedule_the_next(ctx: Context, clock: Clock) 
     assert first.payload is not None
     assert first.payload["number"] == 1
     assert first.payload["status"] == "declared"
-    due = datetime(2026, 11, 23, 16, tzinfo=UTC)
+    due = datetime(2026, 11, 23, 14, 20, tzinfo=UTC)  # sooner than the SEV1 cadence (30 min)
     second = run(
         ctx, PublishUpdate(incident_id=inc, status="declared", impact="same", next_update_at=due)
     )[0]
     assert second.payload is not None
     assert second.payload["number"] == 2
     d = detail(ctx, inc)
-    assert d.summary.next_update_due == "2026-11-23T16:00:00.000000Z"
+    assert d.summary.next_update_due == "2026-11-23T14:20:00.000000Z"
     assert d.latest_update is not None
     assert d.latest_update.number == 2
     assert d.latest_update.body["facts"] == []

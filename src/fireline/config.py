@@ -216,13 +216,19 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
     )
 
 
+MAX_DAYS = 36_600  # a century: beyond it a day count is a typo (and overflows date arithmetic)
+
+
 def _positive(key: str, text: str) -> int:
     try:
-        value = int(text.strip())
+        value = int(text.strip()) if len(text.strip()) <= 10 else 0
     except ValueError:
         value = 0
-    if value <= 0:
-        raise ConfigError(f"setting {key!r} must be a whole number of days above 0, got {text!r}")
+    if not 0 < value <= MAX_DAYS:
+        raise ConfigError(
+            f"setting {key!r} must be a whole number of days from 1 to {MAX_DAYS}, "
+            f"got {_shown(text)}"
+        )
     return value
 
 
@@ -260,6 +266,10 @@ def _read_toml(env: Mapping[str, str], cwd: Path) -> tuple[dict[str, Any], str]:
         with path.open("rb") as handle:
             return tomllib.load(handle), str(path)
     except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config {path} is not UTF-8 text (byte {exc.start})") from None
+    except ValueError as exc:  # e.g. an integer too long to convert
         raise ConfigError(f"invalid TOML in {path}: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
@@ -305,16 +315,40 @@ def _custom_ladders(tables: object, source: str) -> dict[str, Ladder]:
     return ladders
 
 
-_LEVEL_KEYS: dict[str, Callable[[object], bool]] = {
-    "name": lambda v: isinstance(v, str) and bool(v),
-    "rank": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "description": lambda v: isinstance(v, str),
-    "update_cadence_minutes": lambda v: isinstance(v, int) and v > 0,
-    "response_target": lambda v: isinstance(v, str),
-    "customer_notice_minutes": lambda v: isinstance(v, int) and v > 0,
-    "required_roles": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-    "freeze": lambda v: isinstance(v, bool),
-    "checklists": lambda v: isinstance(v, list) and all(x in BUILTIN_CHECKLISTS for x in v),
+# Bounds on a level's numbers: a rank orders a handful of levels, and a cadence or notice period
+# beyond a week is no deadline at all (and would overflow date arithmetic if unbounded).
+MAX_RANK = 1000
+MAX_LEVEL_MINUTES = 7 * 24 * 60
+
+
+def _whole(low: int, high: int) -> Callable[[object], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _strings(v: object) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+# Each key of a level: its check, and what is allowed (said when the check fails).
+_LEVEL_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "name": (lambda v: isinstance(v, str) and bool(v), "a non-empty string"),
+    "rank": (_whole(0, MAX_RANK), f"a whole number from 0 to {MAX_RANK}"),
+    "description": (lambda v: isinstance(v, str), "a string"),
+    "update_cadence_minutes": (
+        _whole(1, MAX_LEVEL_MINUTES),
+        f"whole minutes from 1 to {MAX_LEVEL_MINUTES}",
+    ),
+    "response_target": (lambda v: isinstance(v, str), "a string"),
+    "customer_notice_minutes": (
+        _whole(1, MAX_LEVEL_MINUTES),
+        f"whole minutes from 1 to {MAX_LEVEL_MINUTES}",
+    ),
+    "required_roles": (_strings, "a list of role keys"),
+    "freeze": (lambda v: isinstance(v, bool), "true or false"),
+    "checklists": (
+        lambda v: isinstance(v, list) and all(x in BUILTIN_CHECKLISTS for x in v),
+        f"built-in checklists: {', '.join(BUILTIN_CHECKLISTS)}",
+    ),
 }
 
 
@@ -322,17 +356,14 @@ def _level(ladder: str, raw: object) -> SeverityLevel:
     if not isinstance(raw, dict):
         raise ConfigError(f"a level of ladder {ladder!r} is not a table")
     for key, value in raw.items():
-        check = _LEVEL_KEYS.get(key)
-        if check is None:
+        rule = _LEVEL_KEYS.get(key)
+        if rule is None:
             raise ConfigError(
                 f"unknown key {key!r} in ladder {ladder!r}; known: {', '.join(_LEVEL_KEYS)}"
             )
+        check, allowed = rule
         if not check(value):
-            allowed = f"; built-in checklists: {', '.join(BUILTIN_CHECKLISTS)}"
-            raise ConfigError(
-                f"invalid {key} {value!r} in ladder {ladder!r}"
-                + (allowed if key == "checklists" else "")
-            )
+            raise ConfigError(f"invalid {key} {_shown(value)} in ladder {ladder!r}; {allowed}")
     for key in ("name", "rank"):
         if key not in raw:
             raise ConfigError(f"a level of ladder {ladder!r} lacks {key!r}")
@@ -347,6 +378,12 @@ def _level(ladder: str, raw: object) -> SeverityLevel:
         freeze=raw.get("freeze", False),
         checklists=tuple(dict.fromkeys(raw.get("checklists", ()))),
     )
+
+
+def _shown(value: object) -> str:
+    """A config value quoted in a message, cut short: a message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "…"
 
 
 def _check_required_roles(ladders: tuple[Ladder, ...], roster: Roster) -> None:

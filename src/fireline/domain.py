@@ -30,6 +30,9 @@ PRIORITIES = ("P0", "P1", "P2", "P3")
 # first 15 minutes, and the definitions of done of the `mitigated` and `resolved` gates.
 BUILTIN_CHECKLISTS = ("first-15-minutes", "mitigated", "resolved")
 EVIDENCE_KINDS = ("logs", "screenshot", "query", "config-diff", "dashboard", "trace", "other")
+# The largest event number, item number or evidence number fireline accepts: every store keeps
+# them in 32-bit INTEGER columns, so a larger one can only be a typo (and must not reach SQL).
+NUMBER_LIMIT = 2**31 - 1
 
 
 def format_incident_id(day: date, number: int) -> IncidentId:
@@ -218,11 +221,12 @@ def parse_when(field: str, text: str) -> datetime:
     raw = text.strip()
     try:
         moment = datetime.fromisoformat(raw.replace("z", "Z"))
-    except ValueError:
+        # An offset can push year 1 or 9999 off the calendar: that is malformed too.
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidCommandError(
             f"malformed {field} {text!r}; expected ISO 8601 like 2026-11-23T14:02Z"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_day(field: str, text: str) -> date:
@@ -233,18 +237,123 @@ def parse_day(field: str, text: str) -> date:
         raise InvalidCommandError(f"malformed {field} {text!r}; expected YYYY-MM-DD") from None
 
 
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+_DURATION = re.compile(r"(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?")
 
 
 def parse_duration(field: str, text: str) -> timedelta:
-    """Parse a duration like 2h, 30m, 1d or 1h30m."""
+    """Parse a duration like 2h, 30m, 1d or 1h30m (each part at most nine digits)."""
     match = _DURATION.fullmatch(text.strip().lower())
     if not text.strip() or match is None:
         raise InvalidCommandError(
             f"malformed {field} {text!r}; expected a duration like 2h, 30m or 1h30m"
         )
     days, hours, minutes = (int(part or 0) for part in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes)
+    except OverflowError:
+        raise InvalidCommandError(f"{field} {text!r} is too long") from None
+
+
+# The one rule for user-given times. An *observed* time (when something happened) lies within
+# the incident: from its lead-in (LEAD_IN before it started: the deploy that caused it) up to
+# fireline's clock plus the skew two machines' clocks may differ by. A *planned* time (when
+# something will happen) lies ahead: not in the past, and not beyond a horizon, so a far-off
+# promise cannot satisfy a deadline.
+CLOCK_SKEW = timedelta(minutes=5)
+LEAD_IN = timedelta(hours=24)
+# How long before its declaration an incident may have been detected, and how long before the
+# incident started evidence may have been captured (last week's dashboard export).
+DETECTION_LOOKBACK = timedelta(days=90)
+# How far ahead an update may be promised at a level with no update cadence ("as needed").
+UNCADENCED_UPDATE_HORIZON = timedelta(days=7)
+# How many days ahead a due date (action item, postmortem) may lie.
+DUE_HORIZON_DAYS = 366
+
+
+def _stamp(moment: datetime) -> str:
+    """A time in a message, to the minute; isoformat keeps year 1 as 0001 (strftime drops it)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="minutes") + "Z"
+
+
+def _not_ahead(field: str, moment: datetime, now: datetime) -> datetime:
+    if moment - now > CLOCK_SKEW:
+        raise InvalidCommandError(
+            f"{field} {_stamp(moment)} is in the future (now is {_stamp(now)}; clocks may differ "
+            f"by {CLOCK_SKEW.seconds // 60} min at most)"
+        )
+    return moment
+
+
+def check_observed(
+    field: str,
+    moment: datetime,
+    *,
+    now: datetime,
+    start: datetime,
+    lead_in: timedelta = LEAD_IN,
+) -> datetime:
+    """A time something happened on an incident that started at `start`; InvalidCommandError
+    unless start - lead_in <= moment <= now + CLOCK_SKEW."""
+    earliest = start - lead_in
+    if moment < earliest:
+        raise InvalidCommandError(
+            f"{field} {_stamp(moment)} is too long before the incident started "
+            f"({_stamp(start)}); at most {_span(lead_in)} "
+            f"before it (from {_stamp(earliest)})"
+        )
+    return _not_ahead(field, moment, now)
+
+
+def check_detected(field: str, moment: datetime, *, now: datetime) -> datetime:
+    """When an incident being declared now was detected: within DETECTION_LOOKBACK before now."""
+    earliest = now - DETECTION_LOOKBACK
+    if moment < earliest:
+        raise InvalidCommandError(
+            f"{field} {_stamp(moment)} is more than {DETECTION_LOOKBACK.days} days ago "
+            f"(from {_stamp(earliest)})"
+        )
+    return _not_ahead(field, moment, now)
+
+
+def update_horizon(cadence_minutes: int | None) -> timedelta:
+    """How far ahead the next update may be promised: one cadence, or a week without one."""
+    if cadence_minutes is None:
+        return UNCADENCED_UPDATE_HORIZON
+    return timedelta(minutes=cadence_minutes)
+
+
+def check_planned(field: str, moment: datetime, *, now: datetime, horizon: timedelta) -> datetime:
+    """A planned time: InvalidCommandError unless now < moment <= now + horizon."""
+    if moment <= now:
+        raise InvalidCommandError(f"{field} {_stamp(moment)} is not in the future")
+    if moment - now > horizon:
+        raise InvalidCommandError(
+            f"{field} {_stamp(moment)} is too far ahead; at most {_span(horizon)} from now "
+            f"(by {_stamp(now + horizon)})"
+        )
+    return moment
+
+
+def check_due(field: str, day: date, *, today: date) -> date:
+    """A due date: from `today` (UTC) to DUE_HORIZON_DAYS ahead."""
+    if day < today:
+        raise InvalidCommandError(f"{field} {day.isoformat()} is in the past")
+    last = today + timedelta(days=DUE_HORIZON_DAYS)
+    if day > last:
+        raise InvalidCommandError(
+            f"{field} {day.isoformat()} is too far ahead; at most {DUE_HORIZON_DAYS} days "
+            f"(by {last.isoformat()})"
+        )
+    return day
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return plural(minutes // 1440, "day")
+    if minutes % 60 == 0:
+        return plural(minutes // 60, "hour")
+    return plural(minutes, "minute")
 
 
 def plural(count: int, noun: str) -> str:

@@ -11,7 +11,11 @@
     ├── StoreError                 6  503  store missing, not initialised, or at another schema
     └── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
 
-Every message is one line: what is wrong, the offending value, what is allowed.
+    (anything else)               70  500  a bug: `internal error: <ExcType>: <message>`
+
+Every message is one line: what is wrong, the offending value, what is allowed. An exception
+outside this tree is a fireline bug; adapters still answer it with one line and
+INTERNAL_ERROR_EXIT (sysexits' EX_SOFTWARE) unless FIRELINE_DEBUG=1 asks for the traceback.
 """
 
 from __future__ import annotations
@@ -85,3 +89,15 @@ class IntegrityError(FirelineError):
 
     exit_code = 7
     http_status = 500
+
+
+INTERNAL_ERROR_EXIT = 70
+DEBUG_ENV = "FIRELINE_DEBUG"
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one line an unexpected exception (a bug) is reported as, its type kept visible."""
+    detail = " ".join(str(exc).split()) or "(no message)"
+    if len(detail) > 300:
+        detail = detail[:300] + "…"
+    return f"fireline: internal error: {type(exc).__name__}: {detail}"

@@ -19,7 +19,14 @@ def main() -> None:
 
 
 def _freeze_check() -> int:
-    from fireline.errors import FirelineError
+    import os
+
+    from fireline.errors import (
+        DEBUG_ENV,
+        INTERNAL_ERROR_EXIT,
+        FirelineError,
+        internal_error_line,
+    )
     from fireline.freeze import check_as_configured, report
 
     try:
@@ -27,6 +34,11 @@ def _freeze_check() -> int:
     except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
         print(f"fireline: error: {exc.message}", file=sys.stderr)  # noqa: T201
         return exc.exit_code
+    except Exception as exc:  # a bug: the same last resort as fireline.cli.RootGroup
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        print(internal_error_line(exc), file=sys.stderr)  # noqa: T201
+        return INTERNAL_ERROR_EXIT
     print("\n".join(lines))  # noqa: T201
     return code
 

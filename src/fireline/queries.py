@@ -144,6 +144,8 @@ class IncidentState:
     declared_by: str
     freeze: bool
     freeze_lifted_at: str | None
+    # When the incident began as far as the record knows: detection, else declaration.
+    started_at: str
 
 
 _IC = (
@@ -201,6 +203,8 @@ _STATE = DriverStatement(
         incidents.c.declared_by,
         incidents.c.freeze,
         incidents.c.freeze_lifted_at,
+        incidents.c.declared_at,
+        incidents.c.detected_at,
     ).where(incidents.c.id == sa.bindparam("incident_id"))
 )
 _CURRENT_ROLES = DriverStatement(
@@ -218,7 +222,8 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
     row = _STATE.execute(conn, {"incident_id": incident_id}).fetchone()
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
-    status, severity, rank, ladder, due, labels, flags, declared_by, freeze, lifted = row
+    status, severity, rank, ladder, due, labels, flags, declared_by, freeze, lifted = row[:10]
+    declared_at, detected_at = row[10:]
     return IncidentState(
         IncidentId(incident_id),
         Status(status),
@@ -231,6 +236,7 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
         declared_by,
         bool(freeze),
         lifted,
+        min(declared_at, detected_at or declared_at),
     )
 
 

@@ -3,25 +3,29 @@
 Command modules parse input, build a command, call `service.execute` (or a query) and render.
 Everything they print goes through `echo` or `emit_json`, which mask PII and coordinates unless
 `seeing` established that the viewer holds the `sensitive` clearance (masked by default: fail
-closed). Heavy modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so
-that `import fireline.cli` stays light.
+closed). Whatever goes wrong, the answer is one stderr line: a FirelineError through `guarded`,
+a usage error or an unexpected exception (a bug) through the root group's `main`. Heavy
+modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so that
+`import fireline.cli` stays light.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
-from fireline.domain import plural
-from fireline.errors import FirelineError
+from fireline.domain import NUMBER_LIMIT, plural
+from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, FirelineError, internal_error_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -31,7 +35,59 @@ if TYPE_CHECKING:
     from fireline.ledger.chain import Event
     from fireline.service import Context
 
+
+class RootGroup(TyperGroup):
+    """The root command: its `main` is the CLI's last-resort boundary.
+
+    A usage error (bad option, an argument out of range) becomes one `fireline: error:` line
+    instead of Typer's boxed usage text; any exception outside the FirelineError tree is a bug
+    and becomes one `fireline: internal error: <ExcType>: <message>` line and exit code
+    INTERNAL_ERROR_EXIT, or its traceback when FIRELINE_DEBUG=1.
+    """
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = functools.partial(
+            super().main, args, prog_name, complete_var, False, windows_expand_args, **extra
+        )
+        if not standalone_mode:
+            return run()
+        try:
+            code = run()
+        except typer.TyperException as exc:  # Typer's (vendored Click's) usage errors
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already printed
+                sys.exit(exc.exit_code)
+            _say(f"fireline: error: {exc.format_message()}")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            _say("fireline: error: aborted")
+            sys.exit(1)
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV) == "1":
+                raise
+            _say(internal_error_line(exc))
+            sys.exit(INTERNAL_ERROR_EXIT)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _say(line: str) -> None:
+    """One stderr line, redacted and masked (messages quote input); raw if redaction fails."""
+    with suppress(Exception):  # a broken redactor must not silence the error itself
+        from fireline.redaction import Redactor, mask
+
+        line = mask(Redactor().redact(line).text)
+    typer.echo(" ".join(line.split()), err=True)
+
+
 app = typer.Typer(
+    cls=RootGroup,
     name="fireline",
     help="Governed, evidence-first incident response with a tamper-evident record.",
     no_args_is_help=True,
@@ -60,6 +116,16 @@ FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")
 IncidentArg = Annotated[
     str, typer.Argument(metavar="INCIDENT", help="An id like INC-20261123-001.")
 ]
+
+
+def number_argument(help: str) -> Any:
+    """A positive event or item number, bounded so no typo reaches SQL: 1 to NUMBER_LIMIT."""
+    return typer.Argument(min=1, max=NUMBER_LIMIT, help=help)
+
+
+def count_option(flag: str, help: str) -> Any:
+    """A positive count option (`--limit`), bounded like `number_argument`."""
+    return typer.Option(flag, min=1, max=NUMBER_LIMIT, help=help)
 
 
 # The viewer's coordinate grid when output must be masked, or None once `seeing` has found

@@ -16,6 +16,7 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
+    number_argument,
     recorded,
     seeing,
     write,
@@ -57,7 +58,7 @@ def add(
 @guarded
 def done(
     incident_id: IncidentArg,
-    number: Annotated[int, typer.Argument(help="The action item number.")],
+    number: Annotated[int, number_argument("The action item number.")],
     note: Annotated[str, typer.Option(help="How it was done (PR, ticket…).")] = "",
     as_: AsOption = None,
 ) -> None:

@@ -22,7 +22,7 @@ from fireline.cli import (
     reading,
 )
 from fireline.domain import parse_incident_id
-from fireline.errors import IntegrityError, InvalidCommandError
+from fireline.errors import IntegrityError, InvalidCommandError, StoreError
 
 
 @app.command()
@@ -34,8 +34,15 @@ def init() -> None:
     from fireline.schema import initialise
 
     settings = load()
-    tightened = secure_store(settings, sqlite_path(settings.database_url))
-    engine, created = initialise(settings)
+    home = settings.home
+    if home.exists() and not home.is_dir():
+        raise StoreError(f"cannot create the store at {home} (a file, not a folder)")
+    try:
+        tightened = secure_store(settings, sqlite_path(settings.database_url))
+        engine, created = initialise(settings)
+    except OSError as exc:
+        where = exc.filename or home
+        raise StoreError(f"cannot create the store at {where}: {exc.strerror or exc}") from None
     engine.dispose()
     typer.echo(f"store ready at {settings.home}")
     typer.echo(f"  database     {settings.database_url}")

@@ -16,6 +16,7 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
+    number_argument,
     recorded,
     seeing,
     write,
@@ -57,7 +58,7 @@ def grant(
 @guarded
 def revoke(
     incident_id: IncidentArg,
-    seq: Annotated[int, typer.Argument(help="The event number of the grant.")],
+    seq: Annotated[int, number_argument("The event number of the grant.")],
     reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     as_: AsOption = None,
 ) -> None:

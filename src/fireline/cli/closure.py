@@ -15,6 +15,7 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
+    number_argument,
     recorded,
     seeing,
     write,
@@ -79,7 +80,7 @@ def request_exception(
 @guarded
 def approve_exception(
     incident_id: IncidentArg,
-    seq: Annotated[int, typer.Argument(help="The event number of the exception request.")],
+    seq: Annotated[int, number_argument("The event number of the exception request.")],
     as_: AsOption = None,
 ) -> None:
     """Approve a gate exception (the party that did not request it)."""

@@ -33,7 +33,7 @@ from fireline.cli import (
     recorded,
     seeing,
 )
-from fireline.domain import EVIDENCE_KINDS, parse_incident_id, parse_when
+from fireline.domain import EVIDENCE_KINDS, NUMBER_LIMIT, parse_incident_id, parse_when
 from fireline.errors import InvalidCommandError, PolicyDeniedError
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ EvidenceArg = Annotated[str, typer.Argument(metavar="EVIDENCE", help="An evidenc
 def parse_evidence_id(text: str) -> int:
     """`E3`, `e3` or `3` → 3."""
     digits = text.strip().removeprefix("E").removeprefix("e")
-    if not digits.isdigit() or int(digits) < 1:
+    plain = digits.isascii() and digits.isdigit() and len(digits) <= len(str(NUMBER_LIMIT))
+    if not plain or not 1 <= int(digits) <= NUMBER_LIMIT:
         raise InvalidCommandError(f"malformed evidence id {text!r}; expected E1, E2, …")
     return int(digits)
 

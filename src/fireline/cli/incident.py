@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, IncidentArg, app, echo, guarded, recorded, write
+from fireline.cli import (
+    AsOption,
+    IncidentArg,
+    app,
+    echo,
+    guarded,
+    number_argument,
+    recorded,
+    write,
+)
 from fireline.domain import parse_incident_id, parse_when
 
 
@@ -172,7 +181,7 @@ def update(
 @guarded
 def correct(
     incident_id: IncidentArg,
-    seq: Annotated[int, typer.Argument(help="The event number of the entry to correct.")],
+    seq: Annotated[int, number_argument("The event number of the entry to correct.")],
     text: Annotated[str, typer.Argument(help="The corrected entry.")],
     reason: Annotated[str, typer.Option(help="Why it was wrong.")] = "",
     as_: AsOption = None,
@@ -194,7 +203,7 @@ def correct(
 @guarded
 def erase(
     incident_id: IncidentArg,
-    seq: Annotated[int, typer.Argument(help="The event number of the entry to erase.")],
+    seq: Annotated[int, number_argument("The event number of the entry to erase.")],
     reason: Annotated[str, typer.Option(help="Legal or privacy basis (required).")],
     as_: AsOption = None,
 ) -> None:

@@ -6,17 +6,25 @@ part of the ledger, so writing it needs no policy decision and leaves no event.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from fireline.cli import Format, FormatOption, emit_json, guarded, load, plural, reading
+from fireline.cli import (
+    Format,
+    FormatOption,
+    count_option,
+    emit_json,
+    guarded,
+    load,
+    plural,
+    reading,
+)
 from fireline.cli.runbook import runbook_app
 from fireline.errors import InvalidCommandError
 
-LimitOption = Annotated[int, typer.Option("--limit", min=1, help="At most this many runbooks.")]
+LimitOption = Annotated[int, count_option("--limit", "At most this many runbooks.")]
 
 
 @runbook_app.command("index")
@@ -116,13 +124,20 @@ def suggest(
 
 
 def _read_json(path: Path) -> object:
+    from fireline import untrusted_json
+
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(untrusted_json.MAX_CHARS * 4 + 1)  # UTF-8: at most 4 bytes a char
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise InvalidCommandError(f"alert file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidCommandError(f"cannot read alert file {path}: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidCommandError(f"alert file {path} is not valid JSON: {exc}") from None
+    except IsADirectoryError:
+        raise InvalidCommandError(f"alert file {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InvalidCommandError(f"cannot read alert file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidCommandError(
+            f"cannot read alert file {path}: not UTF-8 text (byte {exc.start})"
+        ) from None
+    return untrusted_json.loads(text, source=f"alert file {path}")

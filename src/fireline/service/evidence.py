@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from fireline import governance, queries
 from fireline.commands import AddEvidence, EvidenceFile
 from fireline.db import read_only
-from fireline.domain import EVIDENCE_KINDS, ActorId, Status, require_text
+from fireline.domain import DETECTION_LOOKBACK, EVIDENCE_KINDS, ActorId, Status, require_text
 from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.evidence import (
     HEAD,
@@ -32,7 +32,7 @@ from fireline.evidence import (
     sniff,
 )
 from fireline.service.context import Context
-from fireline.service.plan import Call, Plan, past, refs, require_open
+from fireline.service.plan import Call, Plan, observed, refs, require_open
 
 
 def parse_kind(text: str) -> str:
@@ -149,7 +149,7 @@ def _add_evidence(call: Call, cmd: AddEvidence) -> Plan:
         "number": queries.count_evidence(call.conn, state.id) + 1,
         "kind": kind,
         "source": cmd.source.strip() and require_text("--source", cmd.source, limit=500),
-        "captured_at": past("--captured-at", cmd.captured_at, call.now),
+        "captured_at": observed(call, "--captured-at", cmd.captured_at, lead_in=DETECTION_LOOKBACK),
         "note": cmd.note.strip() and require_text("--note", cmd.note, limit=2000),
     }
     effects: tuple[Callable[[], object], ...] = ()

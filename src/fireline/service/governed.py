@@ -27,6 +27,7 @@ from fireline.domain import (
     REGISTRY_CHAIN,
     REGISTRY_ROLES,
     IncidentId,
+    check_due,
     iso_utc,
     parse_actor,
     require_text,
@@ -39,6 +40,7 @@ from fireline.service.plan import (
     Plan,
     choices,
     require_open,
+    today,
 )
 
 
@@ -74,9 +76,8 @@ def _update_user(call: Call, cmd: UpdateUser) -> Plan:
 
 def _schedule_postmortem(call: Call, cmd: SchedulePostmortem) -> Plan:
     state = call.incident
-    if cmd.due < call.now.date():
-        raise InvalidCommandError(f"--due {cmd.due.isoformat()} is in the past")
-    payload = {"due": cmd.due.isoformat(), "owner": parse_actor(cmd.owner)}
+    due = check_due("--due", cmd.due, today=today(call))
+    payload = {"due": due.isoformat(), "owner": parse_actor(cmd.owner)}
     return Plan(state.id, [("postmortem.scheduled", payload)])
 
 

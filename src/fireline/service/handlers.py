@@ -26,11 +26,14 @@ from fireline.domain import (
     ENTRY_KINDS,
     PRIORITIES,
     ActorId,
+    check_due,
+    check_planned,
     check_transition,
     format_incident_id,
     parse_actor,
     parse_status,
     require_text,
+    update_horizon,
 )
 from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.events import CORRECTABLE_KINDS
@@ -42,13 +45,14 @@ from fireline.service.plan import (
     cadence_due,
     choices,
     dataset,
+    detected,
     due_after,
-    human,
     iso_or_none,
-    past,
+    observed,
     refs,
     require_open,
     slugs,
+    today,
 )
 
 
@@ -65,7 +69,7 @@ def _declare(call: Call, cmd: Declare) -> Plan:
         "datasets": [dataset(text) for text in cmd.datasets],
         "labels": choices("label", cmd.labels, settings.labels),
         "flags": choices("policy flag", cmd.flags, settings.policy_flags),
-        "detected_at": past("--detected-at", cmd.detected_at, call.now),
+        "detected_at": detected("--detected-at", cmd.detected_at, call.now),
         "next_update_at": due_after(call.now, level.update_cadence_minutes),
         "freeze": level.freeze,
         "checklists": builtin_checklists(level),  # attached by this very event
@@ -184,7 +188,7 @@ def _log_entry(call: Call, cmd: LogEntry) -> Plan:
     payload: dict[str, Any] = {
         "text": require_text(kind, cmd.text),
         "refs": refs(cmd.refs),
-        "at": past("--at", cmd.at, call.now),
+        "at": observed(call, "--at", cmd.at),
     }
     if kind == "decision":
         if not (cmd.why and cmd.why.strip()):
@@ -218,14 +222,13 @@ def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
         raise InvalidCommandError(
             "an update needs --impact, --fact, --hypothesis, --action or --next"
         )
+    level = call.ctx.ladder(state.ladder).level(state.severity)
     if cmd.next_update_at is not None:
-        if cmd.next_update_at <= call.now:
-            raise InvalidCommandError(
-                f"--next-update {human(cmd.next_update_at)} is not in the future"
-            )
-        next_update = iso_or_none(cmd.next_update_at)
+        # At most one cadence ahead: a far-off promise must not keep the cadence gate quiet.
+        horizon = update_horizon(level.update_cadence_minutes)
+        promised = check_planned("--next-update", cmd.next_update_at, now=call.now, horizon=horizon)
+        next_update = iso_or_none(promised)
     else:
-        level = call.ctx.ladder(state.ladder).level(state.severity)
         next_update = cadence_due(call, state, level.update_cadence_minutes)
     number = queries.count_updates(call.conn, state.id) + 1
     return Plan(
@@ -261,7 +264,9 @@ def _add_action_item(call: Call, cmd: AddActionItem) -> Plan:
                     "number": number,
                     "title": require_text("action item", cmd.title, limit=500),
                     "owner": parse_actor(cmd.owner),
-                    "due": None if cmd.due is None else cmd.due.isoformat(),
+                    "due": None
+                    if cmd.due is None
+                    else check_due("--due", cmd.due, today=today(call)).isoformat(),
                     "priority": priority,
                 },
             )

@@ -7,13 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from fireline import queries
-from fireline.domain import ActorId, IncidentId, Status, iso_utc, require_text
+from fireline.domain import (
+    LEAD_IN,
+    ActorId,
+    IncidentId,
+    Status,
+    check_detected,
+    check_observed,
+    iso_utc,
+    require_text,
+)
 from fireline.errors import InvalidCommandError
 from fireline.service.context import Context
 
@@ -62,15 +71,24 @@ def iso_or_none(moment: datetime | None) -> str | None:
     return None if moment is None else iso_utc(moment)
 
 
-def past(field: str, moment: datetime | None, now: datetime) -> str | None:
-    """A time something already happened: refuse one in the future."""
-    if moment is not None and moment > now:
-        raise InvalidCommandError(f"{field} {human(moment)} is in the future")
-    return iso_or_none(moment)
+def observed(
+    call: Call, field: str, moment: datetime | None, *, lead_in: timedelta = LEAD_IN
+) -> str | None:
+    """A time something happened on the incident: within it (`domain.check_observed`)."""
+    if moment is None:
+        return None
+    start = datetime.fromisoformat(call.incident.started_at)
+    return iso_utc(check_observed(field, moment, now=call.now, start=start, lead_in=lead_in))
 
 
-def human(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+def detected(field: str, moment: datetime | None, now: datetime) -> str | None:
+    """When an incident being declared was detected (`domain.check_detected`)."""
+    return None if moment is None else iso_utc(check_detected(field, moment, now=now))
+
+
+def today(call: Call) -> date:
+    """The UTC calendar day due dates are measured from."""
+    return call.now.astimezone(UTC).date()
 
 
 def due_after(now: datetime, cadence: int | None) -> str | None:

@@ -1,0 +1,61 @@
+"""JSON from outside fireline (alert payloads), decoded within limits. Pure: text in, data out.
+
+Python's decoder recurses once per nesting level and holds the whole document in memory, so a
+deeply nested or huge document would end in a RecursionError or exhaust memory instead of a
+clear refusal. The limits here are far above any real alert and far below either failure.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fireline.errors import InvalidCommandError
+
+MAX_DEPTH = 64
+MAX_CHARS = 4 * 1024 * 1024
+
+
+def loads(
+    text: str, *, source: str, max_depth: int = MAX_DEPTH, max_chars: int = MAX_CHARS
+) -> object:
+    """Decode `text`; InvalidCommandError naming `source` if it is too big, too deep or not JSON."""
+    if len(text) > max_chars:
+        raise InvalidCommandError(
+            f"{source} is {len(text)} characters of JSON; the limit is {max_chars}"
+        )
+    depth = nesting_depth(text)
+    if depth > max_depth:
+        raise InvalidCommandError(
+            f"{source} nests JSON {depth} levels deep; the limit is {max_depth}"
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidCommandError(f"{source} is not valid JSON: {exc}") from None
+    except ValueError as exc:  # a number too long to convert
+        raise InvalidCommandError(f"{source} is not usable JSON: {exc}") from None
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in `text`, brackets inside strings ignored.
+
+    A linear scan that needs no valid JSON: it only has to bound what the decoder will face.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
