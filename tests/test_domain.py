@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fireline.domain import (
+    CLOCK_SKEW,
     DEFAULT_ROSTER,
+    DETECTION_LOOKBACK,
+    DUE_HORIZON_DAYS,
+    LEAD_IN,
     TRANSITIONS,
+    UNCADENCED_UPDATE_HORIZON,
     Ladder,
     SeverityLevel,
     Status,
+    check_detected,
+    check_due,
+    check_observed,
+    check_planned,
     check_transition,
     format_byte_size,
     format_incident_id,
@@ -21,10 +30,12 @@ from fireline.domain import (
     parse_actor,
     parse_byte_size,
     parse_day,
+    parse_duration,
     parse_incident_id,
     parse_status,
     parse_when,
     require_text,
+    update_horizon,
 )
 from fireline.errors import InvalidCommandError, InvalidTransitionError
 from fireline.ladders import CLASSIC, FIVE_LEVEL, KFM, PRESETS
@@ -183,3 +194,55 @@ def test_sizes_format_in_the_largest_whole_unit() -> None:
         "1 byte",
         "1,500 bytes",
     ]
+
+
+def test_observed_times_lie_between_the_lead_in_and_the_clock_skew() -> None:
+    start = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    now = start + timedelta(hours=2)
+    for moment in (start - LEAD_IN, start, now, now + CLOCK_SKEW):
+        assert check_observed("--at", moment, now=now, start=start) == moment
+    with pytest.raises(InvalidCommandError, match="--at 2026-11-22T13:59Z is too long before"):
+        check_observed("--at", start - LEAD_IN - timedelta(minutes=1), now=now, start=start)
+    with pytest.raises(InvalidCommandError, match="--at 2026-11-23T16:06Z is in the future"):
+        check_observed("--at", now + CLOCK_SKEW + timedelta(minutes=1), now=now, start=start)
+    with pytest.raises(InvalidCommandError, match="--at 0001-01-01T00:00Z"):
+        check_observed("--at", datetime(1, 1, 1, tzinfo=UTC), now=now, start=start)
+
+
+def test_planned_times_lie_ahead_within_their_horizon() -> None:
+    now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    assert update_horizon(30) == timedelta(minutes=30)
+    assert update_horizon(None) == UNCADENCED_UPDATE_HORIZON
+    due = now + timedelta(minutes=30)
+    assert check_planned("--next-update", due, now=now, horizon=timedelta(minutes=30)) == due
+    with pytest.raises(InvalidCommandError, match="is not in the future"):
+        check_planned("--next-update", now, now=now, horizon=timedelta(minutes=30))
+    with pytest.raises(InvalidCommandError, match="too far ahead; at most 30 minutes from now"):
+        check_planned("--next-update", due + timedelta(seconds=1), now=now, horizon=due - now)
+    today = now.date()
+    assert check_due("--due", today, today=today) == today
+    last = today + timedelta(days=DUE_HORIZON_DAYS)
+    assert check_due("--due", last, today=today) == last
+    with pytest.raises(InvalidCommandError, match="--due 2026-11-22 is in the past"):
+        check_due("--due", today - timedelta(days=1), today=today)
+    with pytest.raises(InvalidCommandError, match="too far ahead; at most 366 days"):
+        check_due("--due", last + timedelta(days=1), today=today)
+
+
+def test_detection_may_precede_declaration_by_the_lookback_only() -> None:
+    now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    earliest = now - DETECTION_LOOKBACK
+    assert check_detected("--detected-at", earliest, now=now) == earliest
+    with pytest.raises(InvalidCommandError, match="is more than 90 days ago"):
+        check_detected("--detected-at", earliest - timedelta(minutes=1), now=now)
+    with pytest.raises(InvalidCommandError, match="is in the future"):
+        check_detected("--detected-at", now + timedelta(hours=1), now=now)
+
+
+def test_times_off_the_calendar_and_endless_durations_are_malformed() -> None:
+    with pytest.raises(InvalidCommandError, match="malformed --at"):
+        parse_when("--at", "0001-01-01T00:00+05:00")
+    with pytest.raises(InvalidCommandError, match="malformed --expires"):
+        parse_duration("--expires", "9999999999d")
+    with pytest.raises(InvalidCommandError, match="--expires '999999999d99999h' is too long"):
+        parse_duration("--expires", "999999999d99999h")

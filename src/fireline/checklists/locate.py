@@ -45,8 +45,18 @@ def locate(ref: str, *, runbook_dir: Path, indexed: Sequence[Path] = ()) -> Path
     An id is looked up in `runbook_dir` (`<id>.md` anywhere under the folder, else the one file
     whose front matter says `id: <id>`), then among the `indexed` files the runbook index lists
     for it that still exist. NotFoundError when nothing matches; InvalidCommandError when
-    several files do.
+    several files do, or when the system cannot look the name up at all (too long, say).
     """
+    try:
+        return _locate(ref, runbook_dir=runbook_dir, indexed=indexed)
+    except OSError as exc:
+        shown = ref if len(ref) <= 80 else ref[:80] + "…"
+        raise InvalidCommandError(
+            f"cannot look up runbook {shown!r}: {exc.strerror or exc}"
+        ) from None
+
+
+def _locate(ref: str, *, runbook_dir: Path, indexed: Sequence[Path]) -> Path:
     given = Path(ref).expanduser()
     if given.is_file():
         return given

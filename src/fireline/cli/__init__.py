@@ -11,12 +11,13 @@ modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so th
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -25,7 +26,13 @@ import typer
 from typer.core import TyperGroup
 
 from fireline.domain import NUMBER_LIMIT, plural
-from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, FirelineError, internal_error_line
+from fireline.errors import (
+    DEBUG_ENV,
+    INTERNAL_ERROR_EXIT,
+    FirelineError,
+    InvalidCommandError,
+    internal_error_line,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -78,11 +85,16 @@ class RootGroup(TyperGroup):
 
 
 def _say(line: str) -> None:
-    """One stderr line, redacted and masked (messages quote input); raw if redaction fails."""
-    with suppress(Exception):  # a broken redactor must not silence the error itself
+    """One stderr line, redacted and masked (messages quote input), line breaks flattened.
+
+    Fail closed: if the redactor itself fails, the message is withheld rather than shown raw.
+    """
+    try:
         from fireline.redaction import Redactor, mask
 
         line = mask(Redactor().redact(line).text)
+    except Exception:
+        line = f"{line.partition(': ')[0]}: (message withheld: it could not be redacted)"
     typer.echo(" ".join(line.split()), err=True)
 
 
@@ -136,7 +148,8 @@ _MASKING: ContextVar[float | None] = ContextVar("fireline_masking", default=0.1)
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:
     """The CLI's one error boundary: a FirelineError becomes one stderr line and its exit code.
 
-    The line is redacted (messages quote input) and masked, whoever is asking.
+    The line is redacted (messages quote input) and masked, whoever is asking, and stays one
+    line even when the input it quotes holds line breaks.
     """
     return _boundary(fn, None)
 
@@ -157,11 +170,17 @@ def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except FirelineError as exc:
-            from fireline.redaction import Redactor, mask
-
-            message = mask(Redactor().redact(exc.message).text)
-            typer.echo(f"fireline: error: {message}", err=True)
+            _say(f"fireline: error: {exc.message}")
             raise typer.Exit(exc.exit_code if code is None else code) from None
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise
+            # Only input names a file the system cannot even look up: bad input, whichever
+            # command's path it was.
+            name = str(exc.filename or "")
+            shown = name if len(name) <= 80 else name[:80] + "…"
+            _say(f"fireline: error: file name too long for this system: {shown!r}")
+            raise typer.Exit(InvalidCommandError.exit_code if code is None else code) from None
         finally:
             _MASKING.reset(token)
 
