@@ -4,6 +4,7 @@ a secret is refused before anything is stored."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,7 @@ def test_the_service_refuses_an_identity_asserted_by_a_non_admin(
     assert snapshot(ctx.engine) == before
 
 
+NEXT_WEEK = datetime.now(UTC).date() + timedelta(days=7)  # due dates lie within a year
 SECRET_NAMES = [
     (("log", "{i}", "fact", "x", "--as", AWS_KEY), "pat", "actor", "aws-access-key"),
     (("log", "{i}", "fact", "x"), AWS_KEY, "actor", "aws-access-key"),
@@ -150,7 +152,7 @@ SECRET_NAMES = [
     (("role", "assign", "{i}", "scribe", GITHUB_TOKEN), "alice", "holder", "github-token"),
     (("action", "add", "{i}", "fix", "--owner", AWS_KEY), "alice", "owner", "aws-access-key"),
     (
-        ("postmortem", "schedule", "{i}", "--due", "2099-01-01", "--owner", AWS_KEY),
+        ("postmortem", "schedule", "{i}", "--due", f"{NEXT_WEEK}", "--owner", AWS_KEY),
         "alice",
         "owner",
         "aws-access-key",
