@@ -91,9 +91,13 @@ def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except FirelineError as exc:
+            from fireline.errors import RedactionError
             from fireline.redaction import Redactor, mask
 
-            message = mask(Redactor().redact(exc.message).text)
+            try:
+                message = mask(Redactor().redact(exc.message).text)
+            except RedactionError:
+                message = "the error message could not be redacted and is withheld"
             typer.echo(f"fireline: error: {message}", err=True)
             raise typer.Exit(exc.exit_code if code is None else code) from None
         finally:
