@@ -350,7 +350,10 @@ def test_secrets_are_found_by_their_key_in_every_form(form: str) -> None:
 
 
 def test_json_escaped_values_stop_at_the_escape() -> None:
-    text = '{"config": "password=Zq8x7Vb2nM4kL1pQ\\nuser=bob", "c": "{\\"token\\": \\"Zq8x7Vb2\\"}\\n"}'
+    text = (
+        '{"config": "password=Zq8x7Vb2nM4kL1pQ\\nuser=bob", '
+        '"c": "{\\"token\\": \\"Zq8x7Vb2\\"}\\n"}'
+    )
     assert R.redact(text).text == (
         '{"config": "password=[REDACTED:password#1]\\nuser=bob", '
         '"c": "{\\"token\\": \\"[REDACTED:token#1]\\"}\\n"}'
