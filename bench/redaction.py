@@ -167,7 +167,7 @@ class Generator:
 
 def build_log(megabytes: float, seed: int, samples: list[Sample], secret_every: int) -> Corpus:
     """About `megabytes` of log text; one line in `secret_every` is a corpus sample."""
-    gen = Generator(seed)
+    gen = Generator(seed + 7919)  # not the corpus's seed: its decoys must not repeat its values
     lines: list[str] = []
     size = 0
     corpus = Corpus("")

@@ -230,7 +230,8 @@ def test_look_alikes_in_context(text: str, unchanged: bool) -> None:
         ("AWS_SECRET_ACCESS_KEY", STRONG),
         ("HONEYCOMB_WRITEKEY", STRONG),
         ("app.db.password", STRONG),
-        ("db_pass", WEAK),
+        ("db_pass", STRONG),
+        ("pass_through", WEAK),
         ("auth", WEAK),
         ("stripe_key", WEAK),
         ("key", FAINT),
@@ -261,3 +262,167 @@ def test_the_provider_corpus_is_fully_redacted_without_false_alarms() -> None:
     alarmed = [n for n in negatives if R.redact(n.text).text != n.text]
     assert [(m.service, m.form) for m in missed] == []
     assert [(a.form, a.text) for a in alarmed] == []
+
+
+# Forms seen in real configs, code and shells, written apart from the corpus generator.
+REAL_WORLD = [
+    ("aws_access_key_id = AKIAJ6Y4IRLTGP3GLEBQ", "AKIAJ6Y4IRLTGP3GLEBQ"),
+    ('"password": "hunter2"', "hunter2"),
+    ("PASSWORD = 'abc123xyz'", "abc123xyz"),
+    ("mongodb://admin:pass1234@localhost:27017/app", "pass1234"),
+    ("jdbc:mysql://localhost:3306/db?user=root&password=Secret123", "Secret123"),
+    (
+        "Server=tcp:x.database.windows.net;Database=db;User Id=app;Password=Tr1ckyPass!;",
+        "Tr1ckyPass!",
+    ),
+    (
+        "secret_key_base: 3b7cd727ee24e8444053437c36cc66c4fb0a2f7b",
+        "3b7cd727ee24e8444053437c36cc66c4fb0a2f7b",
+    ),
+    ('token = "1234567890abcdef1234567890abcdef"', "1234567890abcdef1234567890abcdef"),
+    ('conn = psycopg2.connect(host="db", user="postgres", password="s3cr3tpw")', "s3cr3tpw"),
+    (
+        "//registry.npmjs.org/:_authToken=npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+        "npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+    ),
+    ("_auth=dXNlcjpwYXNzd29yZDEyMw==", "dXNlcjpwYXNzd29yZDEyMw=="),
+    ('{"auths": {"ghcr.io": {"auth": "Ym90OmdocF9hYmMxMjM="}}}', "Ym90OmdocF9hYmMxMjM="),
+    ('props.setProperty("mail.smtp.password", "m4ilP@ss!")', "m4ilP@ss!"),
+    ('curl -H "X-Auth-Token: abc123def456ghi789" https://x', "abc123def456ghi789"),
+    (
+        "curl 'https://graph.facebook.com/me?access_token=EAAG1a2b3c4d5e6f7g8h9i0'",
+        "EAAG1a2b3c4d5e6f7g8h9i0",
+    ),
+    ('secret = "hunter22"', "hunter22"),
+    ("pwd: hunter22", "hunter22"),
+    ("SMTP_PASS=Sm7pP4ssw0rd", "Sm7pP4ssw0rd"),
+    (
+        "git clone https://oauth2:glpat-AbCdEfGhIjKlMnOpQrSt@gitlab.com/x/y.git",
+        "glpat-AbCdEfGhIjKlMnOpQrSt",
+    ),
+    (
+        "export AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEHYaCXVzLWVhc3QtMSJHMEUCIQD1",
+        "IQoJb3JpZ2luX2VjEHYaCXVzLWVhc3QtMSJHMEUCIQD1",
+    ),
+    (
+        '"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKE"',
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKE",
+    ),
+    ("DATABASE_URL='postgresql://u:p4ssw0rd@host/db'", "p4ssw0rd"),
+    ("amqps://guest:Gu3stPass@rabbit:5671", "Gu3stPass"),
+    (
+        'var apiKey = "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q";',
+        "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+    ),
+    ("heroku config:set API_SECRET=Zk9x8c7v6b5n4m3", "Zk9x8c7v6b5n4m3"),
+    ("kubectl create secret generic db --from-literal=password=Kub3Pass99", "Kub3Pass99"),
+    ("--from-literal=DB_PASSWORD='Kub3Pass99'", "Kub3Pass99"),
+    (
+        'ENV["STRIPE_SECRET_KEY"] = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"',
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    ),
+    ("passphrase = correct-horse-battery-9", "correct-horse-battery-9"),
+    ("Password: Summer2024!", "Summer2024!"),
+    ("psql postgres://svc:Svc_p4ss@10.0.0.5/db", "Svc_p4ss"),
+    ("<Password>Xml9Pa55</Password>", "Xml9Pa55"),
+    ('<entry key="db.password">Pr0pXml9</entry>', "Pr0pXml9"),
+    ('  password = "multi"\n  "line"', "multi"),
+    (
+        "OPENAI_API_KEY=sk-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x4",
+        "sk-A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x4",
+    ),
+    ("token ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"),
+    (
+        "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.",
+        "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.",
+    ),
+    (
+        "set-cookie: session=eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYm9iIn0.abcDEF123",
+        "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYm9iIn0.abcDEF123",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), REAL_WORLD)
+def test_real_world_forms_are_redacted(text: str, secret: str) -> None:
+    assert secret not in R.redact(text).text
+
+
+# Look-alikes secret scanners are known to flag: code, templates, policies, prose.
+LOOK_ALIKES = [
+    "password = getpass.getpass()",
+    "password = None",
+    'password = ""',
+    "token = os.environ.get('TOKEN')",
+    "if password == user_password:",
+    "password = hashlib.sha256(raw).hexdigest()",
+    '"password": "{{password}}"',
+    "api_key = config['api_key']",
+    "secret = request.args.get('secret')",
+    'token_url = "https://oauth2.googleapis.com/token"',
+    'password_field = "password"',
+    'PASSWORD_REGEX = "^(?=.*[A-Z])(?=.*[0-9]).{8,}$"',
+    "token: process.env.TOKEN",
+    "const password = req.body.password;",
+    "secret: !Ref DbSecret",
+    'password: "{{ vault_db_password }}"',
+    '"key": "Content-Type"',
+    'sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"',
+    "Authorization: Bearer YOUR_ACCESS_TOKEN",
+    "passwords = []",
+    "Password must be at least 8 characters",
+    '"password": true',
+    "if new_password != confirm_password:",
+    "api_key: ${{ secrets.API_KEY }}",
+    "auth_token = auth_token or generate()",
+    'private_key = open("key.pem").read()',
+    "TOKEN_EXPIRY = 3600",
+    "max_token_length: 512",
+    'git commit -m "fix password reset"',
+    'password = "<PASSWORD>"',
+    'api_key = "sk-xxxxxxxxxxxxxxxxxxxxxxxx"',
+    'aws_secret_access_key = "${AWS_SECRET}"',
+    "tokens start with ghp_ or gho_",
+    "def get_token(self) -> str:",
+    "token = jwt.encode(payload, key, algorithm='HS256')",
+    "secretName: my-tls-secret",
+    "- secretRef:\n    name: app-env",
+    "key_vault_name = 'kv-prod'",
+    'keyboard.press("Enter")',
+    "monkey = 'banana'",
+    "self.password = password",
+    "password=$(openssl rand -base64 32)",
+    "export VAULT_TOKEN=$(vault login -token-only)",
+    "login(username, password)",
+    "user.set_password(raw_password)",
+    "password_hash = bcrypt.hashpw(pw, salt)",
+    "token = Token.objects.get(user=user)",
+    "api_key = settings.OPENAI_API_KEY",
+    'headers = {"Authorization": f"token {GITHUB_TOKEN}"}',
+    '"apiKey": process.env.REACT_APP_KEY,',
+    "password: ${DB_PASS:?must be set}",
+    "access_key = var.access_key",
+    'secret_key = "{}".format(uuid4())',
+    "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    "client_id: 1234567890-abc.apps.googleusercontent.com",
+    "ARG NPM_TOKEN",
+    "token: ''",
+    "credentials: include",
+    "auth: true",
+    "password: null",
+    "key: ${{ runner.os }}-node-${{ hashFiles('**/package-lock.json') }}",
+    'cache-key: v1-deps-{{ checksum "package-lock.json" }}',
+    "https://example.com/reset?token=",
+    "Basic authentication is disabled",
+    "bearer token authentication",
+    "The secret ingredient is love",
+    "api_key_header = APIKeyHeader(name='X-API-Key')",
+    "PASSWORD_MIN_LENGTH = 12",
+    "secret_id: !vault secret/data/x",
+    "token_type_hint=access_token",
+]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_look_alikes_are_left_alone(text: str) -> None:
+    assert R.redact(text).text == text

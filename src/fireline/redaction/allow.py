@@ -76,8 +76,8 @@ ALLOW_RULES: tuple[AllowRule, ...] = (
         r"your.*|(?:my|insert|enter|put|add|replace|paste)[_ .-].*|.*[_ .-]here|change[_ .-]?me.*"
         r"|replace[_ .-]?me|dummy.*|fake.*|sample.*|placeholder.*|redacted.*|removed|hidden"
         r"|masked|secret|password|passwd|token|api[_-]?key|apikey|key|value|string|str|text"
-        r"|foo|bar|baz|foobar|qux|test|testing|abc|abc123|xyz|pass|pwd|default|mysecret"
-        r"|supersecret|secret123|password123|s3cr3t|\[redacted:.*|\[masked:.*|not[_ -]?set"
+        r"|foo|bar|baz|foobar|qux|test|testing|xyz|pass|pwd|default"
+        r"|\[redacted:.*|\[masked:.*|not[_ -]?set"
         r"|unset|required|optional|omitted|sensitive|confidential|none_?set",
         "placeholder",
         "your_api_key_here, changeme, REDACTED, secret: words standing in for a value",

@@ -47,7 +47,7 @@ _TYPE_ANNOTATION = (
 )
 _VALUE_PREFIX = r"(?:@|[rbuf]{1,2}(?=[\"'])|(?P<scheme>" + SCHEMES + r")[ \t]+(?=\S))?"
 KEY = r"(?P<key>[A-Za-z0-9_.$@-]{0,60}?" + TRIGGER + r"[A-Za-z0-9_.-]{0,40})"
-_KEY_START = r"(?<![A-Za-z0-9_.$@-])"
+_KEY_START = r"(?<![A-Za-z0-9_.$@-])(?<!\$\{)"
 _KEY_END = r"(?:\\?[\"'`])?\]?"
 
 _STOPWORDS = frozenset(
@@ -66,7 +66,7 @@ _STOPWORDS = frozenset(
         "vault", "keychain", "keyring", "inherit", "auto", "generated", "random", "manual",
         "prompted", "flag", "file", "stdin", "none", "given", "null", "instead", "like", "such",
         "what", "which", "who", "how", "why", "where", "just", "blank", "empty", "optional",
-        "protected"
+        "protected", "include", "omit", "same-origin", "ignore", "disabled", "enabled",
     }
 )  # fmt: skip
 _CODE_REFERENCE = re.compile(
@@ -90,10 +90,10 @@ def judge_value(value: str, *, strength: int, quoted: bool) -> bool:
     if (value.isdigit() and len(value) < 6) or not any(c.isalnum() for c in value):
         return False
     if not quoted:
-        word = value.rstrip(".,:!?").lower()
-        if word in _STOPWORDS or _CODE_REFERENCE.fullmatch(value):
+        core = value.rstrip(".,:;!?")
+        if core.lower() in _STOPWORDS or _CODE_REFERENCE.fullmatch(core):
             return False
-        if _IDENTIFIER.fullmatch(value) and key_strength(value) > 0:
+        if _IDENTIFIER.fullmatch(core) and key_strength(core) > 0:
             return False  # `password=password`, `token=TOKEN`: a variable passed on
     elif len(value.split()) >= 5:
         return False  # a sentence (a validation message), not a secret
@@ -141,12 +141,18 @@ def refine_keyed(match: re.Match[str], start: int, end: int) -> tuple[int, int] 
 
 
 def refine_value(match: re.Match[str], start: int, end: int) -> tuple[int, int] | None:
-    """For rules whose context is certain (a CLI password flag): only the value is judged."""
-    group = _value_group(match)
-    if group is None:
+    """For rules whose context is certain (`mysql -p`, `user:password@`): only the value is
+    judged, and as written (`my.pass` in a URL is a password, not an attribute access)."""
+    if _value_group(match) is None:
         return None
     value = match.string[start:end]
-    return (start, end) if judge_value(value, strength=STRONG, quoted=group in _QUOTED) else None
+    return (start, end) if judge_value(value, strength=STRONG, quoted=True) else None
+
+
+def refine_prose(match: re.Match[str], start: int, end: int) -> tuple[int, int] | None:
+    """`the password is Summer2024!`: prose names the secret, so the value must look like one."""
+    value = match.string[start:end]
+    return (start, end) if judge_value(value, strength=WEAK, quoted=False) else None
 
 
 def _is_basic_credentials(value: str) -> bool:
@@ -273,6 +279,16 @@ CONTEXT_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "password",
+        r"<(?P<tag>[\w:.-]{1,40})[ \t][^>\r\n]*?\b(?:key|name)[ \t]*=[ \t]*[\"']"
+        r"(?P<key>[^\"'\r\n]{0,60}?" + TRIGGER + r"[^\"'\r\n]{0,40})[\"'][^>\r\n]*>"
+        r"(?P<dq>[^<\r\n]{1,500})</(?P=tag)>",
+        TRIGGER_KEYWORDS,
+        secret_groups=("dq",),
+        refine=refine_keyed,
+        type_of=_KEY_TYPES,
+    ),
+    _rule(
+        "password",
         r"\b(?:key|name)[ \t]*=[ \t]*(?P<q>\\?[\"'])(?P<key>[^\"'\\\r\n]{1,80})(?P=q)[ \t]+"
         r"value[ \t]*=[ \t]*(?P<q2>\\?[\"'])(?P<dq>[^\"'\\\r\n]+)(?P=q2)",
         ("value",),
@@ -310,6 +326,31 @@ CONTEXT_RULES: tuple[Rule, ...] = (
         r"(?<![\w-])(?:-u|--user|--proxy-user|-U)(?:[ \t]+|=)?(?P<q>[\"']?)[^\s:%'\"$-]"
         r"[^\s:%'\"]*[:%](?P<s>[^\s'\"]+)(?P=q)",
         ("-u", "--user", "--proxy-user"),
+        refine=refine_value,
+    ),
+    _rule(
+        "password",
+        r"(?:\bauth[ \t]*=[ \t]*[(\[]|\b(?:HTTPBasicAuth|HTTPDigestAuth|BasicAuth|"
+        r"UsernamePasswordCredentials|PasswordAuthentication|NetworkCredential)[ \t]*\()"
+        r"[ \t]*[\"'][^\"'\r\n]+[\"'][ \t]*,[ \t]*" + VALUE,
+        ("auth", "credential"),
+        secret_groups=VALUE_GROUPS,
+        refine=refine_value,
+    ),
+    _rule(
+        "password",
+        r"(?<![\w-])(?P<key>pass(?:word|phrase|wd)?|pwd|secret|token|api[ _-]?key)[ \t]+"
+        r"(?:is|was|will be|remains)[ \t]*:?[ \t]+(?P<bare>[^\s\"'`,;<>()]{8,})",
+        ("pass", "pwd", "secret", "token", "key"),
+        secret_groups=("bare",),
+        refine=refine_prose,
+        type_of=_KEY_TYPES,
+    ),
+    _rule(
+        "password",
+        r"\blogin[ \t]+\S+[ \t]+password[ \t]+(?P<bare>\S+)",
+        ("login",),
+        secret_groups=("bare",),
         refine=refine_value,
     ),
     _rule(

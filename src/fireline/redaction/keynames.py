@@ -1,8 +1,8 @@
 """Which key names hold secrets: `dbPassword`, `apiKeyProd`, `access_token1`, `X-Api-Key`.
 
 A key is split into words (camelCase, snake_case, kebab-case, dots, digits) and judged by them:
-STRONG names (password, secret, token, api key, …) hold a secret whatever it looks like; WEAK
-ones (`pass`, `auth`, `stripe_key`) only when the value looks like a credential; FAINT ones
+STRONG names (password, secret, token, api key, `db_pass`, …) hold a secret whatever it looks
+like; WEAK ones (`auth`, `stripe_key`) only when the value looks like a credential; FAINT ones
 (a bare `key`) only when it looks random. Names that describe a secret rather than hold one
 (`token_count`, `password_reset`, `max_tokens`, `secret_name`) hold none. Pure: no I/O.
 """
@@ -121,6 +121,8 @@ def key_strength(key: str) -> int:
                 best = max(best, WEAK)
         elif word.endswith("key") and word[:-3] in _KEY_QUALIFIERS:
             best = STRONG
+        elif word in ("pass", "pw") and i == len(words) - 1:
+            best = STRONG  # `db_pass`, `smtpPw`: the key ends on it
         elif word in ("pass", "pw", "auth") or (word.endswith("pass") and word not in _NOT_PASS):
             best = max(best, WEAK)
     return best
