@@ -486,3 +486,12 @@ def test_no_planted_secret_or_piece_of_it_survives(
             piece = secret[i : i + 8]
             assert out.count(piece) <= rest.count(piece), (text, out)
     assert R.redact(out).text == out
+
+
+def test_stream_keeps_a_two_line_pair_in_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "CHUNK", 48)
+    text = "filler line number one\n" * 3 + "  - name: DB_PASSWORD\n    value: Zq8x7Vb2nM4kL1pQ\n"
+    for offset in range(24):
+        out, findings = stream("x" * offset + "\n" + text)
+        assert "Zq8x7Vb2nM4kL1pQ" not in out
+        assert findings == (Finding("password", 1),)

@@ -106,6 +106,9 @@ class Redactor:
         # Every distinct keyword, found in one pass before any rule runs.
         self._index = KeywordIndex(k for rule in self.rules for k in rule.keywords)
         self._unkeyed = any(not rule.keywords for rule in self.rules)
+        self._pair_keywords = tuple(
+            {k.encode() for rule in self.rules if rule.extra_lines for k in rule.keywords}
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Redactor:
@@ -141,9 +144,7 @@ class Redactor:
             if not block:
                 piece, carry = data, b""
             else:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0 and len(data) > 4 * CHUNK:
-                    cut = _soft_cut(data)
+                cut = self._cut(data)
                 piece, carry = data[:cut], data[cut:]
             if piece:
                 text = piece.decode("utf-8", "surrogateescape")
@@ -154,6 +155,17 @@ class Redactor:
                 bytes_out += len(out)
             if not block:
                 return StreamResult(numbering.findings(), frozenset(sensitive), bytes_in, bytes_out)
+
+    def _cut(self, data: bytes) -> int:
+        """Where to end a stream piece: after its last line, or before it when a two-line rule
+        (`name: X_TOKEN` / `value: …`) could start there, so the pair stays in one piece."""
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            return _soft_cut(data) if len(data) > 4 * CHUNK else 0
+        before = data.rfind(b"\n", 0, cut - 1) + 1
+        if before and any(k in data[before:cut].lower() for k in self._pair_keywords):
+            return before
+        return cut
 
     def _redact_piece(self, text: str, numbering: _Numbering, *, in_pem: bool) -> tuple[str, bool]:
         """Redact one piece; `in_pem` says a private key block opened in an earlier piece.
