@@ -27,7 +27,7 @@ from tests.factories import make_incident, meet_gates, projection_state, run, sn
 LOG = (
     "2026-11-23T14:02:11Z api-1 GET /search 500 upstream timeout\n"
     "2026-11-23T14:02:12Z api-1 deploy creds password=hunter2-prod\n"
-    "2026-11-23T14:02:13Z api-1 aws key AKIAIOSFODNN7EXAMPLE used\n"
+    "2026-11-23T14:02:13Z api-1 aws key AKIAIOSFODNN7EXAMPL3 used\n"
 )
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 
@@ -77,7 +77,7 @@ def test_add_stores_the_redacted_file_and_records_its_digest(
     [blob] = blob_files(store)
     stored = blob.read_bytes()
     assert b"hunter2" not in stored
-    assert b"AKIAIOSFODNN7EXAMPLE" not in stored
+    assert b"AKIAIOSFODNN7EXAMPL3" not in stored
     assert b"GET /search 500 upstream timeout" in stored
     digest = hashlib.sha256(stored).hexdigest()
     assert blob.name == digest
@@ -97,7 +97,7 @@ def test_add_stores_the_redacted_file_and_records_its_digest(
         ).scalar_one()
     engine.dispose()
     assert "hunter2" not in payload
-    assert "AKIAIOSFODNN7EXAMPLE" not in payload
+    assert "AKIAIOSFODNN7EXAMPL3" not in payload
     assert json.loads(payload)["sha256"] == digest
     assert ok(cli, "evidence", "get", incident, "E1").encode() == stored
 
@@ -212,7 +212,7 @@ def test_text_is_scanned_even_with_unscanned(
 ) -> None:
     ok(cli, "evidence", "add", incident, str(log_file), "--kind", "logs", "--unscanned")
     [blob] = blob_files(store)
-    assert b"AKIAIOSFODNN7EXAMPLE" not in blob.read_bytes()
+    assert b"AKIAIOSFODNN7EXAMPL3" not in blob.read_bytes()
 
 
 BAD = [

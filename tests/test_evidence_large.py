@@ -17,7 +17,7 @@ from tests.conftest import Store
 MIB = 1024 * 1024
 SIZE_MIB = int(os.environ.get("FIRELINE_LARGE_EVIDENCE_MIB", "1024"))
 RSS_LIMIT_MIB = 200
-SECRET = "AKIAIOSFODNN7EXAMPLE"
+SECRET = "AKIAIOSFODNN7EXAMPL3"
 
 
 def write_log(path: Path, size: int) -> int:

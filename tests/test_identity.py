@@ -18,7 +18,7 @@ from fireline.service import Context, Identity, execute
 from tests.conftest import Cli
 from tests.factories import run, snapshot
 
-AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+AWS_KEY = "AKIAIOSFODNN7EXAMPL3"
 GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5" * 3 + "abcdef"
 AS_REFUSED = (
     "fireline: error: only a registry admin may act --as someone else (bob, the local actor "

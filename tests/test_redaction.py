@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from hypothesis import given
@@ -284,3 +285,213 @@ def test_text_whose_lowercase_is_longer_is_still_redacted_and_masked() -> None:
     )
     assert result.sensitive == {"coordinates"}
     assert mask(result.text).endswith("lat=41.0 lon=29.0")
+
+
+# Fail-open forms: the value is replaced, never the operator, a prefix word or the scheme.
+VALUE = "Zq8x7Vb2nM4kL1pQ"
+FAIL_OPEN_FORMS = [
+    ('API_KEY :::= "{v}"', 'API_KEY :::= "[REDACTED:api-key#1]"'),
+    ("password ::= {v}", "password ::= [REDACTED:password#1]"),
+    ('if secret == "{v}":', 'if secret == "[REDACTED:secret#1]":'),
+    ('string password = @"{v}";', 'string password = @"[REDACTED:password#1]";'),
+    ("token: Bearer {v}", "token: Bearer [REDACTED:bearer-token#1]"),
+    ("auth_token = Basic {v}", "auth_token = Basic [REDACTED:token#1]"),
+    (
+        'headers["Authorization"] = "Bearer {v}"',
+        'headers["Authorization"] = "Bearer [REDACTED:bearer-token#1]"',
+    ),
+    ("Authorization: token {v}", "Authorization: token [REDACTED:token#1]"),
+    ("Authorization: Bot {v}", "Authorization: Bot [REDACTED:authorization#1]"),
+    ("Authorization: SSWS {v}", "Authorization: SSWS [REDACTED:authorization#1]"),
+    ("password = r'{v}'", "password = r'[REDACTED:password#1]'"),
+]
+
+
+@pytest.mark.parametrize(("form", "expected"), FAIL_OPEN_FORMS)
+def test_the_value_is_replaced_never_the_operator_or_scheme(form: str, expected: str) -> None:
+    assert R.redact(form.format(v=VALUE)).text == expected
+
+
+KEY_FORMS = [
+    'stripeToken = "{v}"',
+    "apiKeyProd: {v}",
+    'dbPassword="{v}"',
+    "access_token1={v}",
+    'System.setProperty("X_TOKEN", "{v}");',
+    'os.environ["X_SECRET"] = "{v}"',
+    'value = os.getenv("API_KEY", "{v}")',
+    'const v = process.env.API_TOKEN || "{v}";',
+    "<password>{v}</password>",
+    '<add key="DbPassword" value="{v}" />',
+    "export GH_TOKEN='{v}'",
+    "mysql -h db -u root -p{v} orders",
+    "deploy --password {v} --verbose",
+    "deploy --api-key={v}",
+    "curl -u admin:{v} https://api.internal",
+    "redis://:{v}@cache:6379/0",
+    "sshpass -p '{v}' ssh app@host",
+    "docker login -u bot -p {v} registry.internal",
+    "CREATE USER 'app'@'%' IDENTIFIED BY '{v}';",
+    'DB_PASSWORD="${{DB_PASSWORD:-{v}}}"',
+    'env:\n  - name: DB_PASSWORD\n    value: "{v}"',
+    'password: str = "{v}"',
+    '$env:API_KEY = "{v}"',
+    "[db]\npassword = {v}\nuser = app",
+    "x-api-key: {v}",
+]
+
+
+@pytest.mark.parametrize("form", KEY_FORMS)
+def test_secrets_are_found_by_their_key_in_every_form(form: str) -> None:
+    text = form.format(v=VALUE)
+    result = R.redact(text)
+    assert VALUE not in result.text
+    assert result.findings
+
+
+def test_json_escaped_values_stop_at_the_escape() -> None:
+    text = (
+        '{"config": "password=Zq8x7Vb2nM4kL1pQ\\nuser=bob", '
+        '"c": "{\\"token\\": \\"Zq8x7Vb2\\"}\\n"}'
+    )
+    assert R.redact(text).text == (
+        '{"config": "password=[REDACTED:password#1]\\nuser=bob", '
+        '"c": "{\\"token\\": \\"[REDACTED:token#1]\\"}\\n"}'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token=$(cat /run/secrets/token)",
+        "export PASSWORD=${DB_PASSWORD}",
+        "password: $DB_PASSWORD",
+        "set DB_PASSWORD=%PROD_DB_PASSWORD%",
+        'password: "{{ .Values.db.password }}"',
+        "TOKEN=`cat ~/.token`",
+        "env:\n  GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
+        "Authorization: Bearer ${CI_TOKEN}",
+        "password = os.environ['DB_PASSWORD']",
+        "client = OpenAI(api_key=api_key)",
+        'token = generate_token(user, scope="read")',
+        'xhr.setRequestHeader("Authorization", "Bearer " + token);',
+    ],
+)
+def test_substitutions_and_code_references_are_not_secret_values(text: str) -> None:
+    assert R.redact(text).text == text
+
+
+def test_overlapping_claims_are_merged_not_dropped() -> None:
+    from fireline.redaction import Rule
+
+    wide = Rule("wide", re.compile(r"left-[a-z]{8}"), ("left-",))
+    late = Rule("late", re.compile(r"[a-z]{4}-right[0-9]{6}"), ("-right",))
+    result = Redactor([wide, late]).redact("x left-abcdefgh-right123456 y")
+    assert result.text == "x [REDACTED:wide#1] y"
+
+
+def test_output_is_checked_again_until_nothing_is_found() -> None:
+    from fireline.redaction import Rule
+
+    # Matches only once the first pass has put a placeholder before it.
+    after = Rule("after", re.compile(r"\] tail[0-9]{4}"), ("tail",))
+    result = Redactor([after]).redact("AKIAIOSFODNN7EXAMPL3 tail1234")
+    assert result.text == "[REDACTED:aws-access-key#1][REDACTED:after#1]"
+
+
+def test_a_text_that_does_not_settle_is_refused() -> None:
+    from fireline.errors import RedactionError
+    from fireline.redaction import Rule
+
+    # Each pass makes a new placeholder this rule matches after: it never settles.
+    endless = Rule("endless", re.compile(r"\][a-]{4}"), ())
+    with pytest.raises(
+        RedactionError, match=r"did not settle after 4 passes .*; nothing was written"
+    ):
+        Redactor([endless]).redact("AKIAIOSFODNN7EXAMPL3" + "-" + "a" * 40)
+
+
+# Property: planted secrets in random surroundings never survive, not even an 8-char piece.
+_KEYS = ["password", "DB_PASSWORD", "apiKey", "stripeToken", "client_secret", "access_token1",
+         "X-Api-Key", "authToken", "secret", "PGPASSWORD", "app.db.password"]  # fmt: skip
+_OPS = ["=", ": ", " = ", ":=", "::=", " :::= ", "==", " => ", "=\t", ": \t"]
+_QUOTES = [("", ""), ('"', '"'), ("'", "'"), ('\\"', '\\"'), ('@"', '"'), ("`", "`")]
+# Surroundings are separated from the value, as text around a token is (`x1ghp_…` is one word).
+_BEFORE = ["", "\n", " ", "\\n", ";", ",", "(", "{", "x=", "?a=1&t=", "\r\n", "- ", "\\t"]
+_AFTER = ["", "\n", " ", "\\n", ";", ",", " # note", ")", "}", "&next=1", "\r\n", " -v"]
+_SHAPED = ["ghp_{36}", "glpat-{20}", "xoxb-1234567890-{24}", "sk_live_{24}", "npm_{36}",
+           "AKIA{U16}", "hf_{L34}", "SG.{22}.{43}", "dop_v1_{H64}", "sk-proj-{48}"]  # fmt: skip
+
+
+def _value(seed: int) -> str:
+    import random
+    import string
+
+    rng = random.Random(seed)
+    alnum = string.ascii_letters + string.digits
+    n = rng.randint(12, 40)
+    while True:
+        value = "".join(rng.choices(alnum, k=n))
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+            return value
+
+
+def _shaped(template: str, seed: int) -> str:
+    import random
+    import string
+
+    rng = random.Random(seed)
+    alphabets = {"U": string.ascii_uppercase + string.digits, "L": string.ascii_letters,
+                 "H": "0123456789abcdef", "": string.ascii_letters + string.digits}  # fmt: skip
+
+    def fill(match: re.Match[str]) -> str:
+        kind, count = match.group(1), int(match.group(2))
+        body = "".join(rng.choices(alphabets[kind], k=count - 1))
+        return body + rng.choice(string.digits if kind != "L" else string.ascii_letters)
+
+    return re.sub(r"\{([ULH]?)(\d+)\}", fill, template)
+
+
+_planted = st.one_of(
+    st.tuples(
+        st.sampled_from(_KEYS),
+        st.sampled_from(_OPS),
+        st.sampled_from(_QUOTES),
+        st.integers(0, 2**32).map(_value),
+    ).map(lambda t: (f"{t[0]}{t[1]}{t[2][0]}{t[3]}{t[2][1]}", t[3])),
+    st.tuples(st.sampled_from(_SHAPED), st.integers(0, 2**32)).map(
+        lambda t: (_shaped(t[0], t[1]),) * 2
+    ),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_BEFORE), _planted, st.sampled_from(_AFTER)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["", "log: ", "{", '{"cfg": "', "export ", "  - "]),
+)
+def test_no_planted_secret_or_piece_of_it_survives(
+    pieces: list[tuple[str, tuple[str, str], str]], lead: str
+) -> None:
+    text = lead + "\n".join(f"{before}{planted}{after}" for before, (planted, _), after in pieces)
+    out = R.redact(text).text
+    rest = text
+    for _, (_, secret), _ in pieces:
+        rest = rest.replace(secret, "")
+    for _, (_, secret), _ in pieces:
+        for i in range(len(secret) - 7):
+            piece = secret[i : i + 8]
+            assert out.count(piece) <= rest.count(piece), (text, out)
+    assert R.redact(out).text == out
+
+
+def test_stream_keeps_a_two_line_pair_in_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "CHUNK", 48)
+    text = "filler line number one\n" * 3 + "  - name: DB_PASSWORD\n    value: Zq8x7Vb2nM4kL1pQ\n"
+    for offset in range(24):
+        out, findings = stream("x" * offset + "\n" + text)
+        assert "Zq8x7Vb2nM4kL1pQ" not in out
+        assert findings == (Finding("password", 1),)

@@ -280,3 +280,42 @@ def test_redact_payload_walks_everything_but_verbatim_fields(
         "redacted": {"aws-access-key": 2, "password": 1, "private-key": 1},
         "sensitive": ["ip"],
     }
+
+
+def test_runbook_text_attached_to_an_incident_is_redacted(store: Store, ctx: Context) -> None:
+    token = "glpat-x7Kq2Lm9Np4Rt6Vw8Yz0"
+    runbook = (
+        "---\nid: RBK-deploy\ntitle: Deploy with token\nowner: team-api\n---\n# Deploy\n"
+        "## Triage Checklist\n"
+        f"- [ ] Log in with `export GITLAB_TOKEN={token}`\n"
+        "- [ ] Run `mysql -u root -pS3cr3tPassw0rd orders`\n"
+    ).encode()
+    incident = IncidentId(run(ctx, c.Declare(title="x", severity="SEV2"))[0].incident_id)
+    [event] = run(ctx, c.AttachRunbook(incident_id=incident, path="deploy.md", content=runbook))
+    assert event.payload is not None
+    texts = [item["text"] for item in event.payload["items"]]
+    assert texts == [
+        "Log in with `export GITLAB_TOKEN=[REDACTED:gitlab-token#1]`",
+        "Run `mysql -u root -p[REDACTED:password#1] orders`",
+    ]
+    assert event.payload["redacted"] == {"gitlab-token": 1, "password": 1}
+    everything = stored_text(store, ctx)
+    assert token not in everything
+    assert "S3cr3tPassw0rd" not in everything
+
+
+def test_a_text_redaction_cannot_settle_is_refused_and_nothing_is_written(
+    cli: Cli, ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A team rule that matches after every placeholder it causes: the output never settles.
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[[rules]]\nid = 'endless'\nregex = '''\\][a-]{4}'''\n")
+    monkeypatch.setenv("FIRELINE_REDACTION_RULES", str(rules))
+    result = cli("declare", "key AKIAIOSFODNN7EXAMPL3-" + "a" * 40, "--sev", "SEV2")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("fireline: error: redaction did not settle after 4 passes")
+    assert result.stderr.endswith("nothing was written\n")
+    assert result.stderr.count("\n") == 1
+    assert "AKIAIOSFODNN7EXAMPL3" not in result.stderr
+    with ctx.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(events)).scalar() == 0

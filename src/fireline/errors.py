@@ -4,6 +4,7 @@
     ├── InvalidCommandError        2  422  bad input: unknown severity/role, empty title, bad date …
     │   └── InvalidTransitionError 2  422  a lifecycle move the state machine forbids
     ├── RunbookError               2  422  a runbook path cannot be read: missing, not UTF-8
+    ├── RedactionError             2  422  a text's secrets could not be removed for certain
     ├── NotFoundError              3  404  unknown incident, entry or item (or not yours to see)
     ├── PolicyDeniedError          4  403  the policy refused the write; its reasons are the message
     ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
@@ -45,6 +46,14 @@ class InvalidTransitionError(InvalidCommandError):
 
 class RunbookError(FirelineError):
     """A runbook path cannot be used at all: missing, unreadable or not UTF-8 text."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class RedactionError(FirelineError):
+    """Redaction could not make a text clean (its output still matched a rule); nothing was
+    written: storing it would risk a secret."""
 
     exit_code = 2
     http_status = 422

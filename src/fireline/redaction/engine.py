@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from fireline.errors import RedactionError
 from fireline.redaction import pii
+from fireline.redaction.keywords import KeywordIndex
 from fireline.redaction.rules import BUILTIN_RULES, PEM_END, PRIVATE_KEY, Rule
 
 if TYPE_CHECKING:
@@ -25,6 +27,9 @@ _PLACEHOLDER = re.compile(r"\[REDACTED:([a-z0-9][a-z0-9._-]*)#(\d+)\]")
 _PLACEHOLDER_MARK = "[REDACTED:"
 # Streams are redacted in pieces of about this many characters, cut at line ends.
 CHUNK = 1 << 20
+# Redact, re-check the output, redact what is still found: at most this many times.
+MAX_PASSES = 4
+_MIN_SLIVER = 4
 
 
 @dataclass(frozen=True, order=True)
@@ -93,13 +98,17 @@ class _Numbering:
 
 
 class Redactor:
-    """Built-in rules plus any extra (gitleaks-format) rules, applied in one pass per text."""
+    """Extra (gitleaks-format) rules and the built-in rules; the extra rules name what both
+    claim, since a team's own rule is the more specific one."""
 
     def __init__(self, extra_rules: Iterable[Rule] = ()) -> None:
-        self.rules: tuple[Rule, ...] = (*BUILTIN_RULES, *extra_rules)
-        # Every distinct keyword once: a text is checked for each before any rule runs.
-        self._keywords = tuple(sorted({k for rule in self.rules for k in rule.keywords}))
+        self.rules: tuple[Rule, ...] = (*extra_rules, *BUILTIN_RULES)
+        # Every distinct keyword, found in one pass before any rule runs.
+        self._index = KeywordIndex(k for rule in self.rules for k in rule.keywords)
         self._unkeyed = any(not rule.keywords for rule in self.rules)
+        self._pair_keywords = tuple(
+            {k.encode() for rule in self.rules if rule.extra_lines for k in rule.keywords}
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Redactor:
@@ -135,9 +144,7 @@ class Redactor:
             if not block:
                 piece, carry = data, b""
             else:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0 and len(data) > 4 * CHUNK:
-                    cut = _soft_cut(data)
+                cut = self._cut(data)
                 piece, carry = data[:cut], data[cut:]
             if piece:
                 text = piece.decode("utf-8", "surrogateescape")
@@ -149,8 +156,26 @@ class Redactor:
             if not block:
                 return StreamResult(numbering.findings(), frozenset(sensitive), bytes_in, bytes_out)
 
+    def _cut(self, data: bytes) -> int:
+        """Where to end a stream piece: after its last line, or before it when a two-line rule
+        (`name: X_TOKEN` / `value: …`) could start there, so the pair stays in one piece."""
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            return _soft_cut(data) if len(data) > 4 * CHUNK else 0
+        before = data.rfind(b"\n", 0, cut - 1) + 1
+        if before and any(k in data[before:cut].lower() for k in self._pair_keywords):
+            return before
+        return cut
+
     def _redact_piece(self, text: str, numbering: _Numbering, *, in_pem: bool) -> tuple[str, bool]:
-        """Redact one piece; `in_pem` says a private key block opened in an earlier piece."""
+        """Redact one piece; `in_pem` says a private key block opened in an earlier piece.
+
+        Then the output is checked again with every rule, and anything still found is replaced,
+        until nothing is found: no rule sees a secret in what is stored. Only the lines around
+        each replacement are checked again: a rule reads one line (a multi-line rule reads on
+        from its own start, which a placeholder cannot create), so nothing else can change. A
+        text that does not settle within MAX_PASSES is refused (RedactionError), not stored.
+        """
         if in_pem:
             closing = PEM_END.search(text)
             if closing is None:
@@ -159,20 +184,30 @@ class Redactor:
         if _PLACEHOLDER_MARK in text:
             numbering.reserve(text)
         spans = self._find(text)
-        parts: list[str] = []
-        pos = 0
         still_open = False
-        for start, end, kind in spans:
-            parts.append(text[pos:start])
-            parts.append(numbering.placeholder(kind, text[start:end]))
-            pos = end
-            if kind == PRIVATE_KEY.id and not PEM_END.search(text, start, end):
-                still_open = True
-        parts.append(text[pos:])
-        return "".join(parts), still_open
+        for _ in range(MAX_PASSES):
+            if not spans:
+                return text, still_open
+            text, windows, opened = _replace(text, spans, numbering)
+            still_open = still_open or opened
+            spans = [
+                (lo + start, lo + end, kind)
+                for lo, hi in windows
+                for start, end, kind in self._find(text[lo:hi])
+            ]
+        if not spans:
+            return text, still_open
+        raise RedactionError(
+            f"redaction did not settle after {MAX_PASSES} passes (its output still matched a "
+            "secret rule); nothing was written"
+        )
 
     def _find(self, text: str) -> list[tuple[int, int, str]]:
-        """Non-overlapping secret spans (start, end, type), left to right."""
+        """Secret spans (start, end, type), left to right; overlapping claims are merged.
+
+        Placeholders already in the text are never matched again, but what a match holds
+        outside them still counts: nothing a rule finds is left because it touches one.
+        """
         lower = text.lower()
         aligned = len(lower) == len(text)  # some characters lowercase to two
         guarded = (
@@ -181,72 +216,166 @@ class Redactor:
             else []
         )
         found: list[tuple[int, int, int, str]] = []
-        lines: dict[str, list[int]] = {}
-        present = {k for k in self._keywords if k in lower} if aligned else None
-        if present is not None and not present and not self._unkeyed:
+        lines = self._index.lines(lower)
+        if not lines and not self._unkeyed:
             return []
         for priority, rule in enumerate(self.rules):
-            if present is not None and rule.keywords and present.isdisjoint(rule.keywords):
+            if rule.keywords and not any(k in lines for k in rule.keywords):
                 continue  # none of its keywords occurs: the rule cannot match
-            for match in _matches(rule, text, lower, aligned, lines):
-                span = rule.secret_span(match)
-                if span is None:
-                    continue
-                start, end = span
-                if any(s < end and start < e for s, e in guarded):
-                    continue
-                found.append((start, -end, priority, rule.kind(match)))
+            for lo, hi in _regions(rule, text, aligned, lines):
+                candidates = (
+                    _anchored_spans(rule, rule.anchor, text, lower, lo, hi)
+                    if rule.anchor is not None and aligned
+                    else _spans(rule, text, lo, hi)
+                )
+                for match, start, end in candidates:
+                    kind = rule.kind(match)
+                    for piece_start, piece_end in _outside((start, end), guarded):
+                        found.append((piece_start, -piece_end, priority, kind))
         found.sort()
         spans: list[tuple[int, int, str]] = []
-        last_end = 0
         for start, neg_end, _, kind in found:
-            if start >= last_end:
-                spans.append((start, -neg_end, kind))
-                last_end = -neg_end
+            end = -neg_end
+            if spans and start < spans[-1][1]:
+                last_start, last_end, last_kind = spans[-1]
+                spans[-1] = (last_start, max(last_end, end), last_kind)
+            else:
+                spans.append((start, end, kind))
         return spans
 
 
-def _matches(
-    rule: Rule, text: str, lower: str, aligned: bool, lines: dict[str, list[int]]
-) -> Iterable[re.Match[str]]:
-    """The rule's matches, searched only on the lines that hold one of its keywords.
+def _replace(
+    text: str, spans: list[tuple[int, int, str]], numbering: _Numbering
+) -> tuple[str, list[tuple[int, int]], bool]:
+    """`text` with `spans` replaced by placeholders; the windows to check again (each
+    placeholder's line with the lines before and after, merged), and whether a private key
+    block was left open."""
+    parts: list[str] = []
+    placed: list[tuple[int, int]] = []
+    pos = size = 0
+    still_open = False
+    for start, end, kind in spans:
+        before = text[pos:start]
+        placeholder = numbering.placeholder(kind, text[start:end])
+        parts += (before, placeholder)
+        size += len(before)
+        placed.append((size, size + len(placeholder)))
+        size += len(placeholder)
+        pos = end
+        if kind == PRIVATE_KEY.id and not PEM_END.search(text, start, end):
+            still_open = True
+    parts.append(text[pos:])
+    out = "".join(parts)
+    windows: list[tuple[int, int]] = []
+    for start, end in placed:
+        lo = out.rfind("\n", 0, max(out.rfind("\n", 0, start), 0)) + 1
+        after = out.find("\n", end)
+        hi = len(out) if after == -1 else out.find("\n", after + 1)
+        hi = len(out) if hi == -1 else hi
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    return out, windows, still_open
 
-    `lines` caches, per keyword, the starts of the lines holding it: rules share keywords.
-    """
-    if not rule.keywords:
-        yield from rule.pattern.finditer(text)
-        return
-    if not aligned:
-        if any(k in lower for k in rule.keywords):
-            yield from rule.pattern.finditer(text)
+
+def _outside(span: tuple[int, int], guarded: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of `span` outside the placeholders in `guarded` (sorted, not overlapping)."""
+    start, end = span
+    parts = []
+    for g_start, g_end in guarded:
+        if g_end <= start or g_start >= end:
+            continue
+        if g_start > start:
+            parts.append((start, g_start))
+        start = max(start, g_end)
+    if start < end:
+        parts.append((start, end))
+    # A sliver between a placeholder and a separator is punctuation, not a secret.
+    return [(s, e) for s, e in parts if e - s >= _MIN_SLIVER or (s, e) == span]
+
+
+def _regions(
+    rule: Rule, text: str, aligned: bool, lines: dict[str, list[int]]
+) -> Iterable[tuple[int, int]]:
+    """Where to search for the rule: the lines that hold one of its keywords (`lines`)."""
+    if not rule.keywords or not aligned:
+        yield 0, len(text)  # unkeyed, or offsets in the lowercased text do not line up
         return
     starts: set[int] = set()
     for keyword in rule.keywords:
-        found = lines.get(keyword)
-        if found is None:
-            found = lines[keyword] = _lines_with(lower, keyword)
-        starts.update(found)
+        starts.update(lines.get(keyword, ()))
     if not starts:
         return
     if rule.multiline:
-        yield from rule.pattern.finditer(text, min(starts))
+        yield min(starts), len(text)
         return
     for start in sorted(starts):
-        end = text.find("\n", start)
-        yield from rule.pattern.finditer(text, start, len(text) if end == -1 else end)
+        end = start - 1
+        for _ in range(1 + rule.extra_lines):
+            end = text.find("\n", end + 1)
+            if end == -1:
+                break
+        yield start, len(text) if end == -1 else end
 
 
-def _lines_with(lower: str, keyword: str) -> list[int]:
-    """Where the lines holding `keyword` start."""
-    starts = []
-    at = lower.find(keyword)
-    while at != -1:
-        starts.append(lower.rfind("\n", 0, at) + 1)
-        end = lower.find("\n", at)
-        if end == -1:
-            break
-        at = lower.find(keyword, end)
-    return starts
+def _spans(rule: Rule, text: str, lo: int, hi: int) -> Iterable[tuple[re.Match[str], int, int]]:
+    """The rule's secret spans in text[lo:hi], with their matches.
+
+    A match that turns out not to hold a secret (`password = os.environ.get(…) or "v"`) is
+    searched again from its next character, so it cannot hide a secret it overlaps.
+    """
+    pos = lo
+    while pos < hi:
+        match = rule.pattern.search(text, pos, hi)
+        if match is None:
+            return
+        span = rule.secret_span(match)
+        if span is None:
+            pos = match.start() + 1
+            continue
+        yield match, span[0], span[1]
+        pos = max(match.end(), match.start() + 1)
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.$@-")
+_OPENERS = frozenset("\"'`[")
+
+
+def _anchored_spans(
+    rule: Rule, anchor: re.Pattern[str], text: str, lower: str, lo: int, hi: int
+) -> Iterable[tuple[re.Match[str], int, int]]:
+    """Like `_spans` for a rule whose every match begins with the word holding `anchor`.
+
+    The anchor is searched in the lowercased text (several times faster than a
+    case-insensitive search), and the rule is tried only where that word starts: its match
+    cannot start anywhere else, so nothing is missed.
+    """
+    tried: set[int] = set()
+    last_end = lo
+    for found in anchor.finditer(lower, lo, hi):
+        start = found.start()
+        while start > lo and found.start() - start < 64 and lower[start - 1] in _WORD_CHARS:
+            if lower[start - 1] in "nrt" and start - 2 >= lo and lower[start - 2] == "\\":
+                break  # `\npassword=…` in JSON-escaped text: the key starts after the escape
+            start -= 1
+        candidates = [start]
+        if start > lo and lower[start - 1] in _OPENERS:
+            candidates.insert(0, start - 1)
+            if start - 1 > lo and lower[start - 2] == "\\":
+                candidates.insert(0, start - 2)
+        for at in candidates:
+            if at in tried or at < last_end:
+                continue
+            tried.add(at)
+            match = rule.pattern.match(text, at, hi)
+            if match is None:
+                continue
+            span = rule.secret_span(match)
+            if span is not None:
+                yield match, span[0], span[1]
+                last_end = match.end()
+                break
 
 
 def _soft_cut(data: bytes) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from fireline.errors import FirelineError, InvalidCommandError
+from fireline.errors import FirelineError, InvalidCommandError, RedactionError
 from fireline.events import EVENT_KINDS, SUMMARY_FIELDS
 from fireline.redaction import Redactor
 
@@ -72,8 +72,14 @@ def redact_payload(redactor: Redactor, kind: str, payload: dict[str, Any]) -> di
 
 
 def redact_error(redactor: Redactor, exc: FirelineError) -> None:
-    """Redact a refusal's message in place: messages quote input, and input may hold secrets."""
-    clean = redactor.redact(exc.message).text
+    """Redact a refusal's message in place: messages quote input, and input may hold secrets.
+
+    A message redaction cannot make clean is replaced by a line that quotes nothing.
+    """
+    try:
+        clean = redactor.redact(exc.message).text
+    except RedactionError:
+        clean = f"{type(exc).__name__}: the message could not be redacted and is withheld"
     if clean != exc.message:
         exc.message = clean
         exc.args = (clean,)
