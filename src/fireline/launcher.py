@@ -21,11 +21,13 @@ def main() -> None:
 def _freeze_check() -> int:
     from fireline.errors import FirelineError
     from fireline.freeze import check_as_configured, report
+    from fireline.terminal import render_line
 
     try:
         code, lines = report(check_as_configured())
     except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
-        print(f"fireline: error: {exc.message}", file=sys.stderr)  # noqa: T201
+        print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
         return exc.exit_code
-    print("\n".join(lines))  # noqa: T201
+    for line in lines:
+        print(render_line(line))  # noqa: T201
     return code

@@ -3,14 +3,14 @@
 Command modules parse input, build a command, call `service.execute` (or a query) and render.
 Everything they print goes through `echo` or `emit_json`, which mask PII and coordinates unless
 `seeing` established that the viewer holds the `sensitive` clearance (masked by default: fail
-closed). Heavy modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so
-that `import fireline.cli` stays light.
+closed), and which show every control or invisible character as an escape (`fireline.terminal`),
+as does the error boundary. Heavy modules (SQLAlchemy, pydantic, cryptography) are imported
+inside functions so that `import fireline.cli` stays light.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +22,7 @@ import typer
 
 from fireline.domain import plural
 from fireline.errors import FirelineError
+from fireline.terminal import render_json, render_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -94,7 +95,7 @@ def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
             from fireline.redaction import Redactor, mask
 
             message = mask(Redactor().redact(exc.message).text)
-            typer.echo(f"fireline: error: {message}", err=True)
+            typer.echo(render_line(f"fireline: error: {message}"), err=True)
             raise typer.Exit(exc.exit_code if code is None else code) from None
         finally:
             _MASKING.reset(token)
@@ -102,14 +103,19 @@ def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
     return wrapper
 
 
-def echo(text: str = "") -> None:
-    """Print one line of output, masked unless the viewer holds the `sensitive` clearance."""
+def echo(text: str = "", *, masked: bool = True) -> None:
+    """Print one line of output, masked unless the viewer holds the `sensitive` clearance.
+
+    The line is printed through `render_line`: a newline, ESC or bidi control inside `text` is
+    shown as an escape, so stored text can never steer the terminal. `masked=False` is for
+    lines that carry no incident data (store paths, policy modules, runbook files, lint findings).
+    """
     precision = _MASKING.get()
-    if precision is not None:
+    if masked and precision is not None:
         from fireline.redaction import mask
 
         text = mask(text, coordinate_precision=precision)
-    typer.echo(text)
+    typer.echo(render_line(text))
 
 
 def masking() -> float | None:
@@ -118,15 +124,15 @@ def masking() -> float | None:
     return _MASKING.get()
 
 
-def emit_json(data: Any) -> None:
-    """Print `data` as JSON, every string in it masked as `echo` masks text."""
+def emit_json(data: Any, *, masked: bool = True) -> None:
+    """Print `data` as JSON, every string in it masked as `echo` masks text (unless `masked`
+    is False), every control or invisible character in it written as a `\\u` escape."""
     precision = _MASKING.get()
-    if precision is not None:
+    if masked and precision is not None:
         from fireline.redaction import mask_data
 
         data = mask_data(data, coordinate_precision=precision)
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(render_json(data) + "\n")
 
 
 def load() -> Settings:
@@ -147,7 +153,7 @@ def open_store() -> Context:
 
 def report_tightened(changes: Iterable[str]) -> None:
     for change in changes:
-        typer.echo(f"fireline: note: {change}", err=True)
+        typer.echo(render_line(f"fireline: note: {change}"), err=True)
 
 
 def write(command: Command, as_: str | None) -> list[Event]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from fireline import queries
-from fireline.domain import ActorId, IncidentId, Status, iso_utc, require_text
+from fireline.domain import ActorId, IncidentId, Status, has_visible_text, iso_utc, require_text
 from fireline.errors import InvalidCommandError
 from fireline.service.context import Context
 
@@ -104,6 +104,6 @@ def dataset(text: str) -> dict[str, Any]:
 def refs(refs: tuple[str, ...]) -> list[str]:
     for ref in refs:
         kind, sep, value = ref.partition(":")
-        if not (sep and kind.strip() and value.strip()):
+        if not (sep and has_visible_text(kind) and has_visible_text(value)):
             raise InvalidCommandError(f"malformed ref {ref!r}; expected KIND:ID like deploy:9a1b7d")
     return list(refs)
