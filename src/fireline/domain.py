@@ -6,6 +6,7 @@ No I/O, no clock: everything here is a value or a rule, so it is property-tested
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -56,11 +57,38 @@ def parse_actor(text: str) -> ActorId:
     return ActorId(text)
 
 
+# Unicode categories of characters that draw nothing or steer the display instead: controls
+# (C0, DEL, C1), format characters (bidi overrides, zero-width joiners, soft hyphen, tags…),
+# lone surrogates, unassigned code points (a newer terminal may give them any meaning) and the
+# line and paragraph separators.
+_NON_PRINTING_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
+# Letters that Unicode files as ordinary but that every font draws as nothing (Hangul fillers).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def is_non_printing(char: str) -> bool:
+    """True for a character a reader cannot see, or one a terminal would obey rather than show."""
+    return char in _BLANK_LETTERS or unicodedata.category(char) in _NON_PRINTING_CATEGORIES
+
+
+def has_visible_text(text: str) -> bool:
+    """True when something is left to read once whitespace and non-printing characters go."""
+    return any(not char.isspace() and not is_non_printing(char) for char in text)
+
+
 def require_text(field: str, value: str, *, limit: int = 10_000) -> str:
-    """Strip and insist on non-empty, bounded free text."""
+    """Strip and insist on non-empty, visible, bounded free text.
+
+    Text made only of controls or invisible characters (a zero-width space, a bidi override)
+    would show as nothing in every view, so it is refused like empty text.
+    """
     cleaned = value.strip()
     if not cleaned:
         raise InvalidCommandError(f"{field} must not be empty")
+    if not has_visible_text(cleaned):
+        raise InvalidCommandError(
+            f"{field} has nothing visible: only whitespace, control or invisible characters"
+        )
     if len(cleaned) > limit:
         raise InvalidCommandError(f"{field} is {len(cleaned)} characters; the limit is {limit}")
     return cleaned

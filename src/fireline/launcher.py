@@ -28,18 +28,20 @@ def _freeze_check() -> int:
         internal_error_line,
     )
     from fireline.freeze import check_as_configured, report
+    from fireline.terminal import render_line
 
     try:
         code, lines = report(check_as_configured())
     except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
-        print(f"fireline: error: {exc.message}", file=sys.stderr)  # noqa: T201
+        print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
         return exc.exit_code
     except Exception as exc:  # a bug: the same last resort as fireline.cli.RootGroup
         if os.environ.get(DEBUG_ENV) == "1":
             raise
-        print(internal_error_line(exc), file=sys.stderr)  # noqa: T201
+        print(render_line(internal_error_line(exc)), file=sys.stderr)  # noqa: T201
         return INTERNAL_ERROR_EXIT
-    print("\n".join(lines))  # noqa: T201
+    for line in lines:
+        print(render_line(line))  # noqa: T201
     return code
 
 

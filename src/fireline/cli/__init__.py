@@ -3,17 +3,17 @@
 Command modules parse input, build a command, call `service.execute` (or a query) and render.
 Everything they print goes through `echo` or `emit_json`, which mask PII and coordinates unless
 `seeing` established that the viewer holds the `sensitive` clearance (masked by default: fail
-closed). Whatever goes wrong, the answer is one stderr line: a FirelineError through `guarded`,
-a usage error or an unexpected exception (a bug) through the root group's `main`. Heavy
-modules (SQLAlchemy, pydantic, cryptography) are imported inside functions so that
-`import fireline.cli` stays light.
+closed), and which show every control or invisible character as an escape (`fireline.terminal`).
+Whatever goes wrong, the answer is one stderr line: a FirelineError through `guarded`, a usage
+error or an unexpected exception (a bug) through the root group's `main`. Heavy modules
+(SQLAlchemy, pydantic, cryptography) are imported inside functions so that `import fireline.cli`
+stays light.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +33,7 @@ from fireline.errors import (
     InvalidCommandError,
     internal_error_line,
 )
+from fireline.terminal import render_json, render_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -85,7 +86,8 @@ class RootGroup(TyperGroup):
 
 
 def _say(line: str) -> None:
-    """One stderr line, redacted and masked (messages quote input), line breaks flattened.
+    """One stderr line, redacted and masked (messages quote input), every control character and
+    line break shown as an escape (`fireline.terminal`).
 
     Fail closed: if the redactor itself fails, the message is withheld rather than shown raw.
     """
@@ -95,7 +97,7 @@ def _say(line: str) -> None:
         line = mask(Redactor().redact(line).text)
     except Exception:
         line = f"{line.partition(': ')[0]}: (message withheld: it could not be redacted)"
-    typer.echo(" ".join(line.split()), err=True)
+    typer.echo(render_line(line), err=True)
 
 
 app = typer.Typer(
@@ -187,14 +189,19 @@ def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
     return wrapper
 
 
-def echo(text: str = "") -> None:
-    """Print one line of output, masked unless the viewer holds the `sensitive` clearance."""
+def echo(text: str = "", *, masked: bool = True) -> None:
+    """Print one line of output, masked unless the viewer holds the `sensitive` clearance.
+
+    The line is printed through `render_line`: a newline, ESC or bidi control inside `text` is
+    shown as an escape, so stored text can never steer the terminal. `masked=False` is for
+    lines that carry no incident data (store paths, policy modules, runbook files, lint findings).
+    """
     precision = _MASKING.get()
-    if precision is not None:
+    if masked and precision is not None:
         from fireline.redaction import mask
 
         text = mask(text, coordinate_precision=precision)
-    typer.echo(text)
+    typer.echo(render_line(text))
 
 
 def masking() -> float | None:
@@ -203,15 +210,15 @@ def masking() -> float | None:
     return _MASKING.get()
 
 
-def emit_json(data: Any) -> None:
-    """Print `data` as JSON, every string in it masked as `echo` masks text."""
+def emit_json(data: Any, *, masked: bool = True) -> None:
+    """Print `data` as JSON, every string in it masked as `echo` masks text (unless `masked`
+    is False), every control or invisible character in it written as a `\\u` escape."""
     precision = _MASKING.get()
-    if precision is not None:
+    if masked and precision is not None:
         from fireline.redaction import mask_data
 
         data = mask_data(data, coordinate_precision=precision)
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(render_json(data) + "\n")
 
 
 def load() -> Settings:
@@ -232,7 +239,7 @@ def open_store() -> Context:
 
 def report_tightened(changes: Iterable[str]) -> None:
     for change in changes:
-        typer.echo(f"fireline: note: {change}", err=True)
+        typer.echo(render_line(f"fireline: note: {change}"), err=True)
 
 
 def write(command: Command, as_: str | None) -> list[Event]:

@@ -14,6 +14,7 @@ from fireline.cli import (
     Format,
     FormatOption,
     app,
+    echo,
     emit_json,
     guarded,
     load,
@@ -44,12 +45,12 @@ def init() -> None:
         where = exc.filename or home
         raise StoreError(f"cannot create the store at {where}: {exc.strerror or exc}") from None
     engine.dispose()
-    typer.echo(f"store ready at {settings.home}")
-    typer.echo(f"  database     {settings.database_url}")
+    echo(f"store ready at {settings.home}", masked=False)
+    echo(f"  database     {settings.database_url}", masked=False)
     state = "created (mode 0600)" if created else "kept"
-    typer.echo(f"  signing key  {settings.key_path} {state}")
+    echo(f"  signing key  {settings.key_path} {state}", masked=False)
     for change in tightened:
-        typer.echo(f"  {change}")
+        echo(f"  {change}", masked=False)
 
 
 @app.command()
@@ -116,9 +117,10 @@ def verify(
     checked = (
         f", {plural(report.blobs, 'evidence blob')} re-hashed" if blobs and report.blobs else ""
     )
-    typer.echo(
+    echo(
         f"ok: {plural(report.events, 'event')} in {chains} verified "
-        f"(hashes, links, signed checkpoints{checked})"
+        f"(hashes, links, signed checkpoints{checked})",
+        masked=False,
     )
 
 
@@ -135,7 +137,7 @@ def _report(
     if format_ is Format.json:
         emit_json({**summary, key: [asdict(item) for item in found]})
     for item in found if format_ is Format.table else ():
-        typer.echo(f"BROKEN {item}")
+        echo(f"BROKEN {item}", masked=False)
     if found:
         more = len(found) - 1
         tail = f" (and {plural(more, more_noun)})" if more else ""
@@ -163,10 +165,11 @@ def _verify_export(path: Path, format_: Format) -> None:
     _report(format_, summary, "problems", report.problems, "more problem", where=f"{path}: ")
     if format_ is Format.table:
         kind = "masked" if report.masked else "unmasked"
-        typer.echo(
+        echo(
             f"ok: export {report.incident_id} ({kind}): {plural(report.events, 'event')}, "
             f"{plural(report.files, 'file')} ({plural(report.evidence_files, 'evidence file')}) "
-            f"verified offline (seal, checkpoint, chain, digests, views); key {report.key_id}"
+            f"verified offline (seal, checkpoint, chain, digests, views); key {report.key_id}",
+            masked=False,
         )
 
 
@@ -185,7 +188,7 @@ def rebuild(as_: AsOption = None) -> None:
         count = replay(ctx, actor=resolve_identity(as_, ctx.settings))
     finally:
         ctx.close()
-    typer.echo(f"rebuilt projections from {plural(count, 'event')}")
+    echo(f"rebuilt projections from {plural(count, 'event')}", masked=False)
 
 
 @app.command()
@@ -201,8 +204,11 @@ def demo(as_: AsOption = None) -> None:
         incident_id = play_sev1(ctx, declarer=resolve_identity(as_, ctx.settings))
     finally:
         ctx.close()
-    typer.echo(f"played the SEV1 scenario as {incident_id}")
-    typer.echo("next (the incident is restricted: only its responders see it, so read as its IC):")
+    echo(f"played the SEV1 scenario as {incident_id}", masked=False)
+    echo(
+        "next (the incident is restricted: only its responders see it, so read as its IC):",
+        masked=False,
+    )
     program = invocation()
     for hint in (
         "list --as alice",
@@ -211,4 +217,4 @@ def demo(as_: AsOption = None) -> None:
         f"gates {incident_id} --as alice",
         "verify",
     ):
-        typer.echo(f"  {program} {hint}")
+        echo(f"  {program} {hint}", masked=False)

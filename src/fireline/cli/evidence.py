@@ -35,8 +35,11 @@ from fireline.cli import (
 )
 from fireline.domain import EVIDENCE_KINDS, NUMBER_LIMIT, parse_incident_id, parse_when
 from fireline.errors import InvalidCommandError, PolicyDeniedError
+from fireline.terminal import FileRenderer
 
 if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
     from fireline.evidence import BlobStore, RegularFile
     from fireline.queries import EvidenceItem
 
@@ -258,6 +261,15 @@ def get(
                 "cannot be masked; only holders of the sensitive clearance may get it"
             )
         masked = precision is not None  # always: the ingest-time findings are only a hint
+        if output is None and sys.stdout.isatty():
+            if not item.scanned:
+                raise InvalidCommandError(
+                    f"{item.label} on {incident_id} is not text (stored unscanned); "
+                    "write it to a file with --output"
+                )
+            with _terminal() as screen:
+                _copy(ctx.blobs, item.sha256, screen, precision if masked else None)
+            return
         if output is None:
             sys.stdout.flush()
             _copy(ctx.blobs, item.sha256, sys.stdout.buffer, precision if masked else None)
@@ -285,3 +297,32 @@ def _copy(blobs: BlobStore, sha256: str, dst: BinaryIO, precision: float | None)
 
     with blobs.open(sha256) as src:
         mask_stream(src, dst, coordinate_precision=precision)
+
+
+class _Screen(io.RawIOBase):
+    """Standard output as a binary sink that shows a text file's controls as escapes."""
+
+    def __init__(self) -> None:
+        self._renderer = FileRenderer()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        chunk = bytes(data)
+        sys.stdout.write(self._renderer.feed(chunk))
+        return len(chunk)
+
+    def finish(self) -> None:
+        sys.stdout.write(self._renderer.feed(b"", final=True))
+        sys.stdout.flush()
+
+
+@contextmanager
+def _terminal() -> Iterator[BinaryIO]:
+    """A sink for evidence bytes bound for a terminal: text only, every control escaped."""
+    screen = _Screen()
+    with io.BufferedWriter(screen) as buffered:
+        yield buffered
+        buffered.flush()
+        screen.finish()

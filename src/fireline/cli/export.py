@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import AsOption, IncidentArg, app, guarded, open_store, plural
+from fireline.cli import AsOption, IncidentArg, app, echo, guarded, open_store, plural
 from fireline.domain import parse_incident_id
 
 
@@ -43,13 +43,17 @@ def export(
     finally:
         ctx.close()
     kind = "masked" if result.masked else "UNMASKED"
-    typer.echo(f"exported {result.incident_id} up to event {result.seq} ({kind}) to {result.path}")
-    withheld = f", {result.withheld} withheld (binary, cannot be masked)" if result.withheld else ""
-    typer.echo(
-        f"  {plural(result.files, 'file')}, {plural(result.evidence_files, 'evidence file')}"
-        f"{withheld}; recorded as {result.incident_id} event {result.event_seq} (export.created)"
+    echo(
+        f"exported {result.incident_id} up to event {result.seq} ({kind}) to {result.path}",
+        masked=False,
     )
-    typer.echo(f"  check it offline: fireline verify {result.path}")
+    withheld = f", {result.withheld} withheld (binary, cannot be masked)" if result.withheld else ""
+    echo(
+        f"  {plural(result.files, 'file')}, {plural(result.evidence_files, 'evidence file')}"
+        f"{withheld}; recorded as {result.incident_id} event {result.event_seq} (export.created)",
+        masked=False,
+    )
+    echo(f"  check it offline: fireline verify {result.path}", masked=False)
     if result.unsalted:
         typer.echo(
             f"fireline: warning: {plural(result.unsalted, 'masked event')} predate salted "

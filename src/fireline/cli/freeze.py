@@ -17,6 +17,7 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
+    echo,
     emit_json,
     guarded,
     recorded,
@@ -53,7 +54,7 @@ def check(format_: FormatOption = Format.table) -> None:
         return
     code, lines = report(status)
     for line in lines:
-        typer.echo(line)
+        echo(line, masked=False)
     if code:
         raise typer.Exit(code)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import Format, FormatOption, app, emit_json, guarded, load
+from fireline.cli import Format, FormatOption, app, echo, emit_json, guarded, load
 from fireline.errors import InvalidCommandError
 
 policy_app = typer.Typer(help="Inspect and test the policy bundle.", no_args_is_help=True)
@@ -30,12 +30,12 @@ def show(format_: FormatOption = Format.table) -> None:
             }
         )
         return
-    typer.echo(f"bundle  {engine.source}")
-    typer.echo(f"digest  {engine.digest}")
+    echo(f"bundle  {engine.source}", masked=False)
+    echo(f"digest  {engine.digest}", masked=False)
     for module in engine.modules:
-        typer.echo(f"module  {module.path} (package {module.package})")
+        echo(f"module  {module.path} (package {module.package})", masked=False)
     for module in engine.tests:
-        typer.echo(f"tests   {module.path} (package {module.package})")
+        echo(f"tests   {module.path} (package {module.package})", masked=False)
 
 
 @policy_app.command("check")
@@ -52,8 +52,8 @@ def check(
     from fireline.policy import ENTRY_POINTS, PolicyEngine
 
     engine = PolicyEngine.load(Path(bundle) if bundle else load().policy_dir)
-    typer.echo(f"ok: policy bundle {engine.source} decides {', '.join(ENTRY_POINTS)}")
-    typer.echo(f"digest  {engine.digest}")
+    echo(f"ok: policy bundle {engine.source} decides {', '.join(ENTRY_POINTS)}", masked=False)
+    echo(f"digest  {engine.digest}", masked=False)
 
 
 @policy_app.command("test")
@@ -75,8 +75,8 @@ def run_tests(
     for result in results:
         mark = "ok  " if result.passed else "FAIL"
         detail = f" — {result.detail}" if result.detail else ""
-        typer.echo(f"{mark} {result.name}{detail}")
+        echo(f"{mark} {result.name}{detail}", masked=False)
     failed = sum(not r.passed for r in results)
-    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    echo(f"{len(results) - failed} passed, {failed} failed", masked=False)
     if failed:
         raise typer.Exit(1)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import app, guarded, guarded_exiting, load
+from fireline.cli import app, echo, emit_json, guarded, guarded_exiting, load
 
 runbook_app = typer.Typer(
     help="Runbook library: lint, scaffold, index, search and suggest runbooks.",
@@ -53,10 +53,11 @@ def lint(
     options = options_from_settings(load(), today=today, strict=strict)
     result = lint_paths(paths or [Path(".")], options)
     if format_ is LintFormat.json:
-        typer.echo(report.as_json(result))
+        emit_json(report.as_data(result), masked=False)
     else:
         lines = report.github(result) if format_ is LintFormat.github else report.human(result)
-        typer.echo("\n".join(lines))
+        for line in lines:
+            echo(line, masked=False)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
@@ -95,6 +96,7 @@ def new(
     except OSError as exc:
         raise RunbookError(f"cannot write {path}: {exc.strerror or exc}") from None
     count = text.count("<<FILL")
-    typer.echo(
-        f"created {path} ({count} placeholders to fill, then run: fireline runbook lint {path})"
+    echo(
+        f"created {path} ({count} placeholders to fill, then run: fireline runbook lint {path})",
+        masked=False,
     )

@@ -15,6 +15,7 @@ from fireline.cli import (
     Format,
     FormatOption,
     count_option,
+    echo,
     emit_json,
     guarded,
     load,
@@ -53,7 +54,7 @@ def index(
     if format_ is Format.json:
         emit_json({"folder": info.folder, "runbooks": info.count, "indexed_at": info.indexed_at})
         return
-    typer.echo(f"indexed {plural(info.count, 'runbook')} from {info.folder}")
+    echo(f"indexed {plural(info.count, 'runbook')} from {info.folder}", masked=False)
 
 
 @runbook_app.command("search")
@@ -85,9 +86,9 @@ def search(
         emit_json(rows)
         return
     if not rows:
-        typer.echo("no runbook matches")
+        echo("no runbook matches", masked=False)
     for row in rows:
-        typer.echo(f"{row['score']:.3f}  {row['path']}  {row['title']}")
+        echo(f"{row['score']:.3f}  {row['path']}  {row['title']}", masked=False)
 
 
 @runbook_app.command("suggest")
@@ -117,10 +118,10 @@ def suggest(
         emit_json([s.as_json() for s in found])
         return
     if not found:
-        typer.echo("no runbook fits this alert well enough (abstained)")
+        echo("no runbook fits this alert well enough (abstained)", masked=False)
     for n, item in enumerate(found, 1):
-        typer.echo(f"{n}. {item.path}  {item.title}  (score {item.score:.3f})")
-        typer.echo(f"   {item.reason}")
+        echo(f"{n}. {item.path}  {item.title}  (score {item.score:.3f})", masked=False)
+        echo(f"   {item.reason}", masked=False)
 
 
 def _read_json(path: Path) -> object:

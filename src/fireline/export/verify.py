@@ -124,6 +124,12 @@ def _verify(tree: Tree, document: int) -> ExportReport:
     return report
 
 
+def _lines(text: str) -> list[str]:
+    """The file's LF-separated lines. Not `str.splitlines`: that also splits at U+2028, U+0085
+    and the other separators JSON leaves raw inside strings, so stored text could split an event."""
+    return text.removesuffix("\n").split("\n") if text else []
+
+
 def _check_hashes(
     tree: Tree, the_seal: seal.Seal, problems: list[Problem], document: int
 ) -> dict[str, str]:
@@ -132,7 +138,7 @@ def _check_hashes(
     if hashlib.sha256(raw).hexdigest() != the_seal.hashes_sha256:
         problems.append(Problem(layout.HASHES, "does not match the digest the export seal signs"))
     listed: dict[str, str] = {}
-    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+    for number, line in enumerate(_lines(raw.decode("utf-8", errors="replace")), 1):
         match = _HASH_LINE.fullmatch(line)
         if match is None:
             problems.append(Problem(layout.HASHES, f"line {number} is not a sha256sum line"))
@@ -155,7 +161,7 @@ def _check_chain(
     """Re-hash and re-link events.jsonl from genesis to the signed head."""
     where = layout.EVENTS
     try:
-        lines = tree.read(where, limit=document).decode().splitlines()
+        lines = _lines(tree.read(where, limit=document).decode())
         parsed = [seal.parse_event_line(line, where=f"line {n}") for n, line in enumerate(lines, 1)]
     except IntegrityError as exc:
         problems.append(Problem(where, exc.message))

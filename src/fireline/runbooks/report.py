@@ -26,13 +26,17 @@ def summary(report: LintReport) -> str:
 
 def as_json(report: LintReport) -> str:
     """One JSON object: counts and the findings (rule, severity, file, line, message)."""
-    data = {
+    return json.dumps(as_data(report), indent=2, ensure_ascii=False)
+
+
+def as_data(report: LintReport) -> dict[str, object]:
+    """What `as_json` writes, for an adapter that serialises it its own way."""
+    return {
         "runbooks": report.runbooks,
         "errors": report.errors,
         "warnings": report.warnings,
         "findings": [_finding(f) for f in report.findings],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _finding(f: Finding) -> dict[str, object]:

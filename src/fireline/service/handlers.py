@@ -30,6 +30,7 @@ from fireline.domain import (
     check_planned,
     check_transition,
     format_incident_id,
+    has_visible_text,
     parse_actor,
     parse_status,
     require_text,
@@ -191,7 +192,7 @@ def _log_entry(call: Call, cmd: LogEntry) -> Plan:
         "at": observed(call, "--at", cmd.at),
     }
     if kind == "decision":
-        if not (cmd.why and cmd.why.strip()):
+        if not (cmd.why and has_visible_text(cmd.why)):
             raise InvalidCommandError("a decision needs --why (the decision log records why)")
         payload["why"] = cmd.why.strip()
         payload["approver"] = None if cmd.approver is None else parse_actor(cmd.approver)

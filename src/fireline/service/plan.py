@@ -20,6 +20,7 @@ from fireline.domain import (
     Status,
     check_detected,
     check_observed,
+    has_visible_text,
     iso_utc,
     require_text,
 )
@@ -122,6 +123,6 @@ def dataset(text: str) -> dict[str, Any]:
 def refs(refs: tuple[str, ...]) -> list[str]:
     for ref in refs:
         kind, sep, value = ref.partition(":")
-        if not (sep and kind.strip() and value.strip()):
+        if not (sep and has_visible_text(kind) and has_visible_text(value)):
             raise InvalidCommandError(f"malformed ref {ref!r}; expected KIND:ID like deploy:9a1b7d")
     return list(refs)
