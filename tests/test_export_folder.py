@@ -19,6 +19,7 @@ from fireline.export.verify import verify_export
 from fireline.service import Context
 from tests.conftest import Cli
 from tests.factories import make_incident, run
+from tests.test_export_zipread import refusal
 
 TIMELINE = "00_meta/timeline.md"
 
@@ -30,18 +31,6 @@ def exported(ctx: Context, cli: Cli, tmp_path: Path) -> Path:
     result = cli("export", inc, "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     return tmp_path / "out" / inc
-
-
-def refusal(cli: Cli, target: Path, *, code: int = 2) -> str:
-    """The one stderr line of a refused verify, after its prefix; nothing on stdout."""
-    result = cli("verify", str(target))
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, lines
-    prefix = f"fireline: error: {target}"
-    assert lines[0].startswith(prefix), lines
-    return lines[0][len(prefix) :]
 
 
 def test_a_symlink_at_a_listed_path_is_refused(cli: Cli, exported: Path, tmp_path: Path) -> None:
