@@ -10,7 +10,8 @@
     ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
     │   └── PolicyUndecidableError 5  500  the policy bundle cannot decide (named module and rule)
     ├── StoreError                 6  503  store missing, not initialised, or at another schema
-    └── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
+    ├── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
+    └── AuthenticationError        8  401  no valid credentials: missing, wrong, expired or revoked
 
     (anything else)               70  500  a bug: `internal error: <ExcType>: <message>`
 
@@ -98,6 +99,14 @@ class IntegrityError(FirelineError):
 
     exit_code = 7
     http_status = 500
+
+
+class AuthenticationError(FirelineError):
+    """The request carries no valid credentials (a missing, wrong, expired or revoked token, a
+    failed login); nothing was read or written. Which of these it was is not said."""
+
+    exit_code = 8
+    http_status = 401
 
 
 INTERNAL_ERROR_EXIT = 70

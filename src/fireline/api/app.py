@@ -1,0 +1,50 @@
+"""The ASGI application: `create_app(settings)` builds it, `fireline serve` runs it.
+
+One Context (engine, signing key, policy, redactor) is opened per process at start-up and kept
+on `app.state.context`; routers live one per resource in `fireline.api.*` and are included here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+from fireline import __version__
+from fireline.api import problems
+from fireline.config import Settings
+from fireline.service.context import Clock, Context, open_context, utc_now
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
+    """The fireline API for the store `settings` names; the store is opened on start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = open_context(settings, clock=clock)
+        app.state.context = context
+        try:
+            yield
+        finally:
+            context.close()
+
+    app = FastAPI(
+        title="fireline",
+        version=__version__,
+        summary="Governed, evidence-first incident response with a tamper-evident record.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    # Routers, one per resource: app.include_router(<module>.router)
+    return app
+
+
+def context_of(request: Request) -> Context:
+    """The process's Context, opened by the lifespan."""
+    context: Context = request.app.state.context
+    return context
