@@ -25,7 +25,14 @@ from fireline.errors import (
 PROBLEM_TYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, error: str, exit_code: int) -> JSONResponse:
+def problem(
+    status: int,
+    detail: str,
+    *,
+    error: str,
+    exit_code: int,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """A problem response; `error` names the FirelineError class, `exit_code` the CLI's code."""
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -35,7 +42,8 @@ def problem(status: int, detail: str, *, error: str, exit_code: int) -> JSONResp
         "error": error,
         "exit_code": exit_code,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
@@ -50,7 +58,14 @@ def clean_detail(detail: str) -> str:
 
 
 def from_error(exc: FirelineError) -> JSONResponse:
-    return problem(exc.http_status, exc.message, error=type(exc).__name__, exit_code=exc.exit_code)
+    retry = getattr(exc, "retry_after", None)  # TooManyAttemptsError: when to try again
+    return problem(
+        exc.http_status,
+        exc.message,
+        error=type(exc).__name__,
+        exit_code=exc.exit_code,
+        headers=None if retry is None else {"Retry-After": str(retry)},
+    )
 
 
 def install(app: FastAPI) -> None:
