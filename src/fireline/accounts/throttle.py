@@ -3,7 +3,7 @@ so every replica sees the same counts.
 
 Failures are counted in a window (`login_window`); reaching the limit locks the key for
 `login_lockout`, doubled for each further lockout of the same key (at most 64 times), and a
-success clears the account's count (never the address's: one valid account must not launder
+success clears the account's failures (never the address's: one valid account must not launder
 an address's guesses). Keys are SHA-256 digests, so the table holds no name and no address in
 clear: a password typed into the user field does not land here either. Failures are rows, not
 events: an attacker must not be able to grow the tamper-evident record with guesses; only an
@@ -106,9 +106,14 @@ def record_failure(engine: Engine, key_: str, now: datetime, limits: Limits) -> 
 
 
 def forget(engine: Engine, key_: str) -> None:
-    """A successful login: the account starts afresh."""
+    """A successful login clears the account's failures; its lockout count stays (a repeated
+    attack still meets doubled lockouts) until the row ages out."""
     with store_errors(), engine.begin() as conn:
-        conn.execute(login_throttle.delete().where(login_throttle.c.key == key_))
+        conn.execute(
+            login_throttle.update()
+            .where(login_throttle.c.key == key_, login_throttle.c.failures > 0)
+            .values(failures=0, window_start=None)
+        )
 
 
 def _ensure_row(conn: Connection, key_: str) -> None:

@@ -63,6 +63,12 @@ class TokenBody(Strict):
     name: str = Field(min_length=1, max_length=64)
     scope: Literal["read", "write", "admin"]
     expires_in: Duration | None = Field(default=None, description="Like 90d; token_default_expiry.")
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1024,
+        description="Your password: needed for a token above the scope of the calling credential.",
+    )
 
 
 class ExpiryBody(Strict):
@@ -131,8 +137,17 @@ def create_token(body: TokenBody, request: Request, principal: Writer) -> TokenA
     """Make a token for yourself, at most your own credential's scope; shown once."""
     ctx = context(request)
     if not principal.allows(body.scope):
-        raise PolicyDeniedError(
-            f"a {principal.scope}-scope credential cannot make a {body.scope}-scope token"
+        # Above the caller's scope only on proof of the password (a stolen login token cannot
+        # mint itself an admin token); the scope still needs the registry role (the handler).
+        if body.password is None:
+            raise PolicyDeniedError(
+                f"a {principal.scope}-scope credential cannot make a {body.scope}-scope token "
+                "without your password (give it as password)"
+            )
+        address = client_address(request, ctx.settings)
+        password = body.password
+        serialised(
+            lambda: accounts.verify_password(ctx, principal.actor, password, address=address)
         )
     lifetime = _lifetime(body.expires_in, ctx.settings.token_default_expiry)
     issued = serialised(
