@@ -105,7 +105,8 @@ class IntegrityError(FirelineError):
 
 class AuthenticationError(FirelineError):
     """The request carries no valid credentials (a missing, wrong, expired or revoked token, a
-    failed login); nothing was read or written. Which of these it was is not said."""
+    failed login); nothing was read or written. A failed login does not say whether the user
+    exists; a refused token tells its holder whether it expired or was revoked."""
 
     exit_code = 8
     http_status = 401
