@@ -115,14 +115,18 @@ def test_login_issues_a_write_token_that_authenticates(client: Client, seeded: S
     answer = http.post("/api/v1/login", json={"user": "alice", "password": ALICE_PW, "host": "lap"})
     assert answer.status_code == 200
     body = answer.json()
-    assert body["user"] == "alice" and body["token"].startswith("fl_")
+    assert body["user"] == "alice"
+    assert body["token"].startswith("fl_")
     users = http.get("/api/v1/users", headers=bearer(body["token"]))
     assert users.status_code == 200
     assert [u["name"] for u in users.json()["users"]] == ["alice", "bob", "vic"]
     (token,) = http.get("/api/v1/tokens", headers=bearer(body["token"])).json()["tokens"]
-    assert token["name"] == "login-lap" and token["scope"] == "write"
-    assert token["last_used_at"] is not None and token["state"] == "active"
-    assert "token" not in token and "sha256" not in token
+    assert token["name"] == "login-lap"
+    assert token["scope"] == "write"
+    assert token["last_used_at"] is not None
+    assert token["state"] == "active"
+    assert "token" not in token
+    assert "sha256" not in token
 
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(client: Client, seeded: Store) -> None:
@@ -148,7 +152,8 @@ def test_token_create_use_expire_and_revoke(client: Client, clock: Clock) -> Non
     )
     assert made.status_code == 201, made.text
     read_token = made.json()["token"]
-    assert made.json()["scope"] == "read" and made.json()["name"] == "ci-freeze"
+    assert made.json()["scope"] == "read"
+    assert made.json()["name"] == "ci-freeze"
     assert http.get("/api/v1/users", headers=bearer(read_token)).status_code == 200
     # A read token writes nothing and makes no tokens.
     denied = http.post(
@@ -167,7 +172,8 @@ def test_token_create_use_expire_and_revoke(client: Client, clock: Clock) -> Non
         "/api/v1/tokens", json={"name": "deploy", "scope": "write"}, headers=bearer(session)
     ).json()
     revoked = http.delete(f"/api/v1/tokens/{second['id']}", headers=bearer(session))
-    assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
+    assert revoked.status_code == 200
+    assert revoked.json()["state"] == "revoked"
     before = everything(engine)
     problem(http.get("/api/v1/tokens", headers=bearer(second["token"])), 401)
     assert everything(engine) == before
@@ -183,7 +189,8 @@ def test_token_create_use_expire_and_revoke(client: Client, clock: Clock) -> Non
     moved = http.patch(
         f"/api/v1/tokens/{third['id']}", json={"expires_in": "7d"}, headers=bearer(session)
     )
-    assert moved.status_code == 200 and moved.json()["expires_at"] < third["expires_at"]
+    assert moved.status_code == 200
+    assert moved.json()["expires_at"] < third["expires_at"]
     assert "token.expiry_changed" in registry_kinds(engine)
 
 
@@ -233,7 +240,8 @@ def test_scopes_and_other_users_tokens(client: Client) -> None:
         json={"name": "dana", "roles": ["responder"]},
         headers=bearer(admin.json()["token"]),
     )
-    assert added.status_code == 201 and added.json()["name"] == "dana"
+    assert added.status_code == 201
+    assert added.json()["name"] == "dana"
     changed = http.patch(
         "/api/v1/users/dana",
         json={"roles": ["responder", "steward"]},
@@ -325,7 +333,8 @@ def test_failed_logins_lock_the_account(client: Client, clock: Clock) -> None:
         problem(http.post("/api/v1/login", json={"user": "bob", "password": "guess guess"}), 401)
     locked = http.post("/api/v1/login", json={"user": "bob", "password": BOB_PW})
     body = problem(locked, 429)
-    assert body["error"] == "TooManyAttemptsError" and body["exit_code"] == 8
+    assert body["error"] == "TooManyAttemptsError"
+    assert body["exit_code"] == 8
     assert 1 <= int(locked.headers["Retry-After"]) <= 15 * 60
     assert registry_kinds(engine).count("account.locked") == 1
     # Locked: further guesses are refused unchecked, and neither counted nor recorded.
@@ -347,7 +356,8 @@ def test_failed_logins_lock_the_account(client: Client, clock: Clock) -> None:
         http.post("/api/v1/login", json={"user": "bob", "password": "guess guess"})
     clock.advance(minutes=16)
     again = http.post("/api/v1/login", json={"user": "bob", "password": BOB_PW})
-    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 13 * 60
+    assert again.status_code == 429
+    assert int(again.headers["Retry-After"]) > 13 * 60
 
 
 def test_failed_logins_lock_the_address(client: Client) -> None:
@@ -395,7 +405,9 @@ def test_bootstrap_gives_a_one_time_password_once(store: Store, clock: Clock) ->
     ctx = open_context(store.settings, clock=clock)
     try:
         made = accounts.bootstrap_admin(ctx)
-        assert made is not None and made.user == "admin" and len(made.password) >= 20
+        assert made is not None
+        assert made.user == "admin"
+        assert len(made.password) >= 20
         assert accounts.bootstrap_admin(ctx) is None
     finally:
         ctx.close()
@@ -411,7 +423,8 @@ def test_bootstrap_gives_a_one_time_password_once(store: Store, clock: Clock) ->
             "/api/v1/password",
             json={"user": "admin", "password": made.password, "new_password": "a new long secret"},
         )
-        assert changed.status_code == 200 and changed.json() == {"user": "admin", "changed": True}
+        assert changed.status_code == 200
+        assert changed.json() == {"user": "admin", "changed": True}
         problem(http.post("/api/v1/login", json={"user": "admin", "password": made.password}), 401)
         assert login(http, "admin", "a new long secret").startswith("fl_")
 
@@ -475,13 +488,13 @@ def test_the_registry_chain_verifies_and_rebuilds(client: Client, seeded: Store,
     assert verified.exit_code == 0, verified.output
     with engine.connect() as conn:
         tokens_before = conn.execute(sa.text("SELECT * FROM api_tokens ORDER BY id")).all()
-        passwords_before = conn.execute(sa.text("SELECT * FROM passwords ORDER BY user")).all()
+        passwords_before = conn.execute(sa.text("SELECT * FROM passwords ORDER BY name")).all()
     rebuilt = cli("rebuild", actor="alice")
     assert rebuilt.exit_code == 0, rebuilt.output
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT * FROM api_tokens ORDER BY id")).all() == tokens_before
         assert (
-            conn.execute(sa.text("SELECT * FROM passwords ORDER BY user")).all() == passwords_before
+            conn.execute(sa.text("SELECT * FROM passwords ORDER BY name")).all() == passwords_before
         )
     # The login token still works after the rebuild.
     assert http.get("/api/v1/tokens", headers=bearer(session)).status_code == 200

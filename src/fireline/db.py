@@ -275,7 +275,7 @@ evidence = sa.Table(
 passwords = sa.Table(
     "passwords",
     metadata,
-    sa.Column("user", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("hash", sa.Text, nullable=False),  # argon2id PHC string: a verifier, not the secret
     sa.Column("must_change", sa.Boolean, nullable=False),
     _ts("set_at"),
@@ -286,7 +286,7 @@ api_tokens = sa.Table(
     "api_tokens",
     metadata,
     sa.Column("id", sa.String(12), primary_key=True),
-    sa.Column("user", sa.String(64), nullable=False, index=True),
+    sa.Column("owner", sa.String(64), nullable=False, index=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("scope", sa.String(8), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False, unique=True),  # of the token's text

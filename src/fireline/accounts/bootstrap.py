@@ -37,7 +37,7 @@ def bootstrap_admin(ctx: Context, name: str = DEFAULT_ADMIN) -> OneTimePassword 
     """
     wanted = parse_actor(name)
     with read_only(ctx.engine) as conn:
-        if conn.execute(sa.select(passwords.c.user).limit(1)).first() is not None:
+        if conn.execute(sa.select(passwords.c.name).limit(1)).first() is not None:
             return None
         users = governance.list_users(conn)
     admins = [user.name for user in users if "admin" in user.roles]

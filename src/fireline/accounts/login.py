@@ -87,7 +87,7 @@ def verify_password(ctx: Context, user: str, password: str, *, address: str) -> 
     registered = False
     if name is not None:
         with read_only(ctx.engine) as conn:
-            row = conn.execute(sa.select(passwords).where(passwords.c.user == name)).first()
+            row = conn.execute(sa.select(passwords).where(passwords.c.name == name)).first()
             registered = governance.get_user(conn, name) is not None
         if row is not None:
             stored, must_change = row.hash, row.must_change

@@ -45,7 +45,7 @@ class TokenView:
 
 _COLUMNS = (
     api_tokens.c.id,
-    api_tokens.c.user,
+    api_tokens.c.owner,
     api_tokens.c.name,
     api_tokens.c.scope,
     api_tokens.c.created_at,
@@ -61,7 +61,7 @@ def _view(row: Any, now: str) -> TokenView:
     state = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "active"
     return TokenView(
         id=row.id,
-        user=row.user,
+        user=row.owner,
         name=row.name,
         scope=row.scope,
         created_at=row.created_at,
@@ -77,7 +77,7 @@ def list_tokens(conn: Connection, now: datetime, *, user: str | None = None) -> 
     """Tokens, newest first; only `user`'s when given."""
     query = sa.select(*_COLUMNS).select_from(_FROM)
     if user is not None:
-        query = query.where(api_tokens.c.user == user)
+        query = query.where(api_tokens.c.owner == user)
     rows = conn.execute(query.order_by(api_tokens.c.created_at.desc(), api_tokens.c.id))
     stamp = iso_utc(now)
     return [_view(row, stamp) for row in rows]

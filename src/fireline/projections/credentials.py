@@ -20,9 +20,9 @@ def _password_set(conn: Connection, event: Event, p: Payload) -> None:
         "set_at": event.ts,
         "set_by": event.actor,
     }
-    done = conn.execute(passwords.update().where(passwords.c.user == p["user"]).values(values))
+    done = conn.execute(passwords.update().where(passwords.c.name == p["user"]).values(values))
     if done.rowcount == 0:
-        conn.execute(passwords.insert(), {"user": p["user"], **values})
+        conn.execute(passwords.insert(), {"name": p["user"], **values})
 
 
 def _token_created(conn: Connection, event: Event, p: Payload) -> None:
@@ -30,7 +30,7 @@ def _token_created(conn: Connection, event: Event, p: Payload) -> None:
         api_tokens.insert(),
         {
             "id": p["id"],
-            "user": p["user"],
+            "owner": p["user"],
             "name": p["name"],
             "scope": p["scope"],
             "sha256": p["sha256"],

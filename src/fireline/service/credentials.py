@@ -102,13 +102,13 @@ def _live_token(call: Call, token_id: str) -> Any:
 
 def _revoke_token(call: Call, cmd: RevokeToken) -> Plan:
     row = _live_token(call, cmd.token_id)
-    payload = {"id": row.id, "user": row.user, "reason": cmd.reason.strip()}
+    payload = {"id": row.id, "user": row.owner, "reason": cmd.reason.strip()}
     return Plan(IncidentId(REGISTRY_CHAIN), [("token.revoked", payload)])
 
 
 def _change_token_expiry(call: Call, cmd: ChangeTokenExpiry) -> Plan:
     row = _live_token(call, cmd.token_id)
-    payload = {"id": row.id, "user": row.user, "expires_at": check_lifetime(call, cmd.expires_in)}
+    payload = {"id": row.id, "user": row.owner, "expires_at": check_lifetime(call, cmd.expires_in)}
     return Plan(IncidentId(REGISTRY_CHAIN), [("token.expiry_changed", payload)])
 
 

@@ -23,7 +23,7 @@ def _ts(name: str, *, nullable: bool = False) -> sa.Column[str]:
 def upgrade() -> None:
     op.create_table(
         "passwords",
-        sa.Column("user", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("hash", sa.Text, nullable=False),
         sa.Column("must_change", sa.Boolean, nullable=False),
         _ts("set_at"),
@@ -32,7 +32,7 @@ def upgrade() -> None:
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.String(12), primary_key=True),
-        sa.Column("user", sa.String(64), nullable=False, index=True),
+        sa.Column("owner", sa.String(64), nullable=False, index=True),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("scope", sa.String(8), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False, unique=True),
