@@ -530,3 +530,29 @@ def test_longest_lifetime_is_a_setting(client: Client) -> None:
     assert problem(too_long, 422)["detail"] == (
         "--expires must be more than 0 and at most 10 days (token_max_expiry)"
     )
+
+
+def test_an_admin_token_does_not_outlive_its_holders_role(client: Client) -> None:
+    http = client()
+    alice = login(http)
+    bob = login(http, "bob", BOB_PW)
+    admin = http.post(
+        "/api/v1/tokens",
+        json={"name": "a", "scope": "admin", "password": ALICE_PW},
+        headers=bearer(alice),
+    ).json()["token"]
+    assert {
+        t["user"] for t in http.get("/api/v1/tokens", headers=bearer(admin)).json()["tokens"]
+    } == {"alice", "bob"}
+    demoted = http.patch(
+        "/api/v1/users/alice", json={"roles": ["responder"]}, headers=bearer(admin)
+    )
+    assert demoted.status_code == 200
+    listed = http.get("/api/v1/tokens", headers=bearer(admin)).json()["tokens"]
+    assert {t["user"] for t in listed} == {"alice"}
+    bobs = http.get("/api/v1/tokens", headers=bearer(bob)).json()["tokens"][0]["id"]
+    problem(http.delete(f"/api/v1/tokens/{bobs}", headers=bearer(admin)), 404)
+    refused = http.post(
+        "/api/v1/users", json={"name": "eve", "roles": ["viewer"]}, headers=bearer(admin)
+    )
+    assert "only an admin may change the user registry" in problem(refused, 403)["detail"]

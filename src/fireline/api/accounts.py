@@ -11,8 +11,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Connection
 
-from fireline import accounts
+from fireline import accounts, governance
 from fireline.accounts.tokens import TokenView, get_token, list_tokens
 from fireline.api.auth import Principal, Reader, Writer, client_address
 from fireline.api.writing import context, serialised
@@ -173,12 +174,21 @@ def _record(view: TokenView) -> TokenRecord:
     return TokenRecord.model_validate(view.to_json())
 
 
+def _sees_all(conn: Connection, principal: Principal) -> bool:
+    """Everyone's tokens: an admin-scope credential of a user who is a registry admin now
+    (an admin token outlives its holder's role; the role is checked on every use)."""
+    if not principal.allows("admin"):
+        return False
+    user = governance.get_user(conn, principal.actor)
+    return user is not None and "admin" in user.roles
+
+
 @router.get("/tokens")
 def tokens(request: Request, principal: Reader) -> TokenList:
     """Your tokens (never their text); an admin-scope credential sees everyone's."""
     ctx = context(request)
-    owner = None if principal.allows("admin") else principal.actor
     with read_only(ctx.engine) as conn:
+        owner = None if _sees_all(conn, principal) else principal.actor
         found = list_tokens(conn, ctx.clock(), user=owner)
     return TokenList(tokens=[_record(view) for view in found])
 
@@ -188,7 +198,10 @@ def _own_token(ctx: Context, principal: Principal, token_id: str) -> TokenView:
     (a token of someone else answers like a missing one)."""
     with read_only(ctx.engine) as conn:
         view = get_token(conn, token_id, ctx.clock())
-    if view is None or (view.user != principal.actor and not principal.allows("admin")):
+        mine = view is not None and view.user == principal.actor
+        if view is not None and not mine and not _sees_all(conn, principal):
+            view = None
+    if view is None:
         raise NotFoundError(f"no token {token_id}")
     return view
 
