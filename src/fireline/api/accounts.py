@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from fireline import accounts, governance
 from fireline.accounts.tokens import TokenView, get_token, list_tokens
+from fireline.api import problems
 from fireline.api.auth import Principal, Reader, Writer, client_address
 from fireline.api.writing import context, serialised
 from fireline.commands import ChangeTokenExpiry, RevokeToken
@@ -101,7 +102,7 @@ class TokenList(BaseModel):
     tokens: list[TokenRecord]
 
 
-@router.post("/login", responses={401: {}, 403: {}, 429: {}})
+@router.post("/login", responses=problems.responses(401, 403, 422, 429))
 def login(body: LoginBody, request: Request) -> LoginAnswer:
     """Exchange a user's password for a fresh write-scope token (`login-<host>`)."""
     ctx = context(request)
@@ -116,7 +117,7 @@ def login(body: LoginBody, request: Request) -> LoginAnswer:
     )
 
 
-@router.post("/password", responses={401: {}, 429: {}})
+@router.post("/password", responses=problems.responses(401, 403, 422, 429))
 def change_password(body: PasswordBody, request: Request) -> PasswordAnswer:
     """Replace a password, proven by the current one: how a one-time password is replaced."""
     ctx = context(request)
@@ -133,7 +134,7 @@ def _lifetime(text: str | None, default: timedelta) -> timedelta:
     return default if text is None else parse_duration("expires_in", text)
 
 
-@router.post("/tokens", status_code=201, responses={401: {}, 403: {}})
+@router.post("/tokens", status_code=201, responses=problems.responses(401, 403, 404, 422, 429))
 def create_token(body: TokenBody, request: Request, principal: Writer) -> TokenAnswer:
     """Make a token for yourself, at most your own credential's scope; shown once."""
     ctx = context(request)
@@ -183,7 +184,7 @@ def _sees_all(conn: Connection, principal: Principal) -> bool:
     return user is not None and "admin" in user.roles
 
 
-@router.get("/tokens")
+@router.get("/tokens", responses=problems.responses(401, 403))
 def tokens(request: Request, principal: Reader) -> TokenList:
     """Your tokens (never their text); an admin-scope credential sees everyone's."""
     ctx = context(request)
@@ -206,7 +207,7 @@ def _own_token(ctx: Context, principal: Principal, token_id: str) -> TokenView:
     return view
 
 
-@router.delete("/tokens/{token_id}", responses={401: {}, 403: {}, 404: {}})
+@router.delete("/tokens/{token_id}", responses=problems.responses(401, 403, 404, 422))
 def revoke_token(token_id: TokenId, request: Request, principal: Writer) -> TokenRecord:
     """Revoke a token: from now on it is refused (401)."""
     ctx = context(request)
@@ -215,7 +216,7 @@ def revoke_token(token_id: TokenId, request: Request, principal: Writer) -> Toke
     return _record(_own_token(ctx, principal, token_id))
 
 
-@router.patch("/tokens/{token_id}", responses={401: {}, 403: {}, 404: {}})
+@router.patch("/tokens/{token_id}", responses=problems.responses(401, 403, 404, 422))
 def change_expiry(
     token_id: TokenId, body: ExpiryBody, request: Request, principal: Writer
 ) -> TokenRecord:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fireline.errors import (
@@ -23,6 +24,30 @@ from fireline.errors import (
 )
 
 PROBLEM_TYPE = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """The body of every refusal (RFC 9457, with fireline's `error` and `exit_code`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    error: str
+    exit_code: int
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for a route's refusals: each a problem body, so a client (or a schema
+    checker) knows the shape and media type of every error answer."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_TYPE: {"schema": schema}},
+        }
+        for status in statuses
+    }
 
 
 def problem(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from fireline import governance
+from fireline.api import problems
 from fireline.api.auth import Admin, Reader
 from fireline.api.writing import context, serialised
 from fireline.commands import AddUser, UpdateUser
@@ -61,7 +62,7 @@ def _user(ctx: Context, name: str) -> UserRecord:
     return UserRecord.model_validate(user, from_attributes=True)
 
 
-@router.get("/users")
+@router.get("/users", responses=problems.responses(401, 403))
 def users(request: Request, principal: Reader) -> UserList:
     """Registered users, by name."""
     with read_only(context(request).engine) as conn:
@@ -69,7 +70,7 @@ def users(request: Request, principal: Reader) -> UserList:
     return UserList(users=[UserRecord.model_validate(u, from_attributes=True) for u in found])
 
 
-@router.post("/users", status_code=201, responses={401: {}, 403: {}, 422: {}})
+@router.post("/users", status_code=201, responses=problems.responses(401, 403, 422))
 def add_user(body: UserBody, request: Request, principal: Admin) -> UserRecord:
     """Register a user (`user.added`)."""
     ctx = context(request)
@@ -78,7 +79,7 @@ def add_user(body: UserBody, request: Request, principal: Admin) -> UserRecord:
     return _user(ctx, (event.payload or {})["name"])
 
 
-@router.patch("/users/{name}", responses={401: {}, 403: {}, 404: {}, 422: {}})
+@router.patch("/users/{name}", responses=problems.responses(401, 403, 404, 422))
 def update_user(name: UserName, body: UserChange, request: Request, principal: Admin) -> UserRecord:
     """Replace a user's roles and clearances (`user.updated`)."""
     ctx = context(request)
