@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,8 +21,9 @@ from fireline.accounts.verifiers import (
     token_digest,
 )
 from fireline.cli import app
+from fireline.config import load_settings
 from fireline.db import make_engine
-from fireline.errors import InvalidCommandError
+from fireline.errors import ConfigError, InvalidCommandError
 from tests.conftest import START, Cli, Store
 from tests.test_accounts_api import everything, registry_kinds
 
@@ -199,3 +201,53 @@ def test_password_and_bootstrap_commands(
         assert cli("verify").exit_code == 0
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        (
+            {"FIRELINE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"},
+            "setting 'trusted_proxies' holds 'proxy.internal', not an address or CIDR "
+            "(like 10.0.0.5 or 10.0.0.0/8)",
+        ),
+        (
+            {"FIRELINE_AUTH_PROXY_HEADER": "X-User: alice"},
+            "setting 'auth_proxy_header' must be a header name like X-Forwarded-User, "
+            "got 'X-User: alice'",
+        ),
+        (
+            {"FIRELINE_LOGIN_WINDOW": "0m"},
+            "setting 'login_window' must be a duration above 0 like 90d, 12h or 15m, got '0m'",
+        ),
+        (
+            {"FIRELINE_TOKEN_MAX_EXPIRY": "forever"},
+            "setting 'token_max_expiry' must be a duration above 0 like 90d, 12h or 15m, "
+            "got 'forever'",
+        ),
+        (
+            {"FIRELINE_TOKEN_DEFAULT_EXPIRY": "400d"},
+            "setting 'token_default_expiry' (400d) is longer than token_max_expiry (365d)",
+        ),
+        (
+            {"FIRELINE_LOGIN_MAX_FAILURES": "0"},
+            "setting 'login_max_failures' must be a whole number from 1 to 999999, got '0'",
+        ),
+    ],
+)
+def test_bad_account_settings_are_one_line(env: dict[str, str], line: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"FIRELINE_HOME": str(tmp_path), **env}, cwd=tmp_path)
+    assert refused.value.message == line
+
+
+def test_account_settings_parse(tmp_path: Path) -> None:
+    env = {
+        "FIRELINE_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16,::1",
+        "FIRELINE_AUTH_PROXY_HEADER": "X-Forwarded-User",
+        "FIRELINE_TOKEN_DEFAULT_EXPIRY": "1d12h",
+    }
+    settings = load_settings(env, cwd=tmp_path)
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.5/32", "10.1.0.0/16", "::1/128"]
+    assert settings.auth_proxy_header == "X-Forwarded-User"
+    assert settings.token_default_expiry == timedelta(days=1, hours=12)
