@@ -556,3 +556,12 @@ def test_an_admin_token_does_not_outlive_its_holders_role(client: Client) -> Non
         "/api/v1/users", json={"name": "eve", "roles": ["viewer"]}, headers=bearer(admin)
     )
     assert "only an admin may change the user registry" in problem(refused, 403)["detail"]
+
+
+def test_replicas_share_the_throttle(client: Client) -> None:
+    """Two apps on one store (two replicas): failures on either count toward one lockout."""
+    first, second = client("203.0.113.7"), client("203.0.113.8")
+    for replica in (first, first, first, second, second):
+        problem(replica.post("/api/v1/login", json={"user": "bob", "password": "guess guess"}), 401)
+    for replica in (first, second):
+        problem(replica.post("/api/v1/login", json={"user": "bob", "password": BOB_PW}), 429)
