@@ -52,6 +52,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/redaction.py
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/accounts.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -57,6 +57,11 @@ SECRETS = [
         "Xk3v9QmZ2pL7wN4bR8tY1uE6iO0aS5dF3gH9jK2lM%3D",
     ),
     (
+        "fireline-token",
+        "FIRELINE_TOKEN=fl_q3Zk9Xb2Lm7Nw4Rt8Yv1Pc6Hd0Js5Gf3Ka2Eu9Wo7Ti ran CI",
+        "fl_q3Zk9Xb2Lm7Nw4Rt8Yv1Pc6Hd0Js5Gf3Ka2Eu9Wo7Ti",
+    ),
+    (
         "github-token",
         "export GH=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
         "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",

@@ -71,6 +71,7 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
         f"A3-{up(6)}-{up(11)}-{up(5)}-{up(5)}-{up(5)}",
         "A3-ABC",
     ),
+    "fireline-token": (f"fl_{s(43)}", f"fl_{s(43)}", "fl_short"),
     "github-token": (f"ghp_{s(36)}", f"ghp_{s(36)}", "ghp_short"),
     "gitlab-token": (f"glrt-{s(20)}", f"glrt-{s(20)}", "glrt-short"),
     "gitlab-runner-token": (f"GR1348941{s(20)}", f"GR1348941{s(20)}", "GR1348941abc"),

@@ -133,6 +133,52 @@ class UpdateUser:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetPassword:
+    """A user's password, as its argon2id hash: the password itself never reaches a command.
+
+    `must_change` marks a one-time password (the admin bootstrap, an admin's reset): the login
+    refuses it until the user sets their own.
+    """
+
+    user: str
+    password_hash: str
+    must_change: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateToken:
+    """An API token for `user`, as the SHA-256 of its text: the text is shown once, never kept."""
+
+    user: str
+    token_id: str
+    name: str
+    scope: str
+    sha256: str
+    expires_in: timedelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeToken:
+    token_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeTokenExpiry:
+    token_id: str
+    expires_in: timedelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockAccount:
+    """Too many failed logins: the account is locked until `until` (the throttle decided)."""
+
+    user: str
+    until: datetime
+    failures: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class SchedulePostmortem:
     incident_id: IncidentId
     due: date
@@ -286,6 +332,11 @@ Command = (
     | EraseEntry
     | AddUser
     | UpdateUser
+    | SetPassword
+    | CreateToken
+    | RevokeToken
+    | ChangeTokenExpiry
+    | LockAccount
     | SchedulePostmortem
     | CompletePostmortem
     | ReviewGovernance

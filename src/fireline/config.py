@@ -6,10 +6,13 @@ with one line naming the key and the value.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +25,7 @@ from fireline.domain import (
     Roster,
     SeverityLevel,
     parse_byte_size,
+    parse_duration,
 )
 from fireline.errors import ConfigError, InvalidCommandError
 from fireline.ladders import PRESETS
@@ -103,6 +107,36 @@ SETTINGS: tuple[Setting, ...] = (
         "0.29",
         "`runbook suggest` abstains when no text match reaches this confidence (0 to 1).",
     ),
+    # Accounts and authentication (docs/accounts.md).
+    Setting("token_default_expiry", "90d", "Lifetime of an API token made without --expires."),
+    Setting("token_max_expiry", "365d", "Longest lifetime an API token may be given."),
+    Setting("login_token_expiry", "30d", "Lifetime of the token `POST /api/v1/login` issues."),
+    Setting(
+        "auth_proxy_header",
+        "",
+        "Header a trusted reverse proxy names the signed-in user in (e.g. X-Forwarded-User); "
+        "empty turns proxy sign-in off.",
+    ),
+    Setting(
+        "trusted_proxies",
+        "",
+        "Comma-separated addresses or CIDRs of reverse proxies whose auth_proxy_header and "
+        "X-Forwarded-For are believed.",
+    ),
+    Setting(
+        "login_max_failures", "5", "Failed logins per account within login_window that lock it."
+    ),
+    Setting(
+        "login_address_max_failures",
+        "20",
+        "Failed logins per client address within login_window that lock the address out.",
+    ),
+    Setting("login_window", "15m", "The window failed logins are counted in."),
+    Setting(
+        "login_lockout",
+        "15m",
+        "How long a lockout lasts; each further lockout of the same key doubles it (up to 64x).",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
@@ -115,6 +149,9 @@ def setting_default(name: str) -> str:
 
 def _csv_default(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in setting_default(name).split(",") if part.strip())
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -144,6 +181,15 @@ class Settings:
     evidence_max_bytes: int = parse_byte_size(
         "evidence_max_size", setting_default("evidence_max_size")
     )
+    token_default_expiry: timedelta = timedelta(days=90)
+    token_max_expiry: timedelta = timedelta(days=365)
+    login_token_expiry: timedelta = timedelta(days=30)
+    auth_proxy_header: str | None = None
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    login_max_failures: int = 5
+    login_address_max_failures: int = 20
+    login_window: timedelta = timedelta(minutes=15)
+    login_lockout: timedelta = timedelta(minutes=15)
 
     @property
     def key_path(self) -> Path:
@@ -213,7 +259,77 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         ),
         suggest_threshold=_fraction("suggest_threshold", values["suggest_threshold"]),
         evidence_max_bytes=_byte_size("evidence_max_size", values["evidence_max_size"]),
+        **_account_settings(values),
     )
+
+
+_HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _account_settings(values: Mapping[str, str]) -> dict[str, Any]:
+    """The accounts block: token lifetimes, proxy sign-in and the login throttle."""
+    durations = {
+        key: _duration(key, values[key])
+        for key in (
+            "token_default_expiry",
+            "token_max_expiry",
+            "login_token_expiry",
+            "login_window",
+            "login_lockout",
+        )
+    }
+    for key in ("token_default_expiry", "login_token_expiry"):
+        if durations[key] > durations["token_max_expiry"]:
+            raise ConfigError(
+                f"setting {key!r} ({values[key]}) is longer than token_max_expiry "
+                f"({values['token_max_expiry']})"
+            )
+    header = values["auth_proxy_header"].strip()
+    if header and not _HEADER.fullmatch(header):
+        raise ConfigError(
+            f"setting 'auth_proxy_header' must be a header name like X-Forwarded-User, "
+            f"got {_shown(header)}"
+        )
+    return {
+        **durations,
+        "auth_proxy_header": header or None,
+        "trusted_proxies": tuple(_network(part) for part in _csv(values["trusted_proxies"])),
+        "login_max_failures": _count("login_max_failures", values["login_max_failures"]),
+        "login_address_max_failures": _count(
+            "login_address_max_failures", values["login_address_max_failures"]
+        ),
+    }
+
+
+def _duration(key: str, text: str) -> timedelta:
+    try:
+        value = parse_duration(key, text)
+    except InvalidCommandError:
+        value = timedelta(0)
+    if value <= timedelta(0):
+        raise ConfigError(
+            f"setting {key!r} must be a duration above 0 like 90d, 12h or 15m, got {_shown(text)}"
+        )
+    return value
+
+
+def _network(text: str) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ConfigError(
+            f"setting 'trusted_proxies' holds {_shown(text)}, not an address or CIDR "
+            "(like 10.0.0.5 or 10.0.0.0/8)"
+        ) from None
+
+
+def _count(key: str, text: str) -> int:
+    value = int(text.strip()) if text.strip().isdigit() and len(text.strip()) <= 6 else 0
+    if value < 1:
+        raise ConfigError(
+            f"setting {key!r} must be a whole number from 1 to 999999, got {_shown(text)}"
+        )
+    return value
 
 
 MAX_DAYS = 36_600  # a century: beyond it a day count is a typo (and overflows date arithmetic)

@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0009"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -272,6 +272,51 @@ evidence = sa.Table(
     sa.Column("added_by", sa.String(64), nullable=False),
 )
 
+passwords = sa.Table(
+    "passwords",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("hash", sa.Text, nullable=False),  # argon2id PHC string: a verifier, not the secret
+    sa.Column("must_change", sa.Boolean, nullable=False),
+    _ts("set_at"),
+    sa.Column("set_by", sa.String(64), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.String(12), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("scope", sa.String(8), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),  # of the token's text
+    _ts("created_at"),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    _ts("expires_at"),
+    _ts("revoked_at", nullable=True),
+    sa.Column("revoked_by", sa.String(64), nullable=True),
+)
+
+# Not projections (no event behind them, never rebuilt): operational state every replica
+# shares. A token's last use is touched at most once a minute; the login throttle counts
+# failures per account and per address under sha256 keys (no name or address in clear).
+token_usage = sa.Table(
+    "token_usage",
+    metadata,
+    sa.Column("token_id", sa.String(12), primary_key=True),
+    _ts("last_used_at"),
+)
+
+login_throttle = sa.Table(
+    "login_throttle",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    _ts("window_start", nullable=True),
+    _ts("locked_until", nullable=True),
+    sa.Column("lockouts", sa.Integer, nullable=False),
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -284,6 +329,8 @@ PROJECTION_TABLES = (
     checklists,
     checklist_items,
     evidence,
+    passwords,
+    api_tokens,
 )
 
 

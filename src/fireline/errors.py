@@ -7,11 +7,13 @@
     ├── RedactionError             2  422  a text's secrets could not be removed for certain
     ├── NotFoundError              3  404  unknown incident, entry or item (or not yours to see)
     ├── PolicyDeniedError          4  403  the policy refused the write; its reasons are the message
+    │   └── PasswordChangeRequiredError 4  403  a one-time password must be replaced first
     ├── ConfigError                5  500  unreadable or invalid fireline.toml / FIRELINE_* value
     │   └── PolicyUndecidableError 5  500  the policy bundle cannot decide (named module and rule)
     ├── StoreError                 6  503  store missing, not initialised, or at another schema
     ├── IntegrityError             7  500  the record fails verification (chain, checkpoint, key)
     └── AuthenticationError        8  401  no valid credentials: missing, wrong, expired or revoked
+        └── TooManyAttemptsError   8  429  failed logins locked the account or address (Retry-After)
 
     (anything else)               70  500  a bug: `internal error: <ExcType>: <message>`
 
@@ -103,10 +105,26 @@ class IntegrityError(FirelineError):
 
 class AuthenticationError(FirelineError):
     """The request carries no valid credentials (a missing, wrong, expired or revoked token, a
-    failed login); nothing was read or written. Which of these it was is not said."""
+    failed login); nothing was read or written. A failed login does not say whether the user
+    exists; a refused token tells its holder whether it expired or was revoked."""
 
     exit_code = 8
     http_status = 401
+
+
+class PasswordChangeRequiredError(PolicyDeniedError):
+    """The password was right but is a one-time password: only setting a new one is allowed."""
+
+
+class TooManyAttemptsError(AuthenticationError):
+    """Too many failed logins for the account or from the address: refused without checking
+    the password until the lockout ends, `retry_after` seconds from now."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 INTERNAL_ERROR_EXIT = 70

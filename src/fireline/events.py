@@ -216,6 +216,68 @@ class UserRecord(Payload):
     clearances: list[str] = []
 
 
+ARGON2ID = r"^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
+
+
+class PasswordSet(Payload):
+    """A user's password verifier: an argon2id hash (PHC string), never the password.
+
+    The hash lives in the event so the credentials table is a projection like every other
+    (rebuilt, verifiable); a verifier is not the secret, and argon2id's cost makes guessing it
+    offline expensive. The registry chain is never exported, and no view renders this field.
+    """
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"hash"})
+    names: ClassVar[frozenset[str]] = frozenset({"user"})
+
+    user: str
+    hash: str = Field(pattern=ARGON2ID)
+    must_change: bool = False
+
+
+class TokenCreated(Payload):
+    """An API token: its id, owner, name, scope, expiry and the SHA-256 of its text."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"id", "scope", "sha256", "expires_at"})
+    names: ClassVar[frozenset[str]] = frozenset({"user"})
+
+    id: str = Field(pattern=r"^[0-9a-f]{12}$")
+    user: str
+    name: str = Field(min_length=1)
+    scope: str = Field(pattern=r"^(read|write|admin)$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    expires_at: str
+
+
+class TokenRevoked(Payload):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"id"})
+    names: ClassVar[frozenset[str]] = frozenset({"user"})
+
+    id: str = Field(pattern=r"^[0-9a-f]{12}$")
+    user: str
+    reason: str = ""
+
+
+class TokenExpiryChanged(Payload):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"id", "expires_at"})
+    names: ClassVar[frozenset[str]] = frozenset({"user"})
+
+    id: str = Field(pattern=r"^[0-9a-f]{12}$")
+    user: str
+    expires_at: str
+
+
+class AccountLocked(Payload):
+    """Failed logins reached the limit: the account refuses logins until `until`."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"until"})
+    names: ClassVar[frozenset[str]] = frozenset({"user"})
+
+    user: str
+    until: str
+    failures: int = Field(ge=1)
+
+
 class PostmortemScheduled(Payload):
     names: ClassVar[frozenset[str]] = frozenset({"owner"})
 
@@ -330,6 +392,11 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "action_item.completed": ActionItemCompleted,
     "user.added": UserRecord,
     "user.updated": UserRecord,
+    "password.set": PasswordSet,
+    "token.created": TokenCreated,
+    "token.revoked": TokenRevoked,
+    "token.expiry_changed": TokenExpiryChanged,
+    "account.locked": AccountLocked,
     "postmortem.scheduled": PostmortemScheduled,
     "postmortem.completed": PostmortemCompleted,
     "governance.reviewed": GovernanceReviewed,

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from fireline import __version__
-from fireline.api import problems
+from fireline.api import accounts, problems, users
 from fireline.config import Settings
 from fireline.service.context import Clock, Context, open_context, utc_now
 
@@ -41,6 +41,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     # Routers, one per resource: app.include_router(<module>.router)
+    app.include_router(accounts.router)
+    app.include_router(users.router)
     return app
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fireline.errors import (
@@ -25,7 +26,38 @@ from fireline.errors import (
 PROBLEM_TYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, error: str, exit_code: int) -> JSONResponse:
+class Problem(BaseModel):
+    """The body of every refusal (RFC 9457, with fireline's `error` and `exit_code`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    error: str
+    exit_code: int
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for a route's refusals: each a problem body, so a client (or a schema
+    checker) knows the shape and media type of every error answer."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_TYPE: {"schema": schema}},
+        }
+        for status in statuses
+    }
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    error: str,
+    exit_code: int,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """A problem response; `error` names the FirelineError class, `exit_code` the CLI's code."""
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -35,7 +67,8 @@ def problem(status: int, detail: str, *, error: str, exit_code: int) -> JSONResp
         "error": error,
         "exit_code": exit_code,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
@@ -50,7 +83,14 @@ def clean_detail(detail: str) -> str:
 
 
 def from_error(exc: FirelineError) -> JSONResponse:
-    return problem(exc.http_status, exc.message, error=type(exc).__name__, exit_code=exc.exit_code)
+    retry = getattr(exc, "retry_after", None)  # TooManyAttemptsError: when to try again
+    return problem(
+        exc.http_status,
+        exc.message,
+        error=type(exc).__name__,
+        exit_code=exc.exit_code,
+        headers=None if retry is None else {"Retry-After": str(retry)},
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -337,6 +337,7 @@ from fireline.cli import (  # noqa: E402
     role,
     runbook,
     suggest,
+    tokens,
     users,
     views,
 )
@@ -358,6 +359,7 @@ __all__ = [
     "role",
     "runbook",
     "suggest",
+    "tokens",
     "users",
     "views",
 ]

@@ -15,12 +15,15 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
+    open_store,
     reading,
     recorded,
     write,
 )
 
-user_app = typer.Typer(help="Register users, their roles and clearances.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Register users, their roles, clearances and passwords.", no_args_is_help=True
+)
 app.add_typer(user_app, name="user")
 
 RoleOption = Annotated[
@@ -81,3 +84,70 @@ def list_(format_: FormatOption = Format.table) -> None:
     for user in found:
         clearances = f"  clearances: {', '.join(user.clearances)}" if user.clearances else ""
         echo(f"{user.name:<16} {', '.join(user.roles)}{clearances}")
+
+
+@user_app.command("password")
+@guarded
+def password(
+    name: Annotated[str, typer.Argument(help="The user whose password to set.")],
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the password from standard input (one line).")
+    ] = False,
+    as_: AsOption = None,
+) -> None:
+    """Set a password (yours, or as an admin anyone's: theirs must then be changed at their
+    first login). Asked twice, not echoed; or one line from stdin with --stdin."""
+    from fireline.accounts import set_password
+    from fireline.service import resolve_identity
+
+    chosen = _read_password(stdin)
+    ctx = open_store()
+    try:
+        identity = resolve_identity(as_, ctx.settings)
+        user = set_password(ctx, identity, name, chosen)
+    finally:
+        ctx.close()
+    if user != identity.actor:
+        echo(f"password set for {user}: a one-time password, to be changed at their first login")
+    else:
+        echo(f"password set for {user}")
+
+
+def _read_password(stdin: bool) -> str:
+    import getpass
+    import sys
+
+    from fireline.accounts.verifiers import check_new_password
+    from fireline.errors import InvalidCommandError
+
+    if stdin:
+        line = sys.stdin.readline()
+        return check_new_password(line.removesuffix("\n").removesuffix("\r"))
+    first = check_new_password(getpass.getpass("New password: "))
+    if getpass.getpass("Again: ") != first:
+        raise InvalidCommandError("the two passwords differ; nothing was set")
+    return first
+
+
+@user_app.command("bootstrap")
+@guarded
+def bootstrap(
+    name: Annotated[
+        str, typer.Option("--user", help="The admin to create when the registry is empty.")
+    ] = "admin",
+) -> None:
+    """Give a store with no passwords its first admin login: a one-time password, shown once.
+    Does nothing once any account has a password."""
+    from fireline.accounts import bootstrap_admin
+
+    ctx = open_store()
+    try:
+        made = bootstrap_admin(ctx, name)
+    finally:
+        ctx.close()
+    if made is None:
+        echo("accounts already have passwords: nothing to do")
+        return
+    echo(f"admin user: {made.user}")
+    echo(f"one-time password: {made.password}", masked=False)
+    echo("shown once: it must be changed at the first login (POST /api/v1/password)")

@@ -16,7 +16,7 @@ from fireline.db import PROJECTION_TABLES, DriverStatement, timeline
 from fireline.domain import SENSITIVE_LOCATION
 from fireline.ledger import store
 from fireline.ledger.chain import Event
-from fireline.projections import checklists, evidence, governance, incident
+from fireline.projections import checklists, credentials, evidence, governance, incident
 from fireline.projections.kinds import Applier, Payload
 from fireline.projections.summaries import SUMMARIES
 
@@ -28,6 +28,7 @@ _HANDLERS: dict[str, Applier] = {
     **governance.HANDLERS,
     **checklists.HANDLERS,
     **evidence.HANDLERS,
+    **credentials.HANDLERS,
 }
 
 

@@ -52,6 +52,23 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     ),
     "user.added": lambda p: f"User {p['name']} added as {', '.join(p['roles'])}",
     "user.updated": lambda p: f"User {p['name']} now {', '.join(p['roles'])}",
+    "password.set": lambda p: (
+        f"Password set for {p['user']}"
+        + (" (one-time: to be changed at first login)" if p["must_change"] else "")
+    ),
+    "token.created": lambda p: (
+        f"Token {p['id']} ({p['name']}, {p['scope']}) created for "
+        f"{p['user']}, expires {p['expires_at']}"
+    ),
+    "token.revoked": lambda p: (
+        f"Token {p['id']} of {p['user']} revoked" + (f": {p['reason']}" if p["reason"] else "")
+    ),
+    "token.expiry_changed": lambda p: (
+        f"Token {p['id']} of {p['user']} now expires {p['expires_at']}"
+    ),
+    "account.locked": lambda p: (
+        f"Account {p['user']} locked until {p['until']} after {p['failures']} failed logins"
+    ),
     "postmortem.scheduled": lambda p: f"Postmortem due {p['due']} (owner {p['owner']})",
     "postmortem.completed": lambda p: f"Postmortem done: {p['link']}",
     "governance.reviewed": lambda p: f"Governance review signed off: {p['outcome']}",

@@ -115,6 +115,8 @@ PROVIDERS: tuple[Provider, ...] = (
         r"\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b",
         ("a3-",),
     ),
+    # fireline's own API tokens (`fireline token create`): fl_ and 43 base64url characters.
+    Provider("fireline-token", _L + r"fl_[A-Za-z0-9_-]{43}" + _R, ("fl_",)),
     # Code hosting and package registries.
     Provider(
         "github-token",

@@ -25,6 +25,7 @@ from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
+from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
 from fireline.service.evidence import EVIDENCE_HANDLERS
 from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
 from fireline.service.handlers import LIFECYCLE_HANDLERS
@@ -43,7 +44,9 @@ HANDLERS: dict[type[Any], Handler] = {
     **GOVERNANCE_HANDLERS,
     **CHECKLIST_HANDLERS,
     **EVIDENCE_HANDLERS,
+    **CREDENTIAL_HANDLERS,
 }
+ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS)  # written to the registry chain
 
 __all__ = [
     "HANDLERS",
@@ -84,7 +87,7 @@ def _execute(handler: Handler, command: Command, identity: Identity, ctx: Contex
             require_identity(conn, ctx.redactor, identity)
             head = None
             state = None
-            if isinstance(command, REGISTRY_COMMANDS):
+            if isinstance(command, ON_REGISTRY):
                 head = store.lock_if_exists(conn, REGISTRY_CHAIN)
             elif not isinstance(command, Declare):
                 head = store.lock(conn, command.incident_id)

@@ -88,9 +88,22 @@ deny contains msg if {
 # A masked export records itself in the ledger but changes nothing: viewers may export.
 trail_actions := {"incident.export"}
 
+# A user's own credentials: everyone registered, viewers too, keeps their own password and
+# tokens (a viewer's CI needs a read token); only an admin touches another user's.
+credential_actions := {"password.set", "token.create", "token.revoke", "token.expiry", "account.lock"}
+
+deny contains msg if {
+	input.action in credential_actions
+	some event in input.events
+	event.payload.user != input.actor.id
+	not admin
+	msg := concat("", ["only an admin may manage the credentials of another user (", input.actor.id, " is not one)"])
+}
+
 deny contains msg if {
 	viewer_only
 	not input.action in trail_actions
+	not input.action in credential_actions
 	msg := concat("", [input.actor.id, " is a viewer and cannot change the record"])
 }
 

@@ -1,0 +1,88 @@
+"""`/api/v1/users*`: the user registry (who may act, their roles and clearances).
+
+Listing needs a read credential; adding and changing users an admin one, and the policy still
+decides (only registry admins change the registry).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from fireline import governance
+from fireline.api import problems
+from fireline.api.auth import Admin, Reader
+from fireline.api.writing import context, serialised
+from fireline.commands import AddUser, UpdateUser
+from fireline.db import read_only
+from fireline.errors import NotFoundError
+from fireline.service import Context, execute
+
+router = APIRouter(prefix="/api/v1", tags=["users"])
+UserName = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$", description="A user's handle.")
+]
+Roles = Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1, max_length=16)]
+Clearances = Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=16)]
+
+
+class UserBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    roles: Roles
+    clearances: Clearances = []
+
+
+class UserChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    roles: Roles
+    clearances: Clearances = []
+
+
+class UserRecord(BaseModel):
+    name: str
+    roles: list[str]
+    clearances: list[str]
+    added_at: str
+    added_by: str
+    updated_at: str
+
+
+class UserList(BaseModel):
+    users: list[UserRecord]
+
+
+def _user(ctx: Context, name: str) -> UserRecord:
+    with read_only(ctx.engine) as conn:
+        user = governance.get_user(conn, name)
+    if user is None:
+        raise NotFoundError(f"no user {name}")
+    return UserRecord.model_validate(user, from_attributes=True)
+
+
+@router.get("/users", responses=problems.responses(401, 403))
+def users(request: Request, principal: Reader) -> UserList:
+    """Registered users, by name."""
+    with read_only(context(request).engine) as conn:
+        found = governance.list_users(conn)
+    return UserList(users=[UserRecord.model_validate(u, from_attributes=True) for u in found])
+
+
+@router.post("/users", status_code=201, responses=problems.responses(401, 403, 422))
+def add_user(body: UserBody, request: Request, principal: Admin) -> UserRecord:
+    """Register a user (`user.added`)."""
+    ctx = context(request)
+    command = AddUser(name=body.name, roles=tuple(body.roles), clearances=tuple(body.clearances))
+    (event,) = serialised(lambda: execute(command, principal.actor, ctx=ctx))
+    return _user(ctx, (event.payload or {})["name"])
+
+
+@router.patch("/users/{name}", responses=problems.responses(401, 403, 404, 422))
+def update_user(name: UserName, body: UserChange, request: Request, principal: Admin) -> UserRecord:
+    """Replace a user's roles and clearances (`user.updated`)."""
+    ctx = context(request)
+    command = UpdateUser(name=name, roles=tuple(body.roles), clearances=tuple(body.clearances))
+    serialised(lambda: execute(command, principal.actor, ctx=ctx))
+    return _user(ctx, name)
