@@ -288,7 +288,11 @@ def _int(name: str, value: object) -> int:
 
 
 def _datetime(name: str, value: object) -> datetime:
-    text = _str(name, value)
+    return parse_time(name, _str(name, value))
+
+
+def parse_time(name: str, text: str) -> datetime:
+    """An RFC 3339 time with its offset (a query parameter, or a body member)."""
     try:
         if not _RFC3339.fullmatch(text):
             raise ValueError
