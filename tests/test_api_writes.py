@@ -56,7 +56,10 @@ class Api:
         self.caller.actor = actor
         request = wire.to_request(command)
         self.hit.add(type(command).__name__)
-        return self.client.request(request.method, request.path, json=request.body)
+        response: httpx.Response = self.client.request(
+            request.method, request.path, json=request.body
+        )
+        return response
 
     def ok(self, command: c.Command, actor: str = "alice") -> list[Event]:
         response = self.send(command, actor)
@@ -82,7 +85,9 @@ def api(store: Store, clock: Clock, ctx: Context) -> Iterator[Api]:
 
 
 def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
-    inc = IncidentId(api.ok(c.Declare(title="Checkout 5xx", severity="SEV1", ic="alice"))[0].incident_id)
+    inc = IncidentId(
+        api.ok(c.Declare(title="Checkout 5xx", severity="SEV1", ic="alice"))[0].incident_id
+    )
     api.ok(c.AssignRole(incident_id=inc, role="scribe", holder="bob"))
     api.ok(c.ReleaseRole(incident_id=inc, role="scribe"))
     api.ok(c.AssignRole(incident_id=inc, role="governance_steward", holder="erin"))
@@ -92,7 +97,9 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
     api.ok(c.EraseEntry(incident_id=inc, target_seq=fact[0].seq, reason="wrong incident"))
     api.ok(c.ChangeSeverity(incident_id=inc, severity="SEV2", reason="contained"))
     api.ok(c.PublishUpdate(incident_id=inc, impact="checkout slow", facts=("rollback done",)))
-    api.ok(c.AddActionItem(incident_id=inc, title="add a test", owner="carol", due=date(2026, 12, 1)))
+    api.ok(
+        c.AddActionItem(incident_id=inc, title="add a test", owner="carol", due=date(2026, 12, 1))
+    )
     api.ok(c.CompleteActionItem(incident_id=inc, number=1, note="merged"))
     attached = api.ok(c.AttachRunbook(incident_id=inc, path="RBK-api-5xx.md", content=RUNBOOK))
     checklist = attached[0].payload and attached[0].payload["checklist"]
@@ -105,7 +112,9 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
         )
     )
     api.ok(c.RevokeBreakglass(incident_id=inc, grant_seq=grant[0].seq, reason="done"))
-    request = api.ok(c.RequestGateException(incident_id=inc, gate="mitigated", justification="drill"))
+    request = api.ok(
+        c.RequestGateException(incident_id=inc, gate="mitigated", justification="drill")
+    )
     api.ok(c.ApproveGateException(incident_id=inc, exception_seq=request[0].seq), "erin")
     api.ok(c.SchedulePostmortem(incident_id=inc, due=date(2026, 12, 1), owner="carol"))
     api.ok(c.ReviewGovernance(incident_id=inc, outcome="no exposure"), "erin")
@@ -155,7 +164,9 @@ def test_the_actor_is_the_authenticated_user_whatever_the_body_says(api: Api) ->
         assert response.json()["detail"] == f"{member}: unknown field"
     assert snapshot(api.ctx.engine) == before
     api.caller.actor = "bob"
-    response = api.client.post(f"/api/v1/incidents/{inc}/entries", json={"kind": "fact", "text": "x"})
+    response = api.client.post(
+        f"/api/v1/incidents/{inc}/entries", json={"kind": "fact", "text": "x"}
+    )
     assert [e["actor"] for e in response.json()["events"]] == ["bob"]
 
 
@@ -273,7 +284,9 @@ def test_a_read_token_cannot_write_and_users_need_admin(api: Api) -> None:
 def test_unauthenticated_writes_are_401(store: Store, clock: Clock, ctx: Context) -> None:
     inc = make_incident(ctx)
     with TestClient(create_app(store.settings, clock=clock)) as client:
-        response = client.post(f"/api/v1/incidents/{inc}/entries", json={"kind": "fact", "text": "x"})
+        response = client.post(
+            f"/api/v1/incidents/{inc}/entries", json={"kind": "fact", "text": "x"}
+        )
     assert response.status_code == 401
 
 
