@@ -57,6 +57,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     return app
 
 
+def from_environment() -> FastAPI:
+    """The app for the settings of this process (fireline.toml, FIRELINE_*): what `fireline
+    serve` hands Uvicorn, so every worker process builds its own."""
+    from fireline.config import load_settings
+
+    return create_app(load_settings())
+
+
 def context_of(request: Request) -> Context:
     """The process's Context, opened by the lifespan."""
     context: Context = request.app.state.context
