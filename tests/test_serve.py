@@ -119,6 +119,47 @@ def test_fireline_serve_without_a_store_is_one_line(tmp_path: Path) -> None:
     assert "run `fireline init`" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["--port", "0"], "Invalid value for '--port'"),
+        (["--workers", "0"], "Invalid value for '--workers'"),
+        (["--host", "no such host.invalid"], "cannot listen on 'no such host.invalid'"),
+        (["--host", ""], "cannot listen on ''"),
+    ],
+)
+def test_bad_serve_options_are_one_line(store: Store, argv: list[str], line: str) -> None:
+    done = subprocess.run(
+        [PYTHON, "-m", "fireline", "serve", *argv],
+        cwd=store.settings.home.parent,
+        env=environment(store),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert line in done.stderr
+
+
+def test_a_port_in_use_is_one_line(store: Store) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [PYTHON, "-m", "fireline", "serve", "--port", str(port)],
+            cwd=store.settings.home.parent,
+            env=environment(store),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 5
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"port {port}" in done.stderr
+
+
 def test_sigterm_finishes_in_flight_writes_and_loses_no_acknowledged_one(
     store: Store, ctx: Context, served: tuple[str, subprocess.Popen[str]]
 ) -> None:

@@ -10,6 +10,7 @@ acknowledged), commits anything still queued, and exits.
 from __future__ import annotations
 
 import signal
+import socket
 from types import FrameType
 from typing import Annotated
 
@@ -39,10 +40,12 @@ def serve(host: HostOption = None, port: PortOption = None, workers: WorkersOpti
 
     settings = load()
     open_store().close()  # fail here, in one line, if the store cannot be served
-    bind = host or settings.serve_host
-    if not bind.strip():
-        raise ConfigError("--host must name an address")
-    url = f"http://{bind if ':' not in bind else f'[{bind}]'}:{port or settings.serve_port}"
+    bind = settings.serve_host if host is None else host.strip()
+    port = port or settings.serve_port
+    if not bind:
+        raise ConfigError("cannot listen on '': --host must name an address")
+    _check_listen(bind, port)
+    url = f"http://{bind if ':' not in bind else f'[{bind}]'}:{port}"
     echo(f"fireline serving {settings.home} on {url} (API docs: {url}/docs)", masked=False)
     echo(f"log in from another terminal: fireline login {url} --user NAME", masked=False)
     echo("stop with Ctrl-C (in-flight writes are finished first)", masked=False)
@@ -54,7 +57,7 @@ def serve(host: HostOption = None, port: PortOption = None, workers: WorkersOpti
             "fireline.api.app:from_environment",
             factory=True,
             host=bind,
-            port=port or settings.serve_port,
+            port=port,
             workers=workers or settings.serve_workers,
             log_level="warning",
             server_header=False,
@@ -65,6 +68,20 @@ def serve(host: HostOption = None, port: PortOption = None, workers: WorkersOpti
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     echo("fireline server stopped", masked=False)
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse, in one line, an address this machine cannot listen on (or one already taken),
+    before Uvicorn would log its own multi-line failure."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise ConfigError(f"cannot listen on {host!r} port {port}: {exc}") from None
 
 
 class _Stopped(Exception):
