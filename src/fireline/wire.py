@@ -12,8 +12,10 @@ duration or id is one InvalidCommandError line naming the field; nothing is coer
 
 `RecordAccess` and `RecordExport` have no route: the read service and the export write them as
 a side effect of a real read or export, so no caller may add an access-trail or export record
-of its own. `AddEvidence.file` never crosses the wire either: the server stages the uploaded
-bytes itself (`EVIDENCE_UPLOAD`), so a client cannot name a staging file.
+of its own. Nor have the account commands (`ACCOUNT_COMMANDS`): they carry a password hash or a
+token id the server makes itself, from the bodies of the accounts routes. `AddEvidence.file`
+never crosses the wire either: the server stages the uploaded bytes itself (`EVIDENCE_UPLOAD`),
+so a client cannot name a staging file.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from fireline.ledger.chain import Event
 
 API = "/api/v1"
 INCIDENT = f"{API}/incidents/{{incident_id}}"
-Method = Literal["POST", "PUT"]
+Method = Literal["POST", "PUT", "PATCH"]
 Scope = Literal["write", "admin"]
 
 
@@ -56,6 +58,9 @@ class Route:
     summary: str
     scope: Scope = "write"
     excluded: tuple[str, ...] = ()
+    # False: another router serves this path with its own answer (the user registry's routes in
+    # `api/users.py` answer with the user record), so the write routes do not generate it.
+    generated: bool = True
 
     @property
     def path_fields(self) -> tuple[str, ...]:
@@ -127,12 +132,32 @@ ROUTES: tuple[Route, ...] = (
         "Revoke a breakglass grant",
     ),
     Route(commands.LiftFreeze, "POST", f"{INCIDENT}/freeze/lift", "Lift the change freeze"),
-    Route(commands.AddUser, "POST", f"{API}/users", "Register a user", scope="admin"),
-    Route(commands.UpdateUser, "PUT", f"{API}/users/{{name}}", "Update a user", scope="admin"),
+    Route(
+        commands.AddUser, "POST", f"{API}/users", "Register a user", scope="admin", generated=False
+    ),
+    Route(
+        commands.UpdateUser,
+        "PATCH",
+        f"{API}/users/{{name}}",
+        "Update a user",
+        scope="admin",
+        generated=False,
+    ),
 )
 ROUTE_OF: dict[type[Any], Route] = {route.command: route for route in ROUTES}
 # Commands that only fireline itself writes, as a side effect of a read or an export.
 INTERNAL: frozenset[type[Any]] = frozenset({commands.RecordAccess, commands.RecordExport})
+# Built by the accounts routes (`/login`, `/password`, `/tokens`) from what a caller may say
+# (a password, a token's name and scope): the hash and the token id are made on the server.
+ACCOUNT_COMMANDS: frozenset[type[Any]] = frozenset(
+    {
+        commands.SetPassword,
+        commands.CreateToken,
+        commands.RevokeToken,
+        commands.ChangeTokenExpiry,
+        commands.LockAccount,
+    }
+)
 # The raw-body upload that stages a file and sends AddEvidence(file=…) through the writer.
 EVIDENCE_UPLOAD = f"{INCIDENT}/evidence/file"
 EVIDENCE_UPLOAD_PARAMS = ("kind", "name", "note", "source", "captured_at", "unscanned")

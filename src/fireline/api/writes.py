@@ -184,4 +184,5 @@ def _add(route: wire.Route) -> None:
 
 
 for _route in wire.ROUTES:
-    _add(_route)
+    if _route.generated:
+        _add(_route)
