@@ -20,9 +20,13 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.runtime
 
+# Initialise (idempotent), play the demo SEV1 incident into a new store only, create the admin
+# account once (its one-time password is printed), then serve on http://127.0.0.1:8080.
 run: $(VENV)/.runtime
 	$(BIN)/fireline init
-	$(BIN)/fireline demo
+	$(BIN)/fireline demo --if-new
+	$(BIN)/fireline user bootstrap
+	$(BIN)/fireline serve
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
@@ -53,6 +57,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/accounts.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

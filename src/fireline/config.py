@@ -137,6 +137,19 @@ SETTINGS: tuple[Setting, ...] = (
         "15m",
         "How long a lockout lasts; each further lockout of the same key doubles it (up to 64x).",
     ),
+    Setting("serve_host", "127.0.0.1", "Address `fireline serve` listens on (--host)."),
+    Setting("serve_port", "8080", "Port `fireline serve` listens on (--port)."),
+    Setting("serve_workers", "1", "Server processes `fireline serve` starts (--workers)."),
+    Setting(
+        "writer_batch_size",
+        "64",
+        "Most writes the server's writer commits in one transaction (group commit).",
+    ),
+    Setting(
+        "writer_linger_ms",
+        "0",
+        "How long the writer waits for more writes before committing a batch (milliseconds).",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
@@ -190,6 +203,11 @@ class Settings:
     login_address_max_failures: int = 20
     login_window: timedelta = timedelta(minutes=15)
     login_lockout: timedelta = timedelta(minutes=15)
+    serve_host: str = setting_default("serve_host")
+    serve_port: int = int(setting_default("serve_port"))
+    serve_workers: int = int(setting_default("serve_workers"))
+    writer_batch_size: int = int(setting_default("writer_batch_size"))
+    writer_linger_ms: int = int(setting_default("writer_linger_ms"))
 
     @property
     def key_path(self) -> Path:
@@ -259,6 +277,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         ),
         suggest_threshold=_fraction("suggest_threshold", values["suggest_threshold"]),
         evidence_max_bytes=_byte_size("evidence_max_size", values["evidence_max_size"]),
+        serve_host=_host(values["serve_host"]),
+        serve_port=_whole_in("serve_port", values["serve_port"], 1, 65_535),
+        serve_workers=_whole_in("serve_workers", values["serve_workers"], 1, 64),
+        writer_batch_size=_whole_in("writer_batch_size", values["writer_batch_size"], 1, 10_000),
+        writer_linger_ms=_whole_in("writer_linger_ms", values["writer_linger_ms"], 0, 1_000),
         **_account_settings(values),
     )
 
@@ -330,6 +353,25 @@ def _count(key: str, text: str) -> int:
             f"setting {key!r} must be a whole number from 1 to 999999, got {_shown(text)}"
         )
     return value
+
+
+def _whole_in(key: str, text: str, low: int, high: int) -> int:
+    raw = text.strip()
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else low - 1
+    if not low <= value <= high:
+        raise ConfigError(
+            f"setting {key!r} must be a whole number from {low} to {high}, got {_shown(text)}"
+        )
+    return value
+
+
+def _host(text: str) -> str:
+    host = text.strip()
+    if not host or len(host) > 253 or any(c.isspace() or not c.isprintable() for c in host):
+        raise ConfigError(
+            f"setting 'serve_host' must be a host name or address, got {_shown(text)}"
+        )
+    return host
 
 
 MAX_DAYS = 36_600  # a century: beyond it a day count is a typo (and overflows date arithmetic)

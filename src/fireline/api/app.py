@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from fireline import __version__
-from fireline.api import accounts, problems, users
+from fireline.api import accounts, metrics, problems, users, writing
 from fireline.config import Settings
 from fireline.service.context import Clock, Context, open_context, utc_now
+from fireline.service.writer import Writer
 
 
 def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
@@ -24,9 +25,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context = open_context(settings, clock=clock)
         app.state.context = context
+        app.state.writer = Writer(
+            context, on_batch=metrics.observe_batch, exclusive=writing.WRITES
+        ).start()
         try:
             yield
         finally:
+            # Uvicorn has stopped taking requests and waited for those in flight; whatever
+            # is still queued is committed before the store closes.
+            app.state.writer.stop()
             context.close()
 
     app = FastAPI(
@@ -43,7 +50,19 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     # Routers, one per resource: app.include_router(<module>.router)
     app.include_router(accounts.router)
     app.include_router(users.router)
+    from fireline.api import uploads, writes
+
+    app.include_router(uploads.router)
+    app.include_router(writes.router)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app for the settings of this process (fireline.toml, FIRELINE_*): what `fireline
+    serve` hands Uvicorn, so every worker process builds its own."""
+    from fireline.config import load_settings
+
+    return create_app(load_settings())
 
 
 def context_of(request: Request) -> Context:

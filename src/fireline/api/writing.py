@@ -1,7 +1,9 @@
 """Running a write from a route: one at a time on the process's Context.
 
 A Context's write connection serves one thread at a time, and FastAPI runs sync routes on a
-thread pool, so writes queue on one lock here. The group-commit writer replaces this queue.
+thread pool, so writes queue on one lock here. The command routes go through the group-commit
+writer (`service.writer`), which holds this same lock around each batch, so the account
+routes' writes and the batches never share the connection at once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi import Request
 from fireline.service import Context
 
 T = TypeVar("T")
-_WRITES = threading.Lock()
+WRITES = threading.Lock()
 
 
 def context(request: Request) -> Context:
@@ -25,5 +27,5 @@ def context(request: Request) -> Context:
 
 
 def serialised(call: Callable[[], T]) -> T:
-    with _WRITES:
+    with WRITES:
         return call()

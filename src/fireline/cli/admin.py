@@ -193,14 +193,27 @@ def rebuild(as_: AsOption = None) -> None:
 
 @app.command()
 @guarded
-def demo(as_: AsOption = None) -> None:
+def demo(
+    as_: AsOption = None,
+    if_new: Annotated[
+        bool,
+        typer.Option("--if-new", help="Only into a store that holds no incident yet (make run)."),
+    ] = False,
+) -> None:
     """Play the seed runbook's SEV1 scenario into the store and say where to go next."""
+    from fireline.domain import REGISTRY_CHAIN
     from fireline.launcher import invocation
+    from fireline.ledger.store import list_chains
     from fireline.scenario import play_sev1
     from fireline.service import resolve_identity
 
     ctx = open_store()
     try:
+        with ctx.engine.connect() as conn:
+            incidents = [chain for chain in list_chains(conn) if chain != REGISTRY_CHAIN]
+        if if_new and incidents:
+            echo(f"the store already holds {plural(len(incidents), 'incident')}; demo not played")
+            return
         incident_id = play_sev1(ctx, declarer=resolve_identity(as_, ctx.settings))
     finally:
         ctx.close()

@@ -7,19 +7,24 @@ payloads (service/redacting.py), asks the policy about the planned events, appen
 updates the projections in one transaction, and returns the new events. A refusal's message is
 redacted too. Nothing else writes. Evidence files are staged before the transaction
 (`service.evidence.staged_file`) and placed by the plan's effects just before the commit.
+
+`execute_batch` is the same path for a server's group commit (`service.writer`): several
+commands, a savepoint each, one commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from fireline import governance, projections, queries
 from fireline.commands import Command, Declare
 from fireline.domain import REGISTRY_CHAIN, ActorId, iso_utc
-from fireline.errors import FirelineError, IntegrityError
+from fireline.errors import FirelineError, IntegrityError, StoreError
 from fireline.events import validate_payload
 from fireline.ledger import store
 from fireline.ledger.chain import Event
@@ -53,8 +58,10 @@ __all__ = [
     "Clock",
     "Context",
     "Identity",
+    "Outcome",
     "check_identity",
     "execute",
+    "execute_batch",
     "open_context",
     "rebuild",
     "require_identity",
@@ -70,86 +77,70 @@ def execute(command: Command, actor: ActorId | Identity, *, ctx: Context) -> lis
     registry admin may, and every event records `asserted_by`. Raises a FirelineError subclass
     (nothing written) when the command is refused.
     """
-    handler = HANDLERS[type(command)]
     identity = actor if isinstance(actor, Identity) else Identity(actor)
     try:
-        return _execute(handler, command, identity, ctx)
+        with _duplicates_explained(), ctx.work.transaction() as conn:
+            return _execute_in(conn, command, identity, ctx)
     except FirelineError as exc:
         redact_error(ctx.redactor, exc)
         raise
 
 
-def _execute(handler: Handler, command: Command, identity: Identity, ctx: Context) -> list[Event]:
-    actor = identity.actor
-    attribution = {} if identity.asserted_by is None else {"asserted_by": identity.asserted_by}
+Outcome = list[Event] | Exception
+
+
+def execute_batch(batch: Sequence[tuple[Command, Identity]], *, ctx: Context) -> list[Outcome]:
+    """Record several independent commands in ONE transaction (group commit); one outcome each.
+
+    Each command runs in its own SAVEPOINT, so a refusal (or a failure) rolls back only that
+    command and becomes its outcome; the others are kept, each judged by the policy on its own.
+    One commit makes them durable together: the caller acknowledges nobody before this returns.
+    If the transaction itself fails, every command of the batch fails with that error.
+
+    The commands are concurrent submissions with no order among them, so they run sorted by
+    the lock each one takes first (registry, then declarations, then incidents by id): two
+    batches on two processes then lock in the same order and never deadlock on PostgreSQL.
+    """
+    outcomes: list[Outcome] = [StoreError("not run")] * len(batch)
+    order = sorted(range(len(batch)), key=lambda i: _lock_order(batch[i][0]))
     try:
-        with ctx.work.transaction() as conn:
-            require_identity(conn, ctx.redactor, identity)
-            head = None
-            state = None
-            if isinstance(command, ON_REGISTRY):
-                head = store.lock_if_exists(conn, REGISTRY_CHAIN)
-            elif not isinstance(command, Declare):
-                head = store.lock(conn, command.incident_id)
-                state = queries.get_state(conn, command.incident_id)
-            now = ctx.clock()
-            ts = iso_utc(now)
-            if head is not None and ts < head.ts:
-                ts = head.ts  # never let a skewed clock run a chain backwards
-            ladder = None if state is None else ctx.ladder(state.ladder)
-            try:
-                plan = handler(Call(conn, ctx, now, actor, state), command)
-                drafts = [
-                    (
-                        kind,
-                        validate_payload(
-                            kind, {**redact_payload(ctx.redactor, kind, payload), **attribution}
-                        ),
-                    )
-                    for kind, payload in plan.drafts
-                ]
-            except FirelineError:
-                # A refusal must not tell an outsider anything about a hidden incident:
-                # need-to-know answers first ("not found"), the handler's reason after.
-                governance.authorize(
-                    ctx.policy,
-                    conn,
-                    command,
-                    actor,
-                    state=state,
-                    ladder=ladder,
-                    drafts=[],
-                    now=ts,
-                    hidden_only=True,
-                )
-                raise
-            governance.authorize(
-                ctx.policy,
-                conn,
-                command,
-                actor,
-                state=state,
-                ladder=ladder,
-                drafts=drafts,
-                now=ts,
-            )
-            new_events = store.append(
-                conn,
-                plan.incident_id,
-                drafts,
-                head=head,
-                actor=actor,
-                ts=ts,
-                signer=ctx.signer,
-                policy=ctx.policy.digest,
-            )
-            for seq in plan.erase:
-                store.erase_payload(conn, plan.incident_id, seq)
-            for event in new_events:
-                projections.apply(conn, event)
-            for effect in plan.effects:
-                effect()  # durable before the commit: an event never names a missing blob
-            return new_events
+        with _duplicates_explained(), ctx.work.transaction() as conn:
+            for i in order:
+                command, identity = batch[i]
+                outcomes[i] = _savepointed(conn, command, identity, ctx)
+            # Outbox seam: rows for notifiers are inserted here, in this same transaction, so a
+            # notification exists exactly when the events it announces were committed.
+    except FirelineError as exc:
+        redact_error(ctx.redactor, exc)
+        return [exc] * len(batch)
+    return outcomes
+
+
+def _lock_order(command: Command) -> tuple[int, str]:
+    if isinstance(command, ON_REGISTRY):
+        return (0, REGISTRY_CHAIN)
+    if isinstance(command, Declare):
+        return (1, "")
+    return (2, command.incident_id)
+
+
+def _savepointed(conn: Connection, command: Command, identity: Identity, ctx: Context) -> Outcome:
+    try:
+        with _duplicates_explained(), conn.begin_nested():
+            return _execute_in(conn, command, identity, ctx)
+    except FirelineError as exc:
+        redact_error(ctx.redactor, exc)
+        return exc
+    except sa.exc.DBAPIError:
+        raise  # the transaction itself is in doubt: the whole batch fails
+    except Exception as exc:  # a bug in one command must not fail its neighbours
+        return exc
+
+
+@contextmanager
+def _duplicates_explained() -> Iterator[None]:
+    try:
+        yield
     except sa.exc.IntegrityError:
         # Writers are serialised (head lock, numbering lock), so a duplicate key means rows
         # were put in the store behind fireline's back.
@@ -157,6 +148,87 @@ def _execute(handler: Handler, command: Command, identity: Identity, ctx: Contex
             "the store already holds an event at the position being written; it was changed "
             "outside fireline — run `fireline verify`"
         ) from None
+
+
+def _execute_in(
+    conn: Connection, command: Command, identity: Identity, ctx: Context
+) -> list[Event]:
+    """Run one command inside the caller's open transaction (or savepoint); nothing commits.
+
+    Evidence blobs are placed by the plan's effects at the very end, after the events are
+    appended and projected: a command that is refused never places one, and one placed
+    belongs to events that commit with it (or, if the commit fails, to nothing: an unreferenced
+    blob is harmless, a missing one would not be).
+    """
+    handler = HANDLERS[type(command)]
+    actor = identity.actor
+    attribution = {} if identity.asserted_by is None else {"asserted_by": identity.asserted_by}
+    require_identity(conn, ctx.redactor, identity)
+    head = None
+    state = None
+    if isinstance(command, ON_REGISTRY):
+        head = store.lock_if_exists(conn, REGISTRY_CHAIN)
+    elif not isinstance(command, Declare):
+        head = store.lock(conn, command.incident_id)
+        state = queries.get_state(conn, command.incident_id)
+    now = ctx.clock()
+    ts = iso_utc(now)
+    if head is not None and ts < head.ts:
+        ts = head.ts  # never let a skewed clock run a chain backwards
+    ladder = None if state is None else ctx.ladder(state.ladder)
+    try:
+        plan = handler(Call(conn, ctx, now, actor, state), command)
+        drafts = [
+            (
+                kind,
+                validate_payload(
+                    kind, {**redact_payload(ctx.redactor, kind, payload), **attribution}
+                ),
+            )
+            for kind, payload in plan.drafts
+        ]
+    except FirelineError:
+        # A refusal must not tell an outsider anything about a hidden incident:
+        # need-to-know answers first ("not found"), the handler's reason after.
+        governance.authorize(
+            ctx.policy,
+            conn,
+            command,
+            actor,
+            state=state,
+            ladder=ladder,
+            drafts=[],
+            now=ts,
+            hidden_only=True,
+        )
+        raise
+    governance.authorize(
+        ctx.policy,
+        conn,
+        command,
+        actor,
+        state=state,
+        ladder=ladder,
+        drafts=drafts,
+        now=ts,
+    )
+    new_events = store.append(
+        conn,
+        plan.incident_id,
+        drafts,
+        head=head,
+        actor=actor,
+        ts=ts,
+        signer=ctx.signer,
+        policy=ctx.policy.digest,
+    )
+    for seq in plan.erase:
+        store.erase_payload(conn, plan.incident_id, seq)
+    for event in new_events:
+        projections.apply(conn, event)
+    for effect in plan.effects:
+        effect()  # durable before the commit: an event never names a missing blob
+    return new_events
 
 
 def rebuild(ctx: Context, *, actor: ActorId | Identity) -> int:
