@@ -137,6 +137,11 @@ SETTINGS: tuple[Setting, ...] = (
         "15m",
         "How long a lockout lasts; each further lockout of the same key doubles it (up to 64x).",
     ),
+    Setting(
+        "log_origin",
+        "",
+        "Origin line of the store's signed log checkpoints; empty means fireline/<key id>.",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
@@ -190,6 +195,7 @@ class Settings:
     login_address_max_failures: int = 20
     login_window: timedelta = timedelta(minutes=15)
     login_lockout: timedelta = timedelta(minutes=15)
+    log_origin: str = ""
 
     @property
     def key_path(self) -> Path:
@@ -259,6 +265,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         ),
         suggest_threshold=_fraction("suggest_threshold", values["suggest_threshold"]),
         evidence_max_bytes=_byte_size("evidence_max_size", values["evidence_max_size"]),
+        log_origin=_origin(values["log_origin"]),
         **_account_settings(values),
     )
 
@@ -330,6 +337,16 @@ def _count(key: str, text: str) -> int:
             f"setting {key!r} must be a whole number from 1 to 999999, got {_shown(text)}"
         )
     return value
+
+
+def _origin(text: str) -> str:
+    """A checkpoint origin is one line of printable ASCII without spaces or '+' (C2SP note names)."""
+    if text and not all(33 <= ord(c) < 127 and c != "+" for c in text):
+        raise ConfigError(
+            f"log_origin {text!r} must be printable ASCII without spaces or '+' "
+            "(e.g. fireline.example.com/incidents)"
+        )
+    return text
 
 
 MAX_DAYS = 36_600  # a century: beyond it a day count is a typo (and overflows date arithmetic)
