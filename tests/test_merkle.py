@@ -115,7 +115,8 @@ def test_every_inclusion_proof_verifies_and_any_bit_flip_fails(size: int, data: 
     assert not merkle.verify_inclusion(index, size, flipped_leaf, proof, root)
     if proof:
         item = data.draw(st.integers(0, len(proof) - 1))
-        assert not merkle.verify_inclusion(index, size, leaves[index], _flip(proof, item, bit), root)
+        flipped = _flip(proof, item, bit)
+        assert not merkle.verify_inclusion(index, size, leaves[index], flipped, root)
 
 
 @given(sizes, st.data())
@@ -133,6 +134,4 @@ def test_every_consistency_proof_verifies_and_any_bit_flip_fails(size: int, data
             size, new, _flip([old_root], 0, bit)[0], new_root, proof
         )
     rewritten = [*leaves[: size - 1], merkle.leaf_hash(b"rewritten"), *leaves[size:]]
-    assert not merkle.verify_consistency(
-        size, new, old_root, merkle.root_of(rewritten), proof
-    ) or (size == new and not proof and rewritten == leaves)
+    assert not merkle.verify_consistency(size, new, old_root, merkle.root_of(rewritten), proof)

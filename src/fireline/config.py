@@ -340,7 +340,7 @@ def _count(key: str, text: str) -> int:
 
 
 def _origin(text: str) -> str:
-    """A checkpoint origin is one line of printable ASCII without spaces or '+' (C2SP note names)."""
+    """A checkpoint origin: printable ASCII without spaces or '+' (a C2SP note name)."""
     if text and not all(33 <= ord(c) < 127 and c != "+" for c in text):
         raise ConfigError(
             f"log_origin {text!r} must be printable ASCII without spaces or '+' "

@@ -62,7 +62,7 @@ heads = sa.Table(
 )
 
 # The store-wide transparency log (ledger/tlog.py): one RFC 9162 Merkle tree over every event of
-# every chain, in commit order. Evidence like the events, not a projection: rebuild never touches it.
+# every chain, in commit order. Evidence like the events, not a projection: rebuild keeps it.
 tlog_leaves = sa.Table(
     "tlog_leaves",
     metadata,

@@ -23,7 +23,9 @@ from fireline.ledger import merkle
 _LOCK = DriverStatement(
     sa.select(tlog_head.c.size, tlog_head.c.frontier).where(tlog_head.c.id == 1).with_for_update()
 )
-_HEAD = DriverStatement(sa.select(tlog_head.c.size, tlog_head.c.frontier).where(tlog_head.c.id == 1))
+_HEAD = DriverStatement(
+    sa.select(tlog_head.c.size, tlog_head.c.frontier).where(tlog_head.c.id == 1)
+)
 _INSERT_LEAF = DriverStatement(tlog_leaves.insert())
 _INSERT_NODE = DriverStatement(tlog_nodes.insert())
 _UPDATE_HEAD = DriverStatement(
@@ -99,8 +101,10 @@ def append(conn: Connection, chain_id: str, logged: Sequence[tuple[int, str]]) -
     """
     row = _LOCK.execute(conn, {}).fetchone()
     if row is None:
-        raise IntegrityError("the transparency log has no head row; it was changed outside fireline")
-    size, text = row
+        raise IntegrityError(
+            "the transparency log has no head row; it was changed outside fireline"
+        )
+    size, text = int(row[0]), row[1]
     frontier = frontier_of(text)
     nodes: list[tuple[int, int, bytes]] = []
     for seq, event_hash in logged:
@@ -125,7 +129,9 @@ class TreeHead:
 def get_head(conn: Connection) -> TreeHead:
     row = _HEAD.execute(conn, {}).fetchone()
     if row is None:
-        raise IntegrityError("the transparency log has no head row; it was changed outside fireline")
+        raise IntegrityError(
+            "the transparency log has no head row; it was changed outside fireline"
+        )
     size, text = row
     return TreeHead(int(size), root_from_frontier(frontier_of(text)))
 
