@@ -147,12 +147,16 @@ def verify(
     checked = (
         f", {plural(report.blobs, 'evidence blob')} re-hashed" if blobs and report.blobs else ""
     )
-    logged = "" if log is None else f", transparency log of {plural(log.size, 'entry').replace('entrys', 'entries')}"
+    logged = "" if log is None else f", transparency log of {_leaves(log.size)}"
     echo(
         f"ok: {plural(report.events, 'event')} in {chains} verified "
         f"(hashes, links, signed checkpoints{checked}{logged})",
         masked=False,
     )
+
+
+def _leaves(count: int) -> str:
+    return f"{count} leaf" if count == 1 else f"{count} leaves"
 
 
 def _verify_since(path: Path, format_: Format) -> None:
@@ -172,7 +176,7 @@ def _verify_since(path: Path, format_: Format) -> None:
     _report(format_, summary, "breaks", log.breaks, "more finding")
     if format_ is Format.table:
         echo(
-            f"ok: the log of {plural(log.size, 'entry').replace('entrys', 'entries')} extends {path} (consistency proven); "
+            f"ok: the log of {_leaves(log.size)} extends {path} (consistency proven); "
             f"{plural(log.checked_events, 'new event')} verified",
             masked=False,
         )
