@@ -136,8 +136,11 @@ def verify(
     }
     if log is not None:
         summary["log"] = {"size": log.size, "checkpoints": log.checkpoints}
-    found: list[Any] = [*report.breaks, *(log.breaks if log is not None else ())]
-    _report(format_, summary, "breaks", found, "more finding")
+    # A chain already named broken is not named again by the log's view of the same damage.
+    named = {b.incident_id for b in report.breaks}
+    logged = [b for b in (log.breaks if log is not None else ()) if b.chain not in named]
+    summary["ok"] = report.ok and not logged
+    _report(format_, summary, "breaks", [*report.breaks, *logged], "more broken chain")
     if format_ is Format.json:
         return
     registry = report.chains - report.incident_chains
@@ -236,12 +239,7 @@ def _verify_export(path: Path, format_: Format, *, pinned: str | None) -> None:
         "key_id": report.key_id,
         "key_pinned": pinned is not None,
     }
-    if pinned is None and report.key_id:
-        typer.echo(
-            f"fireline: warning: signer key {report.key_id} is not pinned: anyone can sign an "
-            "export; compare the key id with the store's, or pass --key/--key-id",
-            err=True,
-        )
+
     _report(format_, summary, "problems", report.problems, "more problem", where=f"{path}: ")
     if format_ is Format.table:
         kind = "masked" if report.masked else "unmasked"
@@ -256,6 +254,13 @@ def _verify_export(path: Path, format_: Format, *, pinned: str | None) -> None:
             f"signed by key {report.key_id} ({state})",
             masked=False,
         )
+        if pinned is None:
+            # Any store can sign an export of an id it minted: only a pinned key says whose.
+            typer.echo(
+                f"fireline: warning: signer key {report.key_id} is not pinned: anyone can sign "
+                "an export; compare the key id with the store's, or pass --key/--key-id",
+                err=True,
+            )
 
 
 @app.command()
