@@ -358,12 +358,12 @@ def policy_decision_us(ctx: service.Context, incident_id: IncidentId, rounds: in
 
 @contextmanager
 def _tree_switched_off() -> Iterator[None]:
-    original = store.tlog.append
-    store.tlog.append = lambda *_a, **_k: 0  # type: ignore[assignment]
+    original = tlog.append
+    tlog.append = lambda *_a, **_k: 0
     try:
         yield
     finally:
-        store.tlog.append = original  # type: ignore[assignment]
+        tlog.append = original
 
 
 def write_cost(
@@ -387,14 +387,14 @@ def write_cost(
         return (time.process_time() - start) / per_block
 
     with_tree, without = [], []
-    store.tlog.append = timed  # type: ignore[assignment]
+    tlog.append = timed
     try:
         for _ in range(blocks):
             with_tree.append(block())
             with _tree_switched_off():
                 without.append(block())
     finally:
-        store.tlog.append = original  # type: ignore[assignment]
+        tlog.append = original
     cpu_with = sorted(with_tree)[len(with_tree) // 2] * 1e6
     cpu_without = sorted(without)[len(without) // 2] * 1e6
     inside = spent[0] / (blocks * per_block) * 1e6

@@ -3,6 +3,7 @@ tampering with the database directly (raw SQL on SQLite and PostgreSQL) detected
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from dataclasses import dataclass
@@ -10,16 +11,20 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fireline.commands import AssignRole, Declare, LogEntry
 from fireline.db import make_engine, read_only
 from fireline.domain import REGISTRY_CHAIN, parse_actor, parse_incident_id
+from fireline.errors import IntegrityError
 from fireline.ledger import merkle, notes, tlog
 from fireline.ledger.checkpoints import Signer, public_pem
 from fireline.service import Context, execute
 from fireline.transparency import origin_for, prove
 from tests.conftest import Cli, Store
+
+ALICE = parse_actor("alice")
 
 
 @dataclass(frozen=True)
@@ -30,10 +35,10 @@ class Scene:
 
 
 def _declare(ctx: Context, title: str, facts: int) -> str:
-    incident = execute(Declare(title=title, severity="SEV2"), parse_actor("alice"), ctx=ctx)
+    incident = execute(Declare(title=title, severity="SEV2"), ALICE, ctx=ctx)
     inc = parse_incident_id(incident[0].incident_id)
     for n in range(facts):
-        execute(LogEntry(incident_id=inc, kind="fact", text=f"fact {n}"), "alice", ctx=ctx)
+        execute(LogEntry(incident_id=inc, kind="fact", text=f"fact {n}"), ALICE, ctx=ctx)
     return inc
 
 
@@ -43,7 +48,7 @@ def scene(ctx: Context, cli: Cli, tmp_path: Path) -> Scene:
     bystander = _declare(ctx, "bystander", 2)
     execute(
         AssignRole(incident_id=parse_incident_id(victim), role="scribe", holder="bob"),
-        "alice",
+        ALICE,
         ctx=ctx,
     )
     published = tmp_path / "witness"
@@ -117,7 +122,7 @@ def test_checkpoint_is_a_signed_note_existing_tooling_reads(
     # Asked again with nothing new, the same note (no new signature row).
     assert json.loads(cli("checkpoint", "--format", "json").stdout)["note"] == text
     other = Signer(Ed25519PrivateKey.generate())
-    with pytest.raises(Exception, match="not signed by key"):
+    with pytest.raises(IntegrityError, match="not signed by key"):
         notes.signed_by(text, other.public_key, source="test")
 
 
@@ -141,7 +146,7 @@ def test_prove_gives_an_audit_path_that_verifies(
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     checkpoint = notes.signed_by(data["checkpoint"], ctx.signer.public_key, source="test")
-    path = [__import__("base64").b64decode(h) for h in data["audit_path"]]
+    path = [base64.b64decode(h) for h in data["audit_path"]]
     leaf = tlog.leaf_of(data["event_hash"])
     assert data["tree_size"] == checkpoint.size
     assert merkle.verify_inclusion(data["leaf_index"], checkpoint.size, leaf, path, checkpoint.root)
@@ -154,7 +159,7 @@ def test_prove_answers_a_hidden_incident_like_a_missing_one(
     store: Store, ctx: Context, cli: Cli
 ) -> None:
     hidden = execute(
-        Declare(title="secret", severity="SEV2", labels=("restricted",)), "alice", ctx=ctx
+        Declare(title="secret", severity="SEV2", labels=("restricted",)), ALICE, ctx=ctx
     )[0].incident_id
     assert cli("user", "add", "alice", "--role", "admin").exit_code == 0
     assert cli("user", "add", "mallory", "--role", "responder", actor="alice").exit_code == 0
@@ -254,10 +259,8 @@ def test_rolling_an_incident_back_is_detected_and_named(
         ).one()
     engine.dispose()
     victim = parse_incident_id(scene.victim)
-    execute(
-        LogEntry(incident_id=victim, kind="fact", text="the inconvenient one"), "alice", ctx=ctx
-    )
-    execute(LogEntry(incident_id=victim, kind="fact", text="and another"), "alice", ctx=ctx)
+    execute(LogEntry(incident_id=victim, kind="fact", text="the inconvenient one"), ALICE, ctx=ctx)
+    execute(LogEntry(incident_id=victim, kind="fact", text="and another"), ALICE, ctx=ctx)
     seq, head, ts, key_id, signature = old_head
     # Back to the older copy: events after it gone, its older signed head put back.
     _sql(
@@ -332,8 +335,6 @@ def test_rewriting_history_breaks_consistency_with_the_published_checkpoint(
 
 def test_a_swapped_signing_key_is_detected(store: Store, scene: Scene, cli: Cli) -> None:
     other = Ed25519PrivateKey.generate()
-    from cryptography.hazmat.primitives import serialization
-
     store.settings.key_path.write_bytes(
         other.private_bytes(
             serialization.Encoding.PEM,

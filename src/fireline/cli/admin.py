@@ -138,9 +138,9 @@ def verify(
         summary["log"] = {"size": log.size, "checkpoints": log.checkpoints}
     # A chain already named broken is not named again by the log's view of the same damage.
     named = {b.incident_id for b in report.breaks}
-    logged = [b for b in (log.breaks if log is not None else ()) if b.chain not in named]
-    summary["ok"] = report.ok and not logged
-    _report(format_, summary, "breaks", [*report.breaks, *logged], "more broken chain")
+    log_breaks = [b for b in (log.breaks if log is not None else ()) if b.chain not in named]
+    summary["ok"] = report.ok and not log_breaks
+    _report(format_, summary, "breaks", [*report.breaks, *log_breaks], "more broken chain")
     if format_ is Format.json:
         return
     registry = report.chains - report.incident_chains
