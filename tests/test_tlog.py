@@ -171,11 +171,18 @@ def test_prove_answers_a_hidden_incident_like_a_missing_one(
     )
 
 
-def test_prove_refuses_bad_input_in_one_line(store: Store, scene: Scene, cli: Cli) -> None:
+def test_prove_refuses_bad_input_in_one_line(
+    store: Store, scene: Scene, ctx: Context, cli: Cli
+) -> None:
+    _declare(ctx, "grown since the last checkpoint", 0)
+    with read_only(ctx.engine) as conn:
+        before = tlog.list_checkpoints(conn)
     for args in ((scene.victim, "0"), (scene.victim, "99"), ("not-an-id", "1")):
         result = cli("prove", *args)
         assert result.exit_code != 0
         assert len(result.stderr.strip().splitlines()) == 1
+    with read_only(ctx.engine) as conn:
+        assert tlog.list_checkpoints(conn) == before  # nothing signed for a refusal
 
 
 def test_untouched_store_verifies_whole_and_since_the_published_checkpoint(
@@ -206,9 +213,12 @@ def test_publish_to_a_git_repository_commits_each_checkpoint(
     assert (repo / "latest").read_text() == (repo / log[0].rsplit(" ", 1)[1]).read_text()
 
 
-def test_publish_refuses_a_folder_holding_another_logs_or_a_larger_tree(
-    store: Store, scene: Scene, cli: Cli, tmp_path: Path
+def test_publish_refuses_a_folder_holding_another_logs_checkpoint(
+    store: Store, scene: Scene, ctx: Context, cli: Cli, tmp_path: Path
 ) -> None:
+    _declare(ctx, "grown since the last checkpoint", 0)
+    with read_only(ctx.engine) as conn:
+        before = tlog.list_checkpoints(conn)
     other = tmp_path / "other"
     other.mkdir()
     forged = notes.sign(Signer(Ed25519PrivateKey.generate()), origin="x", size=1, root=bytes(32))
@@ -217,6 +227,8 @@ def test_publish_refuses_a_folder_holding_another_logs_or_a_larger_tree(
     assert result.exit_code == 7
     assert "not signed by key" in result.stderr
     assert sorted(p.name for p in other.iterdir()) == ["latest"]
+    with read_only(ctx.engine) as conn:
+        assert tlog.list_checkpoints(conn) == before  # nothing kept for a refusal
     a_file = tmp_path / "file"
     a_file.write_text("")
     assert cli("checkpoint", "publish", "--to", str(a_file)).exit_code == 2
@@ -313,10 +325,8 @@ def test_dropping_the_last_events_of_the_store_is_detected(
     assert late_published.read_text() == kept
 
 
-def test_rewriting_history_breaks_consistency_with_the_published_checkpoint(
-    store: Store, scene: Scene, cli: Cli
-) -> None:
-    """The attacker rewrites leaf 1 and rebuilds the whole tree around it, head included."""
+def _rewrite_leaf(store: Store, index: int) -> None:
+    """Forge one leaf and rebuild the whole tree around it, head included (raw SQL)."""
     engine = _raw(store)
     try:
         with engine.begin() as conn:
@@ -325,12 +335,28 @@ def test_rewriting_history_breaks_consistency_with_the_published_checkpoint(
                 conn.exec_driver_sql(f"DELETE FROM {table}")
             conn.exec_driver_sql("UPDATE tlog_head SET size = 0, frontier = ''")
             for leaf in leaves:
-                forged = "ab" * 32 if leaf.index == 1 else leaf.event_hash
+                forged = "ab" * 32 if leaf.index == index else leaf.event_hash
                 tlog.append(conn, leaf.chain_id, [(leaf.seq, forged)])
     finally:
         engine.dispose()
+
+
+def test_rewriting_history_breaks_consistency_with_the_published_checkpoint(
+    store: Store, scene: Scene, cli: Cli
+) -> None:
+    """The attacker rewrites leaf 1 and rebuilds the whole tree around it, head included."""
+    _rewrite_leaf(store, 1)
     _broken(cli("verify"), "leaf 1", "rewritten")
     _broken(cli("verify", "--since", str(scene.published / "latest")), "rewritten or removed")
+
+
+def test_publish_refuses_a_rewritten_log(store: Store, scene: Scene, cli: Cli) -> None:
+    kept = (scene.published / "latest").read_text()
+    _rewrite_leaf(store, 2)
+    result = cli("checkpoint", "publish", "--to", str(scene.published))
+    assert result.exit_code == 7
+    assert "not consistent" in result.stderr
+    assert (scene.published / "latest").read_text() == kept
 
 
 def test_a_swapped_signing_key_is_detected(store: Store, scene: Scene, cli: Cli) -> None:

@@ -88,13 +88,16 @@ def publish(
 ) -> None:
     """Write the latest signed checkpoint to a witness folder or git repository, refusing a tree
     that is not consistent with the checkpoint already published there."""
-    from fireline.db import read_only
+    from fireline.domain import iso_utc
+    from fireline.transparency import origin_for, sign_checkpoint
     from fireline.transparency.publish import publish as write_out
 
-    note, _origin, _vkey = _current_note()
     ctx = open_store()
     try:
-        with read_only(ctx.engine) as conn:
+        origin = origin_for(ctx.settings, ctx.signer.public_key)
+        # One transaction: a refused publish keeps no new checkpoint row either.
+        with ctx.work.transaction() as conn:
+            note = sign_checkpoint(conn, ctx.signer, origin=origin, ts=iso_utc(ctx.clock()))
             done = write_out(conn, ctx.signer.public_key, note, to)
     finally:
         ctx.close()
@@ -113,13 +116,18 @@ def prove(
 ) -> None:
     """Print the inclusion proof of one event in the store-wide log, with the signed checkpoint
     it proves against. An incident you may not see is answered like a missing one."""
-    from fireline.ledger import notes
+    from fireline.db import read_only
+    from fireline.errors import NotFoundError
+    from fireline.ledger import notes, tlog
     from fireline.transparency import prove as make_proof
 
     wanted = parse_incident_id(incident_id)
     if seq < 1:
         raise InvalidCommandError(f"seq {seq} is not an event number (1 or more)")
     with seeing(as_, "prove", wanted) as (conn, ctx, _visible):
+        with read_only(ctx.engine) as probe:  # a missing event signs nothing
+            if tlog.find_leaf(probe, wanted, seq) is None:
+                raise NotFoundError(f"no event {seq} in {wanted}")
         note, _origin, _vkey = _current_note(ctx)
         size = notes.parse(note, source="checkpoint")[0].size
         proof = make_proof(conn, wanted, seq, size=size)
