@@ -126,8 +126,10 @@ class TreeHead:
     root: bytes
 
 
-def get_head(conn: Connection) -> TreeHead:
-    row = _HEAD.execute(conn, {}).fetchone()
+def get_head(conn: Connection, *, lock: bool = False) -> TreeHead:
+    """The stored tree head; `lock` holds the log's row lock (signing a checkpoint) so the head
+    cannot move, and two signers cannot race, until the transaction ends."""
+    row = (_LOCK if lock else _HEAD).execute(conn, {}).fetchone()
     if row is None:
         raise IntegrityError(
             "the transparency log has no head row; it was changed outside fireline"

@@ -32,7 +32,7 @@ def sign_checkpoint(conn: Connection, signer: Signer, *, origin: str, ts: str) -
     Runs in a write transaction: the head is read under the log's lock, so the note names a
     tree that really existed at one commit.
     """
-    head = tlog.get_head(conn)
+    head = tlog.get_head(conn, lock=True)
     latest = tlog.latest_checkpoint(conn)
     if latest is not None and latest.size == head.size:
         try:
