@@ -11,6 +11,14 @@
    `hashlib.sha256` once per event over the same bytes (canonical pre-image + stored payload
    text) in a tight loop.
 
+3. Transparency log (`--tlog-events`, default 10⁶; 0 skips): CPU time per durable append with
+   the tree maintained and with `tlog.append` switched off, in alternating blocks of one run, and
+   the CPU spent inside `tlog.append` (target ≤ 10% of a write); then a store of that many events
+   (1,000 chains written through `ledger.store.append` — the real sealing, signing and logging
+   path — with synchronous=OFF to keep it to minutes): inclusion proof generation and
+   verification per event (µs), `verify --since` after 1,000 more events (target ≤ 1 s), and
+   full verification (chains, then the whole log recomputed) of the same store, one process.
+
 `--database-url` adds the append figure on PostgreSQL (a throwaway schema, dropped afterwards)
 against raw psycopg single-row commits. A report: it exits 0 even when a figure is BELOW target.
 """
@@ -25,7 +33,8 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,13 +44,14 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from fireline import commands, integrity, service
+from fireline import commands, integrity, service, transparency
 from fireline.config import load_settings
 from fireline.db import make_engine, read_only
-from fireline.domain import ActorId, IncidentId
-from fireline.ledger import store
+from fireline.domain import ActorId, IncidentId, iso_utc
+from fireline.ledger import notes, store, tlog
 from fireline.ledger.chain import preimage
 from fireline.schema import initialise
+from fireline.transparency.audit import audit_log, audit_since
 
 ACTOR = ActorId("bench")
 REFS = ("deploy:9a1b7d", "ticket:OPS-4182")
@@ -346,12 +356,151 @@ def policy_decision_us(ctx: service.Context, incident_id: IncidentId, rounds: in
         return (time.perf_counter() - start) / rounds * 1e6
 
 
+@contextmanager
+def _tree_switched_off() -> Iterator[None]:
+    original = tlog.append
+    tlog.append = lambda *_a, **_k: 0
+    try:
+        yield
+    finally:
+        tlog.append = original
+
+
+def write_cost(
+    ctx: service.Context, incident_id: Any, *, blocks: int = 10, per_block: int = 100
+) -> None:
+    spent = [0.0]
+    original = tlog.append
+
+    def timed(*args: Any, **kwargs: Any) -> int:
+        start = time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - start
+
+    def block() -> float:
+        start = time.process_time()
+        for n in range(per_block):
+            cmd = commands.LogEntry(incident_id=incident_id, kind="fact", text=f"bench fact {n}")
+            service.execute(cmd, ACTOR, ctx=ctx)
+        return (time.process_time() - start) / per_block
+
+    with_tree, without = [], []
+    tlog.append = timed
+    try:
+        for _ in range(blocks):
+            with_tree.append(block())
+            with _tree_switched_off():
+                without.append(block())
+    finally:
+        tlog.append = original
+    cpu_with = sorted(with_tree)[len(with_tree) // 2] * 1e6
+    cpu_without = sorted(without)[len(without) // 2] * 1e6
+    inside = spent[0] / (blocks * per_block) * 1e6
+    print(
+        f"CPU per durable append: {cpu_with:,.0f} µs with the tree, {cpu_without:,.0f} µs without"
+    )
+    print(
+        f"tree maintenance: {inside:,.1f} µs CPU inside tlog.append per append = "
+        f"{inside / cpu_with:.1%} of a write (with-vs-without difference "
+        f"{(cpu_with - cpu_without) / cpu_without:+.1%}); target ≤ 10%: "
+        f"{'ok' if inside / cpu_with <= 0.10 else 'ABOVE'}"
+    )
+
+
+def _fast(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _off(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+
+def _grow(ctx: service.Context, chains: int, per_chain: int, tag: str) -> None:
+    ts = iso_utc(ctx.clock())
+    for c in range(chains):
+        chain_id = f"BENCH-{tag}-{c:05d}"
+        drafts = [("entry.fact", {"text": f"fact {n}", "refs": []}) for n in range(per_chain)]
+        with ctx.work.transaction() as conn:
+            head = store.lock_if_exists(conn, chain_id)
+            store.append(
+                conn,
+                chain_id,
+                drafts,
+                head=head,
+                actor=ACTOR,
+                ts=ts,
+                signer=ctx.signer,
+                policy=None,
+            )
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def big_store(ctx: service.Context, events: int, *, probes: int = 2000) -> None:
+    _fast(ctx.engine)
+    ctx.engine.dispose()
+    ctx.work.close()
+    chains = 1000
+    per_chain = max(events // chains, 1)
+    took, _ = _timed(lambda: _grow(ctx, chains, per_chain, "a"))
+    total = chains * per_chain
+    print(
+        f"built a store of {total:,} events in {chains} chains in {took:.0f} s "
+        "(store.append: sealed, signed, logged; synchronous=OFF)"
+    )
+    origin = transparency.origin_for(ctx.settings, ctx.signer.public_key)
+    with ctx.work.transaction() as conn:
+        note = transparency.sign_checkpoint(
+            conn, ctx.signer, origin=origin, ts=iso_utc(ctx.clock())
+        )
+    size = notes.parse(note, source="bench")[0].size
+    root = notes.parse(note, source="bench")[0].root
+    rng = random.Random(5)
+    picks = [
+        (f"BENCH-a-{rng.randrange(chains):05d}", rng.randint(1, per_chain)) for _ in range(probes)
+    ]
+    with read_only(ctx.engine) as conn:
+        gen, proofs = _timed(lambda: [transparency.prove(conn, c, s, size=size) for c, s in picks])
+    ver, ok = _timed(lambda: all(p.verifies(root) for p in proofs))
+    assert ok
+    print(
+        f"inclusion proof at {size:,} leaves: generation {gen / probes * 1e6:,.0f} µs, "
+        f"verification {ver / probes * 1e6:,.1f} µs per event ({len(proofs[0].path)} hashes)"
+    )
+    _grow(ctx, 10, 100, "b")  # 1,000 new events in 10 new chains
+    public_key = ctx.signer.public_key
+    with read_only(ctx.engine) as conn:
+        since, report = _timed(lambda: audit_since(conn, public_key, note, source="bench"))
+    assert report.ok, report.breaks
+    print(
+        f"verify --since after {report.checked_events:,} new events on {size:,}: "
+        f"{since:.2f} s (target ≤ 1 s: {'ok' if since <= 1 else 'ABOVE'})"
+    )
+    with read_only(ctx.engine) as conn:
+        chains_s, chain_report = _timed(
+            lambda: integrity.verify_store(conn, public_key, processes=1)
+        )
+        log_s, log_report = _timed(lambda: audit_log(conn, public_key))
+    assert chain_report.ok, chain_report.breaks[:3]
+    assert log_report.ok, log_report.breaks[:3]
+    print(
+        f"full verify of {log_report.size:,} events, one process: chains {chains_s:.1f} s + "
+        f"whole log recomputed {log_s:.1f} s = {chains_s + log_s:.1f} s "
+        f"({(chains_s + log_s) / since:,.0f}x verify --since)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=1000, help="durable appends to time")
     parser.add_argument("--verify-events", type=int, default=20_000, help="events to verify")
     parser.add_argument("--rounds", type=int, default=10, help="alternating timing blocks")
     parser.add_argument("--database-url", default="", help="also time appends on PostgreSQL")
+    parser.add_argument("--tlog-events", type=int, default=1_000_000, help="log store size")
     args = parser.parse_args(argv)
     events = max(args.events, 1)
     figures = []
@@ -384,6 +533,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures.append(Figure("verify vs read", verify, floor))
         finally:
             ctx.close()
+        if args.tlog_events:
+            ctx = open_store(home / "tlog-writes")
+            try:
+                write_cost(ctx, declare(ctx))
+            finally:
+                ctx.close()
+            ctx = open_store(home / "tlog-big")
+            try:
+                big_store(ctx, args.tlog_events)
+            finally:
+                ctx.close()
         if args.database_url:
             figures.append(bench_postgresql(args.database_url, home / "pg", events))
     print()

@@ -352,7 +352,14 @@ def test_demo_refuses_a_roster_it_cannot_staff(cli: Cli, store: Store, tmp_path:
 
 def test_verify_policy_show_and_freeze_check_speak_json(cli: Cli, incident: str) -> None:
     report = json.loads(ok(cli, "verify", "--format", "json"))
-    assert report == {"ok": True, "events": 1, "chains": 1, "blobs": 0, "breaks": []}
+    assert report == {
+        "ok": True,
+        "events": 1,
+        "chains": 1,
+        "blobs": 0,
+        "log": {"size": 1, "checkpoints": 0},
+        "breaks": [],
+    }
     shown = json.loads(ok(cli, "policy", "show", "--format", "json"))
     assert len(shown["digest"]) == 64
     assert "authz.rego" in shown["modules"]

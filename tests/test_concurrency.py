@@ -197,3 +197,31 @@ def test_concurrent_declarations_get_distinct_ids_and_valid_chains(
         ]
     assert report.breaks == []
     assert (report.chains, report.events) == (len(ids), len(ids))
+
+
+def test_concurrent_appends_to_different_incidents_never_fork_the_log(
+    store: Store, ctx: Context
+) -> None:
+    """Only the transparency log's head lock serialises these writers: one tree must come out."""
+    from fireline.transparency.audit import audit_log
+
+    writers = 3
+    incident_ids = [
+        execute(Declare(title=f"incident {n}", severity="SEV3"), parse_actor("ic"), ctx=ctx)[
+            0
+        ].incident_id
+        for n in range(writers)
+    ]
+    run_children(
+        append_entries,
+        store,
+        [
+            (incident_id, f"writer-{n}", ENTRIES_PER_WRITER)
+            for n, incident_id in enumerate(incident_ids)
+        ],
+    )
+    public_key = load_store_public_key(store.settings.public_key_path)
+    with ctx.engine.connect() as conn:
+        log = audit_log(conn, public_key)
+    assert log.breaks == []
+    assert log.size == writers * (1 + ENTRIES_PER_WRITER)

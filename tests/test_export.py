@@ -48,6 +48,7 @@ LAYOUT = {
     "ledger/events.jsonl",
     "ledger/checkpoints.jsonl",
     "ledger/public_key.pem",
+    "ledger/tlog.json",
     "prov/prov.json",
 }
 FOLDERS = {

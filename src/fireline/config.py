@@ -150,6 +150,11 @@ SETTINGS: tuple[Setting, ...] = (
         "0",
         "How long the writer waits for more writes before committing a batch (milliseconds).",
     ),
+    Setting(
+        "log_origin",
+        "",
+        "Origin line of the store's signed log checkpoints; empty means fireline/<key id>.",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
@@ -208,6 +213,7 @@ class Settings:
     serve_workers: int = int(setting_default("serve_workers"))
     writer_batch_size: int = int(setting_default("writer_batch_size"))
     writer_linger_ms: int = int(setting_default("writer_linger_ms"))
+    log_origin: str = ""
 
     @property
     def key_path(self) -> Path:
@@ -282,6 +288,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         serve_workers=_whole_in("serve_workers", values["serve_workers"], 1, 64),
         writer_batch_size=_whole_in("writer_batch_size", values["writer_batch_size"], 1, 10_000),
         writer_linger_ms=_whole_in("writer_linger_ms", values["writer_linger_ms"], 0, 1_000),
+        log_origin=_origin(values["log_origin"]),
         **_account_settings(values),
     )
 
@@ -372,6 +379,16 @@ def _host(text: str) -> str:
             f"setting 'serve_host' must be a host name or address, got {_shown(text)}"
         )
     return host
+
+
+def _origin(text: str) -> str:
+    """A checkpoint origin: printable ASCII without spaces or '+' (a C2SP note name)."""
+    if text and not all(33 <= ord(c) < 127 and c != "+" for c in text):
+        raise ConfigError(
+            f"log_origin {text!r} must be printable ASCII without spaces or '+' "
+            "(e.g. fireline.example.com/incidents)"
+        )
+    return text
 
 
 MAX_DAYS = 36_600  # a century: beyond it a day count is a typo (and overflows date arithmetic)

@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0008"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -59,6 +59,47 @@ heads = sa.Table(
     _ts("ts"),
     sa.Column("key_id", sa.String(16), nullable=False),
     sa.Column("signature", sa.String(128), nullable=False),
+)
+
+# The store-wide transparency log (ledger/tlog.py): one RFC 9162 Merkle tree over every event of
+# every chain, in commit order. Evidence like the events, not a projection: rebuild keeps it.
+tlog_leaves = sa.Table(
+    "tlog_leaves",
+    metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("chain_id", sa.String(32), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("event_hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("chain_id", "seq", name="uq_tlog_leaves_chain_seq"),
+)
+
+# Perfect subtrees of 2**level leaves (level ≥ 1), so a proof reads O(log n) rows.
+tlog_nodes = sa.Table(
+    "tlog_nodes",
+    metadata,
+    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# One row (id 1): the tree's size and its right frontier (the perfect subtrees of the compact
+# range, largest first, hex). Locked by every append, so writers never fork the tree.
+tlog_head = sa.Table(
+    "tlog_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("frontier", sa.Text, nullable=False),
+)
+
+# Signed tree heads: C2SP tlog-checkpoint signed notes, one per tree size signed.
+tlog_checkpoints = sa.Table(
+    "tlog_checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.String(64), nullable=False),
+    _ts("ts"),
+    sa.Column("note", sa.Text, nullable=False),
 )
 
 incidents = sa.Table(

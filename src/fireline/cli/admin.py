@@ -66,15 +66,31 @@ def verify(
     blobs: Annotated[
         bool, typer.Option(help="Also re-hash every evidence blob the ledger names.")
     ] = True,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            metavar="CHECKPOINT_FILE",
+            help="Prove the log consistent with this published checkpoint; check only what "
+            "was appended since.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", metavar="KEYFILE", help="Export: the signer's public key (PEM)."),
+    ] = None,
+    key_id: Annotated[
+        str | None, typer.Option("--key-id", metavar="ID", help="Export: the signer's key id.")
+    ] = None,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:
-    """Verify hash chains, signed checkpoints and evidence blobs; exit non-zero naming the first
-    broken event.
+    """Verify hash chains, signed checkpoints, the store-wide transparency log and evidence
+    blobs; exit non-zero naming the first broken event or leaf.
 
     A named incident you may not see is answered like a missing one. Given the path of an
     export (folder or zip) it verifies that export offline instead, with no database, naming
-    the first file that does not check.
+    the first file that does not check; --key or --key-id pins the key that must have signed it.
     """
     from fireline import governance
     from fireline.evidence import BlobStore
@@ -82,11 +98,21 @@ def verify(
     from fireline.policy import PolicyEngine
     from fireline.redaction import Redactor
     from fireline.service import require_identity, resolve_identity
+    from fireline.transparency.audit import audit_log
 
     if incident_ids and any(_is_path(arg) for arg in incident_ids):
         if len(incident_ids) != 1:
             raise InvalidCommandError("give one export path to verify, or incident ids")
-        _verify_export(Path(incident_ids[0]), format_)
+        if since is not None:
+            raise InvalidCommandError("--since checks the store; it cannot apply to an export")
+        _verify_export(Path(incident_ids[0]), format_, pinned=_pinned_key(key, key_id))
+        return
+    if key is not None or key_id is not None:
+        raise InvalidCommandError("--key and --key-id pin the signer of an export; give its path")
+    if since is not None:
+        if incident_ids:
+            raise InvalidCommandError("--since verifies the whole store's log; name no incident")
+        _verify_since(since, format_)
         return
     wanted: list[str] | None = (
         [parse_incident_id(i) for i in incident_ids] if incident_ids else None
@@ -99,15 +125,22 @@ def verify(
             governance.require_readable(policy, conn, identity.actor, wanted, view="verify")
         public_key = load_store_public_key(settings.public_key_path)
         report = verify_store(conn, public_key, incident_ids=wanted)
+        log = None if wanted else audit_log(conn, public_key)
         if blobs:
             verify_blobs(conn, BlobStore(settings.home), report, incident_ids=wanted)
-    summary = {
-        "ok": report.ok,
+    summary: dict[str, Any] = {
+        "ok": report.ok and (log is None or log.ok),
         "events": report.events,
         "chains": report.chains,
         "blobs": report.blobs,
     }
-    _report(format_, summary, "breaks", report.breaks, "more broken chain")
+    if log is not None:
+        summary["log"] = {"size": log.size, "checkpoints": log.checkpoints}
+    # A chain already named broken is not named again by the log's view of the same damage.
+    named = {b.incident_id for b in report.breaks}
+    log_breaks = [b for b in (log.breaks if log is not None else ()) if b.chain not in named]
+    summary["ok"] = report.ok and not log_breaks
+    _report(format_, summary, "breaks", [*report.breaks, *log_breaks], "more broken chain")
     if format_ is Format.json:
         return
     registry = report.chains - report.incident_chains
@@ -117,11 +150,54 @@ def verify(
     checked = (
         f", {plural(report.blobs, 'evidence blob')} re-hashed" if blobs and report.blobs else ""
     )
+    logged = "" if log is None else f", transparency log of {_leaves(log.size)}"
     echo(
         f"ok: {plural(report.events, 'event')} in {chains} verified "
-        f"(hashes, links, signed checkpoints{checked})",
+        f"(hashes, links, signed checkpoints{checked}{logged})",
         masked=False,
     )
+
+
+def _leaves(count: int) -> str:
+    return f"{count} leaf" if count == 1 else f"{count} leaves"
+
+
+def _verify_since(path: Path, format_: Format) -> None:
+    """`verify --since`: consistency with a published checkpoint, then only the new events."""
+    from fireline.integrity import load_store_public_key
+    from fireline.transparency.audit import audit_since
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8"
+        raise InvalidCommandError(f"cannot read checkpoint {path}: {reason}") from None
+    with reading() as (conn, settings):
+        public_key = load_store_public_key(settings.public_key_path)
+        log = audit_since(conn, public_key, text, source=str(path))
+    summary = {"ok": log.ok, "size": log.size, "new_events": log.checked_events}
+    _report(format_, summary, "breaks", log.breaks, "more finding")
+    if format_ is Format.table:
+        echo(
+            f"ok: the log of {_leaves(log.size)} extends {path} (consistency proven); "
+            f"{plural(log.checked_events, 'new event')} verified",
+            masked=False,
+        )
+
+
+def _pinned_key(key: Path | None, key_id: str | None) -> str | None:
+    """The key id an export must be signed by (--key reads it from a public key file)."""
+    if key is not None and key_id is not None:
+        raise InvalidCommandError("give --key or --key-id, not both")
+    if key is None:
+        return key_id
+    from fireline.ledger.checkpoints import key_id_of, load_public_key
+
+    try:
+        pem = key.read_bytes()
+    except OSError as exc:
+        raise InvalidCommandError(f"cannot read --key {key}: {exc.strerror or exc}") from None
+    return key_id_of(load_public_key(pem, source=str(key)))
 
 
 def _report(
@@ -149,10 +225,10 @@ def _is_path(arg: str) -> bool:
     return Path(arg).exists() or "/" in arg or arg.endswith(".zip")
 
 
-def _verify_export(path: Path, format_: Format) -> None:
+def _verify_export(path: Path, format_: Format, *, pinned: str | None) -> None:
     from fireline.export.verify import verify_export
 
-    report = verify_export(path)
+    report = verify_export(path, pinned=pinned)
     summary = {
         "ok": report.ok,
         "incident_id": report.incident_id,
@@ -161,16 +237,30 @@ def _verify_export(path: Path, format_: Format) -> None:
         "evidence_files": report.evidence_files,
         "masked": report.masked,
         "key_id": report.key_id,
+        "key_pinned": pinned is not None,
     }
+
     _report(format_, summary, "problems", report.problems, "more problem", where=f"{path}: ")
     if format_ is Format.table:
         kind = "masked" if report.masked else "unmasked"
         echo(
             f"ok: export {report.incident_id} ({kind}): {plural(report.events, 'event')}, "
             f"{plural(report.files, 'file')} ({plural(report.evidence_files, 'evidence file')}) "
-            f"verified offline (seal, checkpoint, chain, digests, views); key {report.key_id}",
+            "verified offline (seal, checkpoint, chain, log inclusion, digests, views)",
             masked=False,
         )
+        state = "pinned" if pinned is not None else "NOT PINNED"
+        echo(
+            f"signed by key {report.key_id} ({state})",
+            masked=False,
+        )
+        if pinned is None:
+            # Any store can sign an export of an id it minted: only a pinned key says whose.
+            typer.echo(
+                f"fireline: warning: signer key {report.key_id} is not pinned: anyone can sign "
+                "an export; compare the key id with the store's, or pass --key/--key-id",
+                err=True,
+            )
 
 
 @app.command()

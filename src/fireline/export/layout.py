@@ -18,6 +18,7 @@ HASHES = f"{EVIDENCE}/hashes.sha256"
 EVENTS = "ledger/events.jsonl"
 CHECKPOINTS = "ledger/checkpoints.jsonl"
 PUBLIC_KEY = "ledger/public_key.pem"
+TLOG = "ledger/tlog.json"
 # Evidence kinds with a folder of their own; every other kind goes to `other/`.
 EVIDENCE_DIRS = {"logs": "logs", "log": "logs", "screenshot": "screenshots", "query": "queries"}
 FOLDERS = (

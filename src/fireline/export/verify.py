@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fireline.errors import IntegrityError
 from fireline.events import KNOWN_KINDS
-from fireline.export import layout, seal
+from fireline.export import layout, logproof, seal
 from fireline.export.limits import DEFAULT_LIMITS, Limits
 from fireline.export.model import Record
 from fireline.export.record import fold
@@ -57,20 +57,25 @@ class ExportReport:
         return not self.problems
 
 
-def verify_export(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> ExportReport:
+def verify_export(
+    path: Path, *, limits: Limits = DEFAULT_LIMITS, pinned: str | None = None
+) -> ExportReport:
     """Verify the export at `path`; the report lists every problem found (empty when intact).
+
+    `pinned` is the key id that must have signed it; without it, any key the export carries
+    is accepted (and reported, for the caller to compare).
 
     An export that cannot be read safely within `limits` (see `tree`, `folder`, `zipread`) is
     refused with InvalidCommandError, or IntegrityError for a zip whose data is corrupt.
     """
     with open_tree(path, limits=limits) as tree:
-        return _verify(tree, limits.max_document_bytes)
+        return _verify(tree, limits.max_document_bytes, pinned)
 
 
-def _verify(tree: Tree, document: int) -> ExportReport:
+def _verify(tree: Tree, document: int, pinned: str | None) -> ExportReport:
     report = ExportReport(tree.name)
     problems = report.problems
-    required = (layout.EVENTS, layout.CHECKPOINTS, layout.PUBLIC_KEY, layout.HASHES)
+    required = (layout.EVENTS, layout.CHECKPOINTS, layout.PUBLIC_KEY, layout.HASHES, layout.TLOG)
     for path in (*required, *layout.VIEW_FILES):
         if path not in tree.files:
             problems.append(Problem(path, "missing"))
@@ -91,6 +96,12 @@ def _verify(tree: Tree, document: int) -> ExportReport:
         problems.append(Problem(layout.CHECKPOINTS, getattr(exc, "message", "not UTF-8")))
         return report
     report.key_id, report.masked = key_id_of(key), the_seal.masked
+    if pinned is not None and report.key_id != pinned:
+        problems.append(
+            Problem(
+                layout.PUBLIC_KEY, f"signed by key {report.key_id}, not the pinned key {pinned}"
+            )
+        )
     if not is_signed(key, the_seal.message(), signature) or checkpoint.key_id != report.key_id:
         problems.append(Problem(layout.CHECKPOINTS, "export seal signature does not verify"))
     if not is_valid(key, checkpoint):
@@ -107,6 +118,9 @@ def _verify(tree: Tree, document: int) -> ExportReport:
     if events is None:
         return report
     report.events = len(events)
+    log_problem = logproof.check(tree.read(layout.TLOG, limit=document), events, key)
+    if log_problem is not None:
+        problems.append(Problem(layout.TLOG, log_problem))
     params = Params(the_seal.masked, the_seal.timezone, the_seal.coordinate_precision)
     try:
         record = fold(tree.name, events)

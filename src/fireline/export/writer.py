@@ -18,20 +18,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fireline import governance
+from fireline import governance, transparency
 from fireline.commands import RecordExport
 from fireline.db import read_only
-from fireline.domain import ActorId, IncidentId
+from fireline.domain import ActorId, IncidentId, iso_utc
 from fireline.errors import IntegrityError, InvalidCommandError, NotFoundError, PolicyDeniedError
 from fireline.events import KNOWN_KINDS
 from fireline.evidence.blobs import HashingWriter
-from fireline.export import layout, masking, seal
+from fireline.export import layout, logproof, masking, seal
 from fireline.export.archive import write_zip
 from fireline.export.model import Evidence
 from fireline.export.record import exported_prefix, fold
 from fireline.export.views import Params
 from fireline.integrity import check_checkpoint
-from fireline.ledger import chain, store
+from fireline.ledger import chain, notes, store
 from fireline.ledger.checkpoints import public_pem
 from fireline.redaction import mask_stream
 from fireline.service import Context, Identity, execute, require_identity
@@ -99,6 +99,7 @@ def export_incident(
         if broken is not None:
             raise IntegrityError(f"refusing to export a chain that does not verify: {broken}")
         events = exported_prefix(store.read_events(conn, incident_id))
+    log_data = _log_proofs(ctx, incident_id, events)
     params = Params(
         masked=masked,
         timezone=settings.timezone,
@@ -107,7 +108,7 @@ def export_incident(
     made_out = not out.exists()
     with _staging(out, incident_id, made_out=made_out) as staging:
         root = staging / incident_id
-        built = _build(ctx, root, incident_id, events, params)
+        built = _build(ctx, root, incident_id, events, params, log_data)
         recorded = execute(
             RecordExport(
                 incident_id=incident_id,
@@ -166,8 +167,30 @@ class _Built:
     unsalted: int
 
 
+def _log_proofs(ctx: Context, incident_id: str, events: list[chain.Event]) -> bytes:
+    """The store-wide log's checkpoint and an inclusion proof of every exported event."""
+    origin = transparency.origin_for(ctx.settings, ctx.signer.public_key)
+    with ctx.work.transaction() as conn:
+        note = transparency.covering_checkpoint(
+            conn,
+            ctx.signer,
+            incident_id,
+            events[-1].seq,
+            origin=origin,
+            ts=iso_utc(ctx.clock()),
+        )
+        size = notes.parse(note, source="checkpoint")[0].size
+        proofs = [transparency.prove(conn, incident_id, e.seq, size=size) for e in events]
+    return logproof.log_file(note, proofs)
+
+
 def _build(
-    ctx: Context, root: Path, incident_id: str, events: list[chain.Event], params: Params
+    ctx: Context,
+    root: Path,
+    incident_id: str,
+    events: list[chain.Event],
+    params: Params,
+    log_data: bytes,
 ) -> _Built:
     precision = params.coordinate_precision if params.masked else None
     lines: list[bytes] = []
@@ -192,6 +215,7 @@ def _build(
 
     put(layout.EVENTS, b"".join(lines))
     put(layout.PUBLIC_KEY, public_pem(ctx.signer.public_key))
+    put(layout.TLOG, log_data)
     for path, data in layout.render_views(record, params).items():
         put(path, data)
     plan = layout.evidence_plan(record, masked=params.masked)

@@ -4,6 +4,7 @@
 already serialises writers), seals new events onto it, inserts them and stores a freshly signed
 checkpoint, all inside the caller's transaction. Two writers can never fork a chain: the second
 waits for the lock, and the (incident_id, seq) primary key rejects any duplicate that slips by.
+The new events also become the next leaves of the store-wide transparency log (`tlog.append`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from fireline.db import DriverStatement, events, heads
 from fireline.errors import NotFoundError
+from fireline.ledger import tlog
 from fireline.ledger.chain import Event, StoredRow, genesis, seal
 from fireline.ledger.checkpoints import Checkpoint, Signer
 
@@ -134,6 +136,8 @@ def append(
         )
         sealed.append(event)
         prev = event.hash
+    # Every chain's events, whatever the chain, become the store-wide log's next leaves.
+    tlog.append(conn, incident_id, [(event.seq, event.hash) for event in sealed])
     checkpoint = signer.checkpoint(incident_id=incident_id, seq=seq, head=prev, ts=ts)
     values = {
         "seq": checkpoint.seq,

@@ -1,7 +1,7 @@
 """Accounts: password verifiers and API tokens (projections of registry events), token last
 use and the login throttle (operational state shared by every replica, never rebuilt).
 
-Revision ID: 0009
+Revision ID: 0007
 Revises: 0006
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
