@@ -13,6 +13,7 @@ independent of the corpus size, and only its order matters for abstaining.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,17 @@ FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "signals": 2.5, "tags": 2.0, "b
 FIELD_B: dict[str, float] = {"title": 0.6, "signals": 0.75, "tags": 0.5, "body": 0.75}
 K1 = 1.2
 TITLE_FLOOR = 0.5
+# The best single passage (heading and its text) counts beside the whole document, so a long
+# topic runbook whose one section is about the alert is not drowned by its own length.
+PASSAGE_WEIGHT = 0.3
+PASSAGE_B = 0.75
+# The service field (the component the alert is about) matched in a runbook's title, tags,
+# services or folder: where it is, not what it says.
+LOCATION_FIELDS = ("title", "tags")
+SERVICE_WEIGHT = 0.3
+# Passages are scored for this many best documents only: the passage term refines an order
+# among close candidates, it does not bring a document up from nowhere.
+PASSAGE_CANDIDATES = 40
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,7 @@ class Document:
     names: tuple[str, ...]  # normalised file name and id
     alerts: tuple[str, ...]  # normalised front-matter alert names
     fields: Mapping[str, Sequence[str]]
+    passages: Sequence[Sequence[str]] = ()  # analysed terms of each passage (`passages.py`)
 
 
 @dataclass(frozen=True)
@@ -56,40 +69,42 @@ class Hit:
 class Corpus:
     """Term statistics and postings over a set of documents, built once per index load.
 
-    A term's field-weighted, length-normalised frequency in a document does not depend on the
-    query, so it is computed here once; ranking then only walks the postings of query terms.
+    A term's field-weighted, length-normalised and saturated frequency in a document does not
+    depend on the query, so it is computed here once; ranking then only walks the postings of
+    query terms. Passage postings are built per document the first time it is a candidate,
+    so loading an index stays cheap.
     """
 
     def __init__(self, documents: Sequence[Document]) -> None:
         self.documents = tuple(documents)
-        totals: Counter[str] = Counter()
-        counted: list[dict[str, Counter[str]]] = []
-        for doc in self.documents:
-            counts = {}
+        size = max(len(self.documents), 1)
+        average = {
+            name: max(sum(len(d.fields.get(name, ())) for d in self.documents) / size, 1.0)
+            for name in FIELDS
+        }
+        self._postings: dict[str, dict[int, float]] = {}
+        self._titles: dict[str, list[int]] = {}
+        self._located: dict[str, list[int]] = {}
+        for i, doc in enumerate(self.documents):
+            weighted: dict[str, float] = {}
             for name in FIELDS:
                 tokens = list(doc.fields.get(name, ()))
-                counts[name] = Counter(tokens) + Counter(bigrams(tokens))
-                totals[name] += len(tokens)
-            counted.append(counts)
-        size = max(len(self.documents), 1)
-        average = {name: max(totals[name] / size, 1.0) for name in FIELDS}
-        self._postings: dict[str, dict[int, float]] = {}
-        self._where: dict[tuple[str, int], tuple[str, ...]] = {}
-        self._titles: dict[str, list[int]] = {}
-        for i, (doc, counts) in enumerate(zip(self.documents, counted, strict=True)):
-            norms = {
-                name: 1
-                - FIELD_B[name]
-                + FIELD_B[name] * len(doc.fields.get(name, ())) / average[name]
-                for name in FIELDS
-            }
-            for term in set().union(*counts.values()):
-                inside = tuple(name for name in FIELDS if counts[name][term])
-                weight = sum(FIELD_WEIGHTS[n] * counts[n][term] / norms[n] for n in inside)
-                self._postings.setdefault(term, {})[i] = weight
-                self._where[term, i] = inside
+                if not tokens:
+                    continue
+                norm = 1 - FIELD_B[name] + FIELD_B[name] * len(tokens) / average[name]
+                scale = FIELD_WEIGHTS[name] / norm
+                for term, tf in Counter(tokens + bigrams(tokens)).items():
+                    weighted[term] = weighted.get(term, 0.0) + scale * tf
+            for term, tf in weighted.items():
+                self._postings.setdefault(term, {})[i] = tf / (K1 + tf)
             for term in set(doc.fields.get("title", ())):
                 self._titles.setdefault(term, []).append(i)
+            for term in {t for name in LOCATION_FIELDS for t in doc.fields.get(name, ())}:
+                self._located.setdefault(term, []).append(i)
+        lengths = [len(p) for doc in self.documents for p in doc.passages]
+        self._passage_average = max(sum(lengths) / len(lengths), 1.0) if lengths else 1.0
+        self._passages: dict[int, dict[str, list[tuple[int, float]]]] = {}
+        self._field_terms: dict[int, dict[str, set[str]]] = {}
         n = len(self.documents)
         self._idf = {
             t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()
@@ -104,43 +119,96 @@ class Corpus:
         return self._idf.get(term, self._unseen_idf)
 
     def rank(
-        self, query: Mapping[str, float], *, only: set[int] | None = None, explain: int = 10
+        self,
+        query: Mapping[str, float],
+        *,
+        service: Mapping[str, float] | None = None,
+        only: set[int] | None = None,
+        keep: set[int] | None = None,
+        depth: int = 20,
+        explain: int = 10,
     ) -> list[Hit]:
-        """Every document (or those in `only`) with any matching term, best first.
+        """The best `depth` documents (of those in `only`) with any matching term, best first.
 
-        The first `explain` hits say which terms matched most and in which fields.
+        A document's score is its BM25F score (times title precision), plus the IDF of the
+        `service` terms found where it is (title, tags, services, folder), plus — for the
+        best PASSAGE_CANDIDATES and those in `keep` — its best passage's BM25 score. The
+        first `explain` hits say which terms matched most and in which fields.
         """
-        idf = {term: self.idf(term) for term in query}
-        ceiling = sum(weight * idf[term] for term, weight in query.items())
-        parts: dict[int, dict[str, float]] = {}
-        for term, weight in query.items():
+        scales = {term: weight * self.idf(term) for term, weight in query.items()}
+        scores: dict[int, float] = {}
+        get = scores.get  # the hot loop: one bound lookup per posting
+        for term, scale in scales.items():
             postings = self._postings.get(term)
-            if not postings:
-                continue
-            scale = weight * idf[term]
-            for i, tf in postings.items():
-                if only is None or i in only:
-                    parts.setdefault(i, {})[term] = scale * tf / (K1 + tf)
+            if postings:
+                for i, saturated in postings.items():
+                    scores[i] = get(i, 0.0) + scale * saturated
         titled: dict[int, float] = {}
         for term in query:
             for i in self._titles.get(term, ()):
-                titled[i] = titled.get(i, 0.0) + idf[term]
-        scored = []
-        for i, matched in parts.items():
-            coverage_of_title = titled.get(i, 0.0) / (self._title_mass[i] or 1.0)
-            score = sum(matched.values()) * (TITLE_FLOOR + (1 - TITLE_FLOOR) * coverage_of_title)
-            scored.append((-score, i))
-        scored.sort()
-        scale = math.sqrt(ceiling * self._unseen_idf)
+                titled[i] = titled.get(i, 0.0) + self.idf(term)
+        located: dict[int, float] = {}
+        for term, weight in (service or {}).items():
+            for i in self._located.get(term, ()):
+                located[i] = located.get(i, 0.0) + weight * self.idf(term)
+        total: dict[int, float] = {}
+        for i in scores.keys() | located.keys():
+            if only is not None and i not in only:
+                continue
+            coverage = titled.get(i, 0.0) / (self._title_mass[i] or 1.0)
+            total[i] = scores.get(i, 0.0) * (TITLE_FLOOR + (1 - TITLE_FLOOR) * coverage)
+            total[i] += SERVICE_WEIGHT * located.get(i, 0.0)
+        candidates = set(heapq.nlargest(PASSAGE_CANDIDATES, total, key=total.__getitem__))
+        candidates |= {i for i in keep or () if i in total}
+        for i in candidates:
+            total[i] += PASSAGE_WEIGHT * self._best_passage(i, scales)
+        best = sorted(candidates, key=lambda i: (-total[i], i))
+        if len(best) < depth:
+            rest = sorted((i for i in total if i not in candidates), key=lambda i: (-total[i], i))
+            best += rest[: depth - len(best)]
         hits = []
-        for rank, (negative, i) in enumerate(scored):
-            matched = parts[i]
-            confidence = -negative / (-negative + scale)
+        for rank, i in enumerate(best[:depth]):
             top: tuple[str, ...] = ()
             where: tuple[str, ...] = ()
             if rank < explain:
-                top = tuple(t for t, _ in sorted(matched.items(), key=lambda p: (-p[1], p[0]))[:6])
-                inside = {name for t in matched for name in self._where[t, i]}
-                where = tuple(name for name in FIELDS if name in inside)
-            hits.append(Hit(self.documents[i], -negative, confidence, top, where))
+                top, where = self._explain(i, scales)
+                if i in located:
+                    where += ("service",)
+            hits.append(Hit(self.documents[i], total[i], 0.0, top, where))
         return hits
+
+    def _best_passage(self, i: int, scales: Mapping[str, float]) -> float:
+        postings = self._passages.get(i)
+        if postings is None:
+            postings = {}
+            for j, tokens in enumerate(self.documents[i].passages):
+                norm = 1 - PASSAGE_B + PASSAGE_B * len(tokens) / self._passage_average
+                for t, tf in Counter([*tokens, *bigrams(tokens)]).items():
+                    postings.setdefault(t, []).append((j, tf / norm / (K1 + tf / norm)))
+            self._passages[i] = postings
+        sums: dict[int, float] = {}
+        for term, scale in scales.items():
+            for j, saturated in postings.get(term, ()):
+                sums[j] = sums.get(j, 0.0) + scale * saturated
+        return max(sums.values(), default=0.0)
+
+    def _explain(
+        self, i: int, scales: Mapping[str, float]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The six terms that matched most in document `i`, and the fields they are in."""
+        matched = {
+            t: scale * self._postings[t][i]
+            for t, scale in scales.items()
+            if i in self._postings.get(t, {})
+        }
+        top = tuple(t for t, _ in sorted(matched.items(), key=lambda p: (-p[1], p[0]))[:6])
+        fields = self._field_terms.get(i)
+        if fields is None:
+            doc = self.documents[i]
+            fields = {
+                name: {*doc.fields.get(name, ()), *bigrams(doc.fields.get(name, ()))}
+                for name in FIELDS
+            }
+            self._field_terms[i] = fields
+        where = tuple(name for name in FIELDS if any(t in fields[name] for t in matched))
+        return top, where

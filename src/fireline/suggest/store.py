@@ -21,6 +21,10 @@ from fireline.suggest.documents import Entry
 from fireline.suggest.rank import FIELDS, Corpus, Document
 from fireline.suggest.text import words
 
+# The passages' terms sit beside the fields in the same JSON column: no schema change, and an
+# index written before passages existed still loads (it ranks without them until re-indexed).
+PASSAGES_KEY = "passages"
+
 
 @dataclass(frozen=True)
 class IndexInfo:
@@ -49,7 +53,10 @@ def replace_index(
                     "title": e.title,
                     "sha256": e.sha256,
                     "names": {"names": list(e.names), "alerts": list(e.alerts)},
-                    "fields": {name: list(e.fields.get(name, ())) for name in FIELDS},
+                    "fields": {
+                        **{name: list(e.fields.get(name, ())) for name in FIELDS},
+                        PASSAGES_KEY: [list(p) for p in e.passages],
+                    },
                     "indexed_at": stamp,
                 }
                 for e in entries
@@ -89,6 +96,7 @@ def load_corpus(conn: Connection) -> tuple[IndexInfo, Corpus]:
             names=tuple(row.names["names"]),
             alerts=tuple(row.names["alerts"]),
             fields={name: tuple(row.fields.get(name, ())) for name in FIELDS},
+            passages=tuple(tuple(p) for p in row.fields.get(PASSAGES_KEY, ())),
         )
         for row in rows
     ]
