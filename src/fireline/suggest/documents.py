@@ -92,8 +92,9 @@ def entry(runbook: Runbook, *, sha256: str) -> Entry:
     # A folder page (`payments/README.md`) is named by its folder, not "README".
     folder_page = stem.lower() in FOLDER_PAGE_STEMS and len(where_path.parts) > 1
     own_name = where_path.parent.name if folder_page else stem
-    names = tuple(dict.fromkeys(n for n in (*runbook.alerts, own_name, runbook.id) if n))
-    own = (own_name, runbook.id)
+    own_id = "" if folder_page and runbook.id == stem else runbook.id
+    names = tuple(dict.fromkeys(n for n in (*runbook.alerts, own_name, own_id) if n))
+    own = (own_name, own_id)
     body = "\n".join(runbook.text.replace("\r", "").split("\n")[runbook.body_line - 1 :])
     passages = split_passages(body)
     signal_titles = {

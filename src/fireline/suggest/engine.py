@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -30,8 +30,9 @@ FILE_NAME_SCORE = 0.98
 # Runbooks after the first fit down to this fraction of the threshold: once one runbook
 # clearly fits, close runners-up are worth seeing.
 RUNNER_UP_FRACTION = 0.5
-# How many ranked runbooks an alert keeps before merging a group's alerts.
-RANKED = 10
+# The null-document score, scaled: on two libraries of different styles the 10th runner-up
+# scores 2 to 4 times it, so twice it is where the crowd starts when the library is small.
+NULL_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Suggestion:
     reason: str
     stage: int = 3  # 1 named by an annotation, 2 by the alert name, 3 text
     fits: bool = True
+    # What the list is ordered by: the confidence, which for a name match (shown as 0.99 or
+    # 0.98, as before) is at least every other runbook's confidence for that alert.
+    order: float = field(default=0.0, compare=False)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -68,7 +72,7 @@ def suggest(
     """
     best: dict[str, Suggestion] = {}
     for alert in alerts:
-        for found in _for_alert(corpus, alert, threshold=threshold):
+        for found in _for_alert(corpus, alert, threshold=threshold, limit=limit):
             kept = best.get(found.path)
             if kept is None or _order(found) < _order(kept):
                 best[found.path] = found
@@ -85,14 +89,16 @@ def search(corpus: Corpus, text: str, *, among: set[str], limit: int) -> list[Hi
     """Free-text search: documents whose paths are in `among`, in fireline's ranking order."""
     only = {i for i, doc in enumerate(corpus.documents) if doc.path in among}
     hits = corpus.rank(text_query(text).weights, only=only, depth=limit + BACKGROUND_RANKS + 1)
-    return with_confidence(hits)[:limit]
+    return with_confidence(hits, floor=NULL_FACTOR * corpus.null_score(text_query(text).weights))[
+        :limit
+    ]
 
 
 def _order(s: Suggestion) -> tuple[int, float]:
-    return (1 if s.stage == 1 else 2, -s.score)
+    return (1 if s.stage == 1 else 2, -max(s.order, s.score))
 
 
-def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float) -> list[Suggestion]:
+def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float, limit: int) -> list[Suggestion]:
     found: list[Suggestion] = []
     for annotation, value in alert.explicit:
         for doc in _named_by_link(corpus.documents, value):
@@ -101,44 +107,52 @@ def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float) -> list[Sugges
             )
     taken = {s.path for s in found}
     query = alert_query(alert)
-    hits = [
-        h for h in corpus.rank(query.weights, service=query.service) if h.document.path not in taken
+    named_at = _named_by_alert(corpus, alert)
+    named = {corpus.documents[i].path: reason for i, reason in named_at.items()}
+    ranked = corpus.rank(
+        query.weights,
+        service=query.service,
+        keep=set(named_at),
+        depth=limit + BACKGROUND_RANKS + 1,
+        explain=limit,
+    )
+    seen = {h.document.path for h in ranked}
+    # A named runbook no query term matches still ranks, on its name alone.
+    ranked += [
+        Hit(corpus.documents[i], 0.0, 0.0, (), ())
+        for i in named_at
+        if corpus.documents[i].path not in seen
     ]
-    named = _named_by_alert(corpus, alert)
-    ranked = {h.document.path for h in hits}
-    extra = [
-        Hit(doc, 0.0, 0.0, (), ())
-        for doc in corpus.documents
-        if doc.path in named and doc.path not in ranked and doc.path not in taken
-    ]
-    hits = _boost(hits + extra, named)
-    hits = with_confidence(hits)
+    hits = [h for h in _boost(ranked, named) if h.document.path not in taken]
+    hits = with_confidence(hits, floor=NULL_FACTOR * corpus.null_score(query.weights))
     anchored = bool(found)  # something above fits: runners-up need only half the threshold
-    for hit in hits[:RANKED]:
+    for hit in hits[:limit]:
         name_reason = named.get(hit.document.path)
         if name_reason:
-            score, reason, fits = max(hit.confidence, name_reason[1]), name_reason[0], True
+            score, reason, fits = name_reason[1], name_reason[0], True
         else:
             score, reason = hit.confidence, _text_reason(hit, query)
             fits = score >= (threshold * RUNNER_UP_FRACTION if anchored else threshold)
         anchored = anchored or fits
-        found.append(_make(hit.document, score, reason, 2 if name_reason else 3, fits=fits))
+        stage = 2 if name_reason else 3
+        found.append(
+            _make(hit.document, score, reason, stage, fits=fits, order=max(score, hit.confidence))
+        )
     return found
 
 
-def _named_by_alert(corpus: Corpus, alert: Alert) -> dict[str, tuple[str, float]]:
-    """Runbooks the alert's name matches: path → (reason, score shown)."""
+def _named_by_alert(corpus: Corpus, alert: Alert) -> dict[int, tuple[str, float]]:
+    """Runbooks the alert's name matches: document index → (reason, score shown)."""
     name = normalise_name(alert.name) if alert.name else ""
-    named: dict[str, tuple[str, float]] = {}
-    if not name:
-        return named
-    for doc in corpus.documents:
-        if name in doc.alerts:
-            reason = f"alert name {alert.name} is in its front-matter alerts"
-            named[doc.path] = (reason, ALERTS_FIELD_SCORE)
-        elif name in doc.names:
-            reason = f"alert name {alert.name} matches its file name or id"
-            named[doc.path] = (reason, FILE_NAME_SCORE)
+    named: dict[int, tuple[str, float]] = {}
+    for i, in_alerts in corpus.by_name.get(name, ()) if name else ():
+        if in_alerts:
+            named[i] = (
+                f"alert name {alert.name} is in its front-matter alerts",
+                ALERTS_FIELD_SCORE,
+            )
+        else:
+            named[i] = (f"alert name {alert.name} matches its file name or id", FILE_NAME_SCORE)
     return named
 
 
@@ -173,8 +187,10 @@ def _named_by_link(documents: Sequence[Document], link: str) -> list[Document]:
     return best
 
 
-def _make(doc: Document, score: float, reason: str, stage: int, *, fits: bool = True) -> Suggestion:
-    return Suggestion(doc.path, doc.id, doc.title, score, reason, stage, fits)
+def _make(
+    doc: Document, score: float, reason: str, stage: int, *, fits: bool = True, order: float = 0.0
+) -> Suggestion:
+    return Suggestion(doc.path, doc.id, doc.title, score, reason, stage, fits, order)
 
 
 def _text_reason(hit: Hit, query: Query) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -39,7 +39,12 @@ LOCATION_FIELDS = ("title", "tags")
 SERVICE_WEIGHT = 0.3
 # Passages are scored for this many best documents only: the passage term refines an order
 # among close candidates, it does not bring a document up from nowhere.
-PASSAGE_CANDIDATES = 40
+PASSAGE_CANDIDATES = 20
+# A term in more than this fraction of the documents (and more than COMMON_FLOOR of them) is
+# only added to documents rarer terms found: a document that only common words match is no
+# answer, and walking those postings is most of the cost of a query over a large library.
+COMMON_FRACTION = 0.1
+COMMON_FLOOR = 50
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,12 @@ class Corpus:
             name: max(sum(len(d.fields.get(name, ())) for d in self.documents) / size, 1.0)
             for name in FIELDS
         }
-        self._postings: dict[str, dict[int, float]] = {}
+        postings: defaultdict[str, dict[int, float]] = defaultdict(dict)
         self._titles: dict[str, list[int]] = {}
         self._located: dict[str, list[int]] = {}
         for i, doc in enumerate(self.documents):
             weighted: dict[str, float] = {}
+            get = weighted.get
             for name in FIELDS:
                 tokens = list(doc.fields.get(name, ()))
                 if not tokens:
@@ -94,13 +100,23 @@ class Corpus:
                 norm = 1 - FIELD_B[name] + FIELD_B[name] * len(tokens) / average[name]
                 scale = FIELD_WEIGHTS[name] / norm
                 for term, tf in Counter(tokens + bigrams(tokens)).items():
-                    weighted[term] = weighted.get(term, 0.0) + scale * tf
+                    weighted[term] = get(term, 0.0) + scale * tf
             for term, tf in weighted.items():
-                self._postings.setdefault(term, {})[i] = tf / (K1 + tf)
+                postings[term][i] = tf / (K1 + tf)
             for term in set(doc.fields.get("title", ())):
                 self._titles.setdefault(term, []).append(i)
             for term in {t for name in LOCATION_FIELDS for t in doc.fields.get(name, ())}:
                 self._located.setdefault(term, []).append(i)
+        self._postings: dict[str, dict[int, float]] = dict(postings)
+        count = sum(len(p) for p in self._postings.values())
+        self._mean_saturated = (
+            sum(sum(p.values()) for p in self._postings.values()) / count if count else 0.0
+        )
+        # normalised name → (document, named in its front-matter alerts rather than file/id)
+        self.by_name: dict[str, list[tuple[int, bool]]] = {}
+        for i, doc in enumerate(self.documents):
+            for name in dict.fromkeys((*doc.alerts, *doc.names)):
+                self.by_name.setdefault(name, []).append((i, name in doc.alerts))
         lengths = [len(p) for doc in self.documents for p in doc.passages]
         self._passage_average = max(sum(lengths) / len(lengths), 1.0) if lengths else 1.0
         self._passages: dict[int, dict[str, list[tuple[int, float]]]] = {}
@@ -118,6 +134,19 @@ class Corpus:
         """BM25's IDF, always positive; a term no document holds gets the highest value."""
         return self._idf.get(term, self._unseen_idf)
 
+    def null_score(self, query: Mapping[str, float]) -> float:
+        """The score a typical document is expected to get: each query term present with the
+        probability a document holds it, at the mean saturated frequency. A background that
+        does not need the library to be large (`confidence.py`)."""
+        n = len(self.documents) or 1
+        return (
+            sum(
+                weight * self.idf(term) * len(self._postings.get(term, ())) / n
+                for term, weight in query.items()
+            )
+            * self._mean_saturated
+        )
+
     def rank(
         self,
         query: Mapping[str, float],
@@ -127,6 +156,7 @@ class Corpus:
         keep: set[int] | None = None,
         depth: int = 20,
         explain: int = 10,
+        _exact: bool = False,
     ) -> list[Hit]:
         """The best `depth` documents (of those in `only`) with any matching term, best first.
 
@@ -136,21 +166,15 @@ class Corpus:
         first `explain` hits say which terms matched most and in which fields.
         """
         scales = {term: weight * self.idf(term) for term, weight in query.items()}
-        scores: dict[int, float] = {}
-        get = scores.get  # the hot loop: one bound lookup per posting
-        for term, scale in scales.items():
-            postings = self._postings.get(term)
-            if postings:
-                for i, saturated in postings.items():
-                    scores[i] = get(i, 0.0) + scale * saturated
-        titled: dict[int, float] = {}
-        for term in query:
-            for i in self._titles.get(term, ()):
-                titled[i] = titled.get(i, 0.0) + self.idf(term)
         located: dict[int, float] = {}
         for term, weight in (service or {}).items():
             for i in self._located.get(term, ()):
                 located[i] = located.get(i, 0.0) + weight * self.idf(term)
+        scores, common = self._accumulate(scales, located, exact=_exact)
+        titled: dict[int, float] = {}
+        for term in query:
+            for i in self._titles.get(term, ()):
+                titled[i] = titled.get(i, 0.0) + self.idf(term)
         total: dict[int, float] = {}
         for i in scores.keys() | located.keys():
             if only is not None and i not in only:
@@ -176,6 +200,44 @@ class Corpus:
                     where += ("service",)
             hits.append(Hit(self.documents[i], total[i], 0.0, top, where))
         return hits
+
+    def _accumulate(
+        self, scales: Mapping[str, float], located: Mapping[int, float], *, exact: bool
+    ) -> tuple[dict[int, float], list[tuple[dict[int, float], float]]]:
+        """Σ scale × saturated frequency per document, walking as few postings as it can.
+
+        Rare terms' postings are walked; a common term (in more than COMMON_FRACTION of the
+        documents) is only added to documents a rare term or the service field already
+        found, looked up or walked, whichever is shorter. Returns the scores and the common
+        terms so skipped (none when `exact`).
+        """
+        cut = max(COMMON_FRACTION * len(self.documents), COMMON_FLOOR)
+        scores: dict[int, float] = dict.fromkeys(located, 0.0)
+        get = scores.get  # the hot loop: one bound lookup per posting
+        common: list[tuple[dict[int, float], float]] = []
+        for term, scale in scales.items():
+            postings = self._postings.get(term)
+            if not postings:
+                continue
+            if len(postings) > cut and not exact:
+                common.append((postings, scale))
+                continue
+            for i, saturated in postings.items():
+                scores[i] = get(i, 0.0) + scale * saturated
+        if not scores:
+            return self._accumulate(scales, located, exact=True) if common else (scores, [])
+        found = list(scores)
+        for postings, scale in common:
+            if len(postings) < len(found):
+                for i, saturated in postings.items():
+                    if i in scores:
+                        scores[i] += scale * saturated
+            else:
+                for i in found:
+                    saturated = postings.get(i, 0.0)
+                    if saturated:
+                        scores[i] += scale * saturated
+        return scores, common
 
     def _best_passage(self, i: int, scales: Mapping[str, float]) -> float:
         postings = self._passages.get(i)

@@ -104,6 +104,33 @@ def load_corpus(conn: Connection) -> tuple[IndexInfo, Corpus]:
     return info, Corpus(documents)
 
 
+_CACHE: dict[str, tuple[tuple[str, str, int], IndexInfo, Corpus]] = {}
+
+
+def cached_corpus(conn: Connection) -> tuple[IndexInfo, Corpus]:
+    """`load_corpus`, built once per process and database while the index is unchanged.
+
+    A long-lived process (the server, a benchmark) ranks many alerts against one index:
+    building the ranking corpus is most of a load, so it is kept until `runbook index`
+    replaces the index (a new stamp, folder or count), checked with one small query.
+    """
+    row = conn.execute(
+        sa.select(
+            sa.func.min(runbook_index.c.folder),
+            sa.func.min(runbook_index.c.indexed_at),
+            sa.func.count(),
+        )
+    ).one()
+    key = (str(row[0]), str(row[1]), int(row[2]))
+    where = conn.engine.url.render_as_string(hide_password=True)
+    kept = _CACHE.get(where)
+    if kept is not None and kept[0] == key:
+        return kept[1], kept[2]
+    info, corpus = load_corpus(conn)
+    _CACHE[where] = (key, info, corpus)
+    return info, corpus
+
+
 def full_text_matches(conn: Connection, text: str) -> set[str]:
     """Paths whose text matches any word of `text`, by the backend's full-text engine.
 
