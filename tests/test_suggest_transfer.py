@@ -96,7 +96,8 @@ def test_folder_pages_are_runbooks_only_in_subfolders_and_only_when_configured(
     library: Path,
 ) -> None:
     found = [p.relative_to(library).as_posix() for p in runbook_files(library, folder_pages=PAGES)]
-    assert "payments/README.md" in found and "search/index.md" in found
+    assert "payments/README.md" in found
+    assert "search/index.md" in found
     assert "README.md" not in found, "the library's own README is not a runbook"
     plain = [p.relative_to(library).as_posix() for p in runbook_files(library)]
     assert "payments/README.md" not in plain, "lint and attach keep their old answer"
@@ -115,8 +116,10 @@ def test_pointers_urls_and_numbers_are_not_query_text() -> None:
         "dashboard_uid": "qwerty",
     }
     query = alert_query(Alert("X", {}, notes))
-    assert "grafana" not in query.weights and "xyz" not in query.weights
-    assert "qwerty" not in query.weights and "42" not in query.weights
+    assert "grafana" not in query.weights
+    assert "xyz" not in query.weights
+    assert "qwerty" not in query.weights
+    assert "42" not in query.weights
     assert "search" in query.weights
 
 
@@ -129,9 +132,11 @@ def test_service_field_reads_labels_and_expression_matchers() -> None:
         }
     )
     service = service_terms(parsed)
-    assert service[stem("payments")] == 1.0 and service["batch"] == 1.0
+    assert service[stem("payments")] == 1.0
+    assert service["batch"] == 1.0
     assert service["money"] == 0.5, "the team label counts, less"
-    assert "skip" not in service and "p" not in service
+    assert "skip" not in service
+    assert "p" not in service
 
 
 def test_service_field_finds_the_services_folder_page(corpus: Corpus) -> None:
@@ -153,7 +158,8 @@ def test_a_name_match_is_evidence_not_a_verdict(corpus: Corpus) -> None:
     )
     found = suggest(corpus, [alert], threshold=0.53, limit=3)
     assert found[0].path == "upstream/KubeJobFailed.md"
-    assert found[0].score == 0.98 and found[0].fits
+    assert found[0].score == 0.98
+    assert found[0].fits
     assert "payments/batch-jobs.md" in [s.path for s in found[:3]], "the team's page stays"
 
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -33,6 +33,8 @@ RUNNER_UP_FRACTION = 0.5
 # The null-document score, scaled: on two libraries of different styles the 10th runner-up
 # scores 2 to 4 times it, so twice it is where the crowd starts when the library is small.
 NULL_FACTOR = 2.0
+# A share of the query's scale (`Corpus.query_scale`): the old absolute confidence, now a floor.
+SCALE_FACTOR = 0.15
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,14 @@ def search(corpus: Corpus, text: str, *, among: set[str], limit: int) -> list[Hi
     """Free-text search: documents whose paths are in `among`, in fireline's ranking order."""
     only = {i for i, doc in enumerate(corpus.documents) if doc.path in among}
     hits = corpus.rank(text_query(text).weights, only=only, depth=limit + BACKGROUND_RANKS + 1)
-    return with_confidence(hits, floor=NULL_FACTOR * corpus.null_score(text_query(text).weights))[
-        :limit
-    ]
+    return with_confidence(hits, floor=floor(corpus, text_query(text).weights))[:limit]
+
+
+def floor(corpus: Corpus, weights: Mapping[str, float]) -> float:
+    """The least background a score is judged against, whatever the crowd: the null-document
+    score and a share of the query's own scale, so a small library or a single rare word
+    does not make a weak match stand out."""
+    return max(NULL_FACTOR * corpus.null_score(weights), SCALE_FACTOR * corpus.query_scale(weights))
 
 
 def _order(s: Suggestion) -> tuple[int, float]:
@@ -124,7 +131,7 @@ def _for_alert(corpus: Corpus, alert: Alert, *, threshold: float, limit: int) ->
         if corpus.documents[i].path not in seen
     ]
     hits = [h for h in _boost(ranked, named) if h.document.path not in taken]
-    hits = with_confidence(hits, floor=NULL_FACTOR * corpus.null_score(query.weights))
+    hits = with_confidence(hits, floor=floor(corpus, query.weights))
     anchored = bool(found)  # something above fits: runners-up need only half the threshold
     for hit in hits[:limit]:
         name_reason = named.get(hit.document.path)

@@ -101,8 +101,8 @@ class Corpus:
                 scale = FIELD_WEIGHTS[name] / norm
                 for term, tf in Counter(tokens + bigrams(tokens)).items():
                     weighted[term] = get(term, 0.0) + scale * tf
-            for term, tf in weighted.items():
-                postings[term][i] = tf / (K1 + tf)
+            for term, frequency in weighted.items():
+                postings[term][i] = frequency / (K1 + frequency)
             for term in set(doc.fields.get("title", ())):
                 self._titles.setdefault(term, []).append(i)
             for term in {t for name in LOCATION_FIELDS for t in doc.fields.get(name, ())}:
@@ -146,6 +146,13 @@ class Corpus:
             )
             * self._mean_saturated
         )
+
+    def query_scale(self, query: Mapping[str, float]) -> float:
+        """`sqrt(ceiling × idf_max)`: the best score the query could reach (Σ weight × IDF)
+        judged against the IDF of a word no document holds. A floor for the background that
+        keeps a weak match of one rare word from standing out in an empty crowd."""
+        ceiling = sum(weight * self.idf(term) for term, weight in query.items())
+        return math.sqrt(ceiling * self._unseen_idf)
 
     def rank(
         self,
