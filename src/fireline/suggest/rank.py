@@ -182,13 +182,19 @@ class Corpus:
         for term in query:
             for i in self._titles.get(term, ()):
                 titled[i] = titled.get(i, 0.0) + self.idf(term)
-        total: dict[int, float] = {}
-        for i in scores.keys() | located.keys():
-            if only is not None and i not in only:
-                continue
-            coverage = titled.get(i, 0.0) / (self._title_mass[i] or 1.0)
-            total[i] = scores.get(i, 0.0) * (TITLE_FLOOR + (1 - TITLE_FLOOR) * coverage)
-            total[i] += SERVICE_WEIGHT * located.get(i, 0.0)
+        if only is not None:
+            scores = {i: v for i, v in scores.items() if i in only}
+        # score × (TITLE_FLOOR + (1 − TITLE_FLOOR) × title coverage) + service, in three passes
+        # over dictionaries rather than one per document: this runs for every matched runbook.
+        total = {i: v * TITLE_FLOOR for i, v in scores.items()}
+        mass = self._title_mass
+        for i, covered in titled.items():
+            if i in total:
+                coverage = covered / (mass[i] or 1.0)
+                total[i] = scores[i] * (TITLE_FLOOR + (1 - TITLE_FLOOR) * coverage)
+        for i, value in located.items():
+            if i in total:
+                total[i] += SERVICE_WEIGHT * value
         candidates = set(heapq.nlargest(PASSAGE_CANDIDATES, total, key=total.__getitem__))
         candidates |= {i for i in keep or () if i in total}
         for i in candidates:
@@ -240,9 +246,10 @@ class Corpus:
                     if i in scores:
                         scores[i] += scale * saturated
             else:
+                lookup = postings.get
                 for i in found:
-                    saturated = postings.get(i, 0.0)
-                    if saturated:
+                    saturated = lookup(i)
+                    if saturated is not None:
                         scores[i] += scale * saturated
         return scores, common
 
