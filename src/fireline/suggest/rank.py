@@ -248,9 +248,9 @@ class Corpus:
             else:
                 lookup = postings.get
                 for i in found:
-                    saturated = lookup(i)
-                    if saturated is not None:
-                        scores[i] += scale * saturated
+                    value = lookup(i)
+                    if value is not None:
+                        scores[i] += scale * value
         return scores, common
 
     def _best_passage(self, i: int, scales: Mapping[str, float]) -> float:
