@@ -136,17 +136,18 @@ def test_suggest_json_shape_and_order(cli: Cli, indexed: Path, tmp_path: Path) -
         "id": "RBK-api-5xx-spike",
         "title": "API 5xx spike",
         "score": 0.99,
+        "fits": True,
         "reason": "alert name ApiHighErrorRate is in its front-matter alerts",
     }
     for item in found:
-        assert set(item) == {"path", "id", "title", "score", "reason"}
+        assert set(item) == {"path", "id", "title", "score", "fits", "reason"}
     limited = json.loads(
         ok(cli, "runbook", "suggest", "--alert", alert, "--format", "json", "--limit", "1")
     )
     assert limited == found[:1]
     text = ok(cli, "runbook", "suggest", "--alert", alert)
     assert text.splitlines()[:2] == [
-        "1. api/RBK-api-5xx-spike.md  API 5xx spike  (score 0.990)",
+        "1. api/RBK-api-5xx-spike.md  API 5xx spike  (score 0.990, fits)",
         "   alert name ApiHighErrorRate is in its front-matter alerts",
     ]
 
@@ -155,6 +156,54 @@ def test_suggest_abstains_with_an_empty_list(cli: Cli, indexed: Path, tmp_path: 
     alert = write_alert(tmp_path, {"annotations": {"summary": "office printer out of toner"}})
     assert json.loads(ok(cli, "runbook", "suggest", "--alert", alert, "--format", "json")) == []
     assert "abstained" in ok(cli, "runbook", "suggest", "--alert", alert)
+
+
+def test_suggest_all_lists_low_confidence_runbooks_flagged(
+    cli: Cli, indexed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIRELINE_SUGGEST_THRESHOLD", "1")
+    alert = write_alert(tmp_path, {"annotations": {"summary": "etcd leader changes"}})
+    args = ("runbook", "suggest", "--alert", alert)
+    ranked = json.loads(ok(cli, *args, "--all", "--format", "json"))
+    assert ranked[0]["path"] == "etcd/RBK-etcd-leader-changes.md"
+    assert [item["fits"] for item in ranked] == [False] * len(ranked)
+    lines = ok(cli, *args, "--all").splitlines()
+    assert lines[0] == "no runbook fits this alert well enough (abstained)"
+    assert lines[1].startswith("1. etcd/RBK-etcd-leader-changes.md  etcd leader changes  (score ")
+    assert lines[1].endswith(", low confidence)")
+
+
+def test_index_reads_folder_pages_as_configured(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write_runbooks(tmp_path / "library")
+    (folder / "payments").mkdir()
+    (folder / "payments" / "README.md").write_text("# Payments\n\nCard settlement.\n")
+    assert ok(cli, "runbook", "index", str(folder)).startswith("indexed 5 runbooks")
+    alert = write_alert(tmp_path, {"annotations": {"summary": "card settlement failing"}})
+    args = ("runbook", "suggest", "--alert", alert, "--all", "--format", "json")
+    assert json.loads(ok(cli, *args))[0]["path"] == "payments/README.md"
+    monkeypatch.setenv("FIRELINE_RUNBOOK_INDEX_PAGES", "")
+    assert ok(cli, "runbook", "index", str(folder)).startswith("indexed 4 runbooks")
+
+
+def test_cached_corpus_is_built_once_until_the_index_changes(
+    cli: Cli, store: Store, indexed: Path
+) -> None:
+    from fireline.suggest.store import cached_corpus
+
+    engine = sa.create_engine(store.settings.database_url)
+    try:
+        with engine.connect() as conn:
+            first = cached_corpus(conn)[1]
+            assert cached_corpus(conn)[1] is first
+        ok(cli, "runbook", "index", str(indexed))
+        with engine.connect() as conn:
+            again = cached_corpus(conn)[1]
+        assert again is not first
+        assert [d.path for d in again.documents] == [d.path for d in first.documents]
+    finally:
+        engine.dispose()
 
 
 def test_suggest_threshold_comes_from_the_settings(

@@ -9,7 +9,7 @@ import pytest
 from fireline.errors import InvalidCommandError
 from fireline.suggest.alert import Alert, alert_query, parse_alerts
 from fireline.suggest.documents import discover, read_entries
-from fireline.suggest.engine import Suggestion, suggest
+from fireline.suggest.engine import Suggestion, fitting, suggest
 from fireline.suggest.rank import Corpus
 from fireline.suggest.text import normalise_name, split_identifier, strip_templates, terms
 
@@ -218,7 +218,10 @@ def test_abstains_when_nothing_fits(corpus: Corpus) -> None:
 def test_threshold_decides_abstaining(corpus: Corpus) -> None:
     weak = [alert("Xq7", "stale reads from a database")]
     assert suggest(corpus, weak, threshold=0.0, limit=5)[0].path == "db/RBK-db-replication-lag.md"
-    assert suggest(corpus, weak, threshold=1.0, limit=5) == []
+    ranked = suggest(corpus, weak, threshold=1.0, limit=5)
+    assert ranked[0].path == "db/RBK-db-replication-lag.md", "ranking never abstains"
+    assert not ranked[0].fits
+    assert fitting(ranked) == []
 
 
 def test_limit_caps_the_list(corpus: Corpus) -> None:

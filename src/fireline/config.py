@@ -103,8 +103,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest evidence file `evidence add` reads (bytes, or KiB/MiB/GiB/TiB), stdin included.",
     ),
     Setting(
+        "runbook_index_pages",
+        "README.md,index.md",
+        "Comma-separated folder pages `runbook index` reads as that subfolder's runbook.",
+    ),
+    Setting(
         "suggest_threshold",
-        "0.29",
+        "0.53",
         "`runbook suggest` abstains when no text match reaches this confidence (0 to 1).",
     ),
     # Accounts and authentication (docs/accounts.md).
@@ -195,6 +200,7 @@ class Settings:
     runbook_front_matter: str = setting_default("runbook_front_matter")
     runbook_stale_days: int = int(setting_default("runbook_stale_days"))
     runbook_command_languages: tuple[str, ...] = _csv_default("runbook_command_languages")
+    runbook_index_pages: tuple[str, ...] = _csv_default("runbook_index_pages")
     suggest_threshold: float = float(setting_default("suggest_threshold"))
     evidence_max_bytes: int = parse_byte_size(
         "evidence_max_size", setting_default("evidence_max_size")
@@ -281,6 +287,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         runbook_command_languages=tuple(
             lang.lower() for lang in _csv(values["runbook_command_languages"])
         ),
+        runbook_index_pages=_csv(values["runbook_index_pages"]),
         suggest_threshold=_fraction("suggest_threshold", values["suggest_threshold"]),
         evidence_max_bytes=_byte_size("evidence_max_size", values["evidence_max_size"]),
         serve_host=_host(values["serve_host"]),

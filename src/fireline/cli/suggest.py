@@ -41,8 +41,9 @@ def index(
     from fireline.suggest.documents import read_entries
     from fireline.suggest.store import replace_index
 
-    entries = read_entries(folder)
-    engine = make_engine(load().database_url)
+    settings = load()
+    entries = read_entries(folder, folder_pages=settings.runbook_index_pages)
+    engine = make_engine(settings.database_url)
     try:
         check_schema(engine)
         with store_errors(), engine.begin() as conn:
@@ -103,6 +104,13 @@ def suggest(
         ),
     ],
     limit: LimitOption = 5,
+    ranked: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="The whole ranked list, low-confidence runbooks too (each flagged).",
+        ),
+    ] = False,
     format_: FormatOption = Format.table,
 ) -> None:
     """Runbooks for an alert, each with its reason; none when nothing fits well enough."""
@@ -114,13 +122,15 @@ def suggest(
     with reading() as (conn, settings):
         _info, corpus = load_corpus(conn)
     found = engine.suggest(corpus, alerts, threshold=settings.suggest_threshold, limit=limit)
+    shown = found if ranked else engine.fitting(found)
     if format_ is Format.json:
-        emit_json([s.as_json() for s in found])
+        emit_json([s.as_json() for s in shown])
         return
-    if not found:
+    if not engine.fitting(found):
         echo("no runbook fits this alert well enough (abstained)", masked=False)
-    for n, item in enumerate(found, 1):
-        echo(f"{n}. {item.path}  {item.title}  (score {item.score:.3f})", masked=False)
+    for n, item in enumerate(shown, 1):
+        flag = "fits" if item.fits else "low confidence"
+        echo(f"{n}. {item.path}  {item.title}  (score {item.score:.3f}, {flag})", masked=False)
         echo(f"   {item.reason}", masked=False)
 
 

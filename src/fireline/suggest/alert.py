@@ -14,8 +14,9 @@ The PromQL expression comes from an `expr` field if present, else from the alert
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from fireline.errors import InvalidCommandError
@@ -36,6 +37,21 @@ QUERY_WEIGHTS: dict[str, float] = {
 OTHER_ANNOTATION_WEIGHT = 0.5
 BIGRAM_WEIGHT = 0.6
 IGNORED_LABELS = frozenset({"alertname", "severity"})
+# Rule sets name their one-line summary differently; the first of these an alert has is its
+# summary, so an alert with only a `description` or a `title` is read as well as one with a
+# `summary`.
+SUMMARY_KEYS = ("summary", "title", "message", "subject", "headline", "description")
+# Annotations that point somewhere (dashboards, links, panel and dashboard ids) say nothing of
+# the subject, in any rule set.
+_POINTER_KEY = re.compile(r"(^|_)(url|uri|link|path|href|dashboard|panel|id|uid)s?($|_)", re.I)
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
+# The component an alert is about: matched against a runbook's folder, services and title.
+SERVICE_LABELS = ("service", "component", "app", "job", "type", "namespace", "container")
+# Whose alert it is: matched against a runbook's owner and team, and its folder.
+TEAM_LABELS = ("team", "owner", "squad")
+SERVICE_WEIGHT = 1.0
+TEAM_WEIGHT = 0.5
+_MATCHER = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*(=~|=|!=|!~)\s*\"((?:[^\"\\]|\\.)*)\"")
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,7 @@ class Query:
 
     weights: dict[str, float]
     words: dict[str, str]
+    service: dict[str, float] = field(default_factory=dict)
 
     def say(self, term: str) -> str:
         """A term in words: `lead_chang` → "leader changes"."""
@@ -115,21 +132,43 @@ def _expr_from_url(url: object) -> str:
 def alert_query(alert: Alert) -> Query:
     """The alert as weighted terms: each term keeps the weight of the best part it occurs in.
 
-    Bigrams of each part are added at a lower weight, so "leader changes" as a phrase counts
-    more than "leader" and "changes" far apart.
+    Annotations are read by meaning: the summary under any of its usual names, pointers
+    (URLs, dashboard and panel ids) dropped. Bigrams of each part are added at a lower weight,
+    so "leader changes" as a phrase counts more than "leader" and "changes" far apart. The
+    service field (service labels and the expression's label matchers) is kept apart, to be
+    matched where a runbook is rather than in what it says.
     """
     parts: list[tuple[float, list[tuple[str, str]]]] = []
-    for key, value in sorted(alert.annotations.items()):
-        if key in EXPLICIT_ANNOTATIONS:
-            continue
-        parts.append((QUERY_WEIGHTS.get(key, OTHER_ANNOTATION_WEIGHT), analyse(value)))
+    notes = {
+        k: _URL.sub(" ", v)
+        for k, v in alert.annotations.items()
+        if k not in EXPLICIT_ANNOTATIONS and not _POINTER_KEY.search(k) and v.strip()
+    }
+    summary = next((k for k in SUMMARY_KEYS if k in notes), None)
+    for key, value in sorted(notes.items()):
+        weight = QUERY_WEIGHTS["summary"] if key == summary else None
+        parts.append((weight or QUERY_WEIGHTS.get(key, OTHER_ANNOTATION_WEIGHT), analyse(value)))
     routing = " ".join(
         f"{k} {v}" for k, v in sorted(alert.labels.items()) if k not in IGNORED_LABELS
     )
     parts.append((QUERY_WEIGHTS["labels"], analyse(routing)))
     if alert.expr:
         parts.append((QUERY_WEIGHTS["expr"], analyse(alert.expr, promql=True)))
-    return weigh(parts)
+    query = weigh(parts)
+    return Query(query.weights, query.words, service_terms(alert))
+
+
+def service_terms(alert: Alert) -> dict[str, float]:
+    """The service field: what the alert is about, from its labels and expression matchers."""
+    values: dict[str, float] = {}
+    matchers = [(k, v) for k, op, v in _MATCHER.findall(alert.expr) if op in ("=", "=~")]
+    for key, value in (*alert.labels.items(), *matchers):
+        weight = SERVICE_WEIGHT if key in SERVICE_LABELS else TEAM_WEIGHT * (key in TEAM_LABELS)
+        if not weight:
+            continue
+        for term, _word in analyse(re.sub(r"[|.*+?^$()\\]", " ", value)):
+            values[term] = max(values.get(term, 0.0), weight)
+    return values
 
 
 def text_query(text: str) -> Query:

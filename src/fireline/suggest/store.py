@@ -21,6 +21,10 @@ from fireline.suggest.documents import Entry
 from fireline.suggest.rank import FIELDS, Corpus, Document
 from fireline.suggest.text import words
 
+# The passages' terms sit beside the fields in the same JSON column: no schema change, and an
+# index written before passages existed still loads (it ranks without them until re-indexed).
+PASSAGES_KEY = "passages"
+
 
 @dataclass(frozen=True)
 class IndexInfo:
@@ -49,7 +53,10 @@ def replace_index(
                     "title": e.title,
                     "sha256": e.sha256,
                     "names": {"names": list(e.names), "alerts": list(e.alerts)},
-                    "fields": {name: list(e.fields.get(name, ())) for name in FIELDS},
+                    "fields": {
+                        **{name: list(e.fields.get(name, ())) for name in FIELDS},
+                        PASSAGES_KEY: [list(p) for p in e.passages],
+                    },
                     "indexed_at": stamp,
                 }
                 for e in entries
@@ -89,11 +96,39 @@ def load_corpus(conn: Connection) -> tuple[IndexInfo, Corpus]:
             names=tuple(row.names["names"]),
             alerts=tuple(row.names["alerts"]),
             fields={name: tuple(row.fields.get(name, ())) for name in FIELDS},
+            passages=tuple(tuple(p) for p in row.fields.get(PASSAGES_KEY, ())),
         )
         for row in rows
     ]
     info = IndexInfo(folder=rows[0].folder, count=len(rows), indexed_at=rows[0].indexed_at)
     return info, Corpus(documents)
+
+
+_CACHE: dict[str, tuple[tuple[str, str, int], IndexInfo, Corpus]] = {}
+
+
+def cached_corpus(conn: Connection) -> tuple[IndexInfo, Corpus]:
+    """`load_corpus`, built once per process and database while the index is unchanged.
+
+    A long-lived process (the server, a benchmark) ranks many alerts against one index:
+    building the ranking corpus is most of a load, so it is kept until `runbook index`
+    replaces the index (a new stamp, folder or count), checked with one small query.
+    """
+    row = conn.execute(
+        sa.select(
+            sa.func.min(runbook_index.c.folder),
+            sa.func.min(runbook_index.c.indexed_at),
+            sa.func.count(),
+        )
+    ).one()
+    key = (str(row[0]), str(row[1]), int(row[2]))
+    where = conn.engine.url.render_as_string(hide_password=True)
+    kept = _CACHE.get(where)
+    if kept is not None and kept[0] == key:
+        return kept[1], kept[2]
+    info, corpus = load_corpus(conn)
+    _CACHE[where] = (key, info, corpus)
+    return info, corpus
 
 
 def full_text_matches(conn: Connection, text: str) -> set[str]:
