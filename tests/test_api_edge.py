@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from fireline.api.accesslog import LOGGER, JsonFormatter
 from fireline.api.app import create_app
 from fireline.api.auth import Principal, Writer, authenticated
+from fireline.api.limits import larger_body
 from fireline.domain import ActorId
 from tests.conftest import Store
 from tests.inprocess import running
@@ -39,13 +40,18 @@ def edge_app(store: Store, calls: list[str] | None = None, **overrides: object) 
         seen.append(body.text)
         return {"incident_id": incident_id}
 
-    @router.post("/api/v1/uploads", status_code=201, max_body_size=4 << 20)
+    @router.post("/api/v1/uploads", status_code=201)
+    @larger_body("evidence_max_bytes")
     async def upload(request: Request, principal: Writer) -> dict[str, int]:
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
         seen.append(f"upload {size}")
         return {"size": size}
+
+    @router.post("/api/v1/static", status_code=201, max_body_size=2048)
+    async def static(request: Request, principal: Writer) -> dict[str, int]:
+        return {"size": len(await request.body())}
 
     @router.get("/api/v1/crash")
     def crash(principal: Writer) -> None:
@@ -294,13 +300,23 @@ def test_a_lying_content_length_does_not_get_past_the_limit(store: Store) -> Non
 
 def test_a_route_with_its_own_limit_takes_a_larger_body(store: Store) -> None:
     calls: list[str] = []
-    with running(edge_app(store, calls, max_body_bytes=1024)) as client:
+    app = edge_app(store, calls, max_body_bytes=1024, evidence_max_bytes=4 << 20)
+    with running(app) as client:
         big = client.post("/api/v1/uploads", content=b"x" * (2 << 20))
         too_big = client.post("/api/v1/uploads", content=b"x" * ((4 << 20) + 1))
+        static = client.post("/api/v1/static", content=b"x" * 2000)
+        static_over = client.post("/api/v1/static", content=b"x" * 2049)
     assert big.status_code == 201
     assert big.json() == {"size": 2 << 20}
     assert_too_large(too_big, "4 MiB")
     assert calls == [f"upload {2 << 20}"]
+    assert static.json() == {"size": 2000}
+    assert_too_large(static_over, "2 KiB")
+
+
+def test_a_body_limit_must_name_a_byte_size_setting() -> None:
+    with pytest.raises(TypeError, match="'timezone' is not a byte-size field"):
+        larger_body("timezone")
 
 
 def test_a_malformed_content_length_is_400(store: Store) -> None:

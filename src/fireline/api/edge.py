@@ -21,7 +21,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add the layers to `app` (Starlette runs the last added first)."""
     routes = RouteTable(app)
     app.add_middleware(UncaughtErrors)
-    app.add_middleware(BodyLimit, default=settings.max_body_bytes, routes=routes)
+    app.add_middleware(BodyLimit, settings=settings, routes=routes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -25,6 +25,7 @@ class RouteInfo:
     methods: frozenset[str]
     max_body_size: int | None
     pattern: re.Pattern[str]
+    endpoint: object = None
 
 
 class RouteTable:
@@ -82,6 +83,7 @@ def _rows(app: FastAPI) -> list[RouteInfo]:
                 methods=frozenset(context.methods or ()),
                 max_body_size=limit if isinstance(limit, int) else None,
                 pattern=pattern,
+                endpoint=context.endpoint,
             )
         )
     return rows
