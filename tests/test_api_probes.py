@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -175,3 +179,47 @@ def test_metrics_need_a_token_unless_public(store: Store) -> None:
     assert refused.json()["error"] == "AuthenticationError"
     assert allowed.status_code == 200
     assert re.search(r"^fireline_build_info\{version=", allowed.text, re.M)
+
+
+_WORKER = """
+import sys
+from fireline.config import load_settings
+from fireline.api.app import create_app
+from tests.inprocess import running
+with running(create_app(load_settings())) as client:
+    for _ in range(int(sys.argv[1])):
+        client.get("/healthz")
+    sys.stdout.write(client.get("/metrics").text)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only
+def test_several_worker_processes_add_up_in_multiprocess_mode(
+    store: Store, tmp_path: Path
+) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set, each worker process writes its samples there and
+    /metrics from any of them adds them all up (how `--workers N` is scraped)."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        **store.env,
+        "PROMETHEUS_MULTIPROC_DIR": str(folder),
+        "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)]),
+    }
+
+    def worker(requests: int) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", _WORKER, str(requests)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    worker(2)
+    text = worker(1)
+    labels = {"route": "/healthz", "method": "GET", "status": "2xx"}
+    assert sample(text, "fireline_http_requests_total", **labels) == 3
