@@ -195,9 +195,7 @@ with running(create_app(load_settings())) as client:
 
 @pytest.mark.slow
 @pytest.mark.sqlite_only
-def test_several_worker_processes_add_up_in_multiprocess_mode(
-    store: Store, tmp_path: Path
-) -> None:
+def test_several_worker_processes_add_up_in_multiprocess_mode(store: Store, tmp_path: Path) -> None:
     """With PROMETHEUS_MULTIPROC_DIR set, each worker process writes its samples there and
     /metrics from any of them adds them all up (how `--workers N` is scraped)."""
     folder = tmp_path / "prometheus"
