@@ -170,6 +170,7 @@ def hostile_app(store: Store) -> FastAPI:
     return app
 
 
+@pytest.mark.slow
 def test_hostile_paths_are_4xx_problems(store: Store) -> None:
     app = hostile_app(store)
     with running(app) as client:
@@ -202,6 +203,7 @@ HOSTILE_BODIES: list[tuple[str, bytes]] = [
 ]
 
 
+@pytest.mark.slow
 def test_hostile_bodies_are_4xx_problems(store: Store) -> None:
     app = hostile_app(store)
     with running(app) as client:
@@ -218,6 +220,7 @@ def test_hostile_bodies_are_4xx_problems(store: Store) -> None:
                     assert_problem_4xx(response, what)
 
 
+@pytest.mark.slow
 def test_hostile_headers_are_4xx_problems_or_ignored(store: Store) -> None:
     app = create_app(store.settings)
     hostile: list[list[tuple[bytes, bytes]]] = [
