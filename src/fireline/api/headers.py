@@ -2,7 +2,8 @@
 
 API responses are data, never a page: `default-src 'none'` and no framing. The one page the
 server renders, `/docs` (Swagger UI), loads its script and stylesheet from jsdelivr's CDN and
-boots from one inline script, so its policy allows exactly those and nothing else.
+boots from one inline script (and sets inline styles), so its policy allows exactly those and
+nothing else.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = (
     "default-src 'none'; "
     "script-src https://cdn.jsdelivr.net 'unsafe-inline'; "
-    "style-src https://cdn.jsdelivr.net; "
+    "style-src https://cdn.jsdelivr.net 'unsafe-inline'; "
     "img-src https://fastapi.tiangolo.com data:; "
     "connect-src 'self'; "
     "frame-ancestors 'none'"
