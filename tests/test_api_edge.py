@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
@@ -123,6 +124,24 @@ def test_a_malformed_request_id_is_replaced(
     assert len(echoed) == 32
     assert int(echoed, 16) >= 0
     assert access_lines(caplog)[0]["request_id"] == echoed
+
+
+def test_a_logged_error_names_its_class_and_frames_but_not_its_message() -> None:
+    try:
+        raise ValueError(f"bad input {SECRET}")
+    except ValueError:
+        record = logging.LogRecord(
+            "uvicorn.error", logging.ERROR, "x", 1, "Exception in ASGI application", None, None
+        )
+        record.exc_info = sys.exc_info()
+    line = JsonFormatter().format(record)
+    assert SECRET not in line
+    fields = json.loads(line)
+    assert fields["error"] == "ValueError"
+    assert fields["where"][-1].startswith("test_api_edge.py:")
+    assert fields["where"][-1].endswith(
+        " test_a_logged_error_names_its_class_and_frames_but_not_its_message"
+    )
 
 
 def test_the_formatter_writes_plain_records_as_one_json_line() -> None:

@@ -11,8 +11,10 @@ import json
 import logging
 import re
 import time
+import traceback
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +26,7 @@ from fireline.api.routetable import RouteTable
 LOGGER = "fireline.access"
 REQUEST_ID_HEADER = b"x-request-id"
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+_FRAMES = 8  # innermost frames a logged error names
 
 
 class JsonFormatter(logging.Formatter):
@@ -41,7 +44,10 @@ class JsonFormatter(logging.Formatter):
         else:
             line["message"] = record.getMessage()
         if record.exc_info and record.exc_info[0] is not None:
+            # The class and where it was raised, never its message: messages quote input.
             line["error"] = record.exc_info[0].__name__
+            frames = traceback.extract_tb(record.exc_info[2])[-_FRAMES:]
+            line["where"] = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames]
         return json.dumps(line, ensure_ascii=True, separators=(",", ":"))
 
 
