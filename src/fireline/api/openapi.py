@@ -10,21 +10,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from fireline.api.problems import PROBLEM_TYPE
+from fireline.api.problems import PROBLEM_TYPE, Problem
 
 PROBLEM_SCHEMA: dict[str, Any] = {
-    "title": "Problem",
+    **Problem.model_json_schema(),
     "description": "RFC 9457 problem details; `error` and `exit_code` are the CLI's.",
-    "type": "object",
-    "required": ["type", "title", "status", "detail", "error", "exit_code"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string"},
-        "error": {"type": "string"},
-        "exit_code": {"type": "integer"},
-    },
 }
 _REF = {"$ref": "#/components/schemas/Problem"}
 _PROBLEM = {"description": "Refused: a problem body", "content": {PROBLEM_TYPE: {"schema": _REF}}}
