@@ -1,6 +1,6 @@
 """The real server process under schemathesis: every operation in /openapi.json, fuzzed with
 a real admin token, answers no 5xx and nothing its schema does not describe. Also what only a real
-Uvicorn shows: no Server header, oversized headers refused, JSON log lines, graceful exit."""
+server shows: no Server header, oversized headers refused, JSON log lines, graceful exit."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ class Server:
     url: str
     token: str
     process: subprocess.Popen[bytes]
-    log: Path
+    log: Path  # stderr: the JSON log lines
+    said: Path  # stdout: what `fireline serve` tells the operator
 
 
 def fireline(env: dict[str, str], cwd: Path, *args: str) -> str:
@@ -77,7 +78,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`fireline serve`'s app and options under Uvicorn in a subprocess, over a fresh store."""
+    """A real `fireline serve` process over a fresh store, with a real admin token."""
     base = tmp_path_factory.mktemp("served")
     env = {
         key: value
@@ -90,14 +91,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     token = real_token(env, base)
     port = free_port()
-    log = base / "server.log"
-    with log.open("wb") as sink:
+    log, said = base / "server.log", base / "server.out"
+    with log.open("wb") as stderr, said.open("wb") as stdout:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "serve_app.py"), str(port)],
+            [sys.executable, "-m", "fireline", "serve", "--port", str(port)],
             cwd=base,
             env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
+            stdout=stdout,
+            stderr=stderr,
         )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -112,7 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     else:
         process.kill()
         pytest.fail(f"server never became ready: {log.read_text()}")
-    yield Server(url, token, process, log)
+    yield Server(url, token, process, log, said)
     if process.poll() is None:
         process.kill()
         process.wait()
@@ -198,3 +199,4 @@ def test_access_lines_are_json_and_shutdown_is_graceful(server: Server) -> None:
     assert probe[0]["route"] == "/healthz"
     assert probe[0]["logger"] == "fireline.access"
     assert any(line.get("message", "").startswith("Finished server process") for line in lines)
+    assert server.said.read_text().splitlines()[-1] == "fireline server stopped"

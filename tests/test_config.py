@@ -143,7 +143,7 @@ def test_the_evidence_size_limit_takes_binary_units_from_toml_and_env(tmp_path: 
 
 def test_server_settings_from_toml_and_env(tmp_path: Path) -> None:
     defaults = load_settings({}, cwd=tmp_path)
-    assert defaults.max_body_bytes == 1024 * 1024
+    assert defaults.max_body_bytes == 2 * 1024 * 1024
     assert defaults.metrics_public is True
     assert defaults.cors_origins == ()
     assert defaults.shutdown_timeout == 30

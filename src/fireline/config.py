@@ -162,7 +162,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "max_body_size",
-        "1MiB",
+        "2MiB",  # the largest JSON write is a runbook: 1 MB of file, base64-encoded
         "Largest request body `fireline serve` reads (evidence upload has its own limit).",
     ),
     Setting(
