@@ -91,6 +91,18 @@ multiple = true
         ('evidence_max_size = "0"', "setting 'evidence_max_size' must be a size above 0 like"),
         ('evidence_max_size = "1GB"', "must be a size above 0 like 1GiB, 512MiB or 1048576"),
         ("evidence_max_size = 1024", "setting 'evidence_max_size' in .* must be a string"),
+        ('max_body_size = "1MB"', "setting 'max_body_size' must be a size above 0 like"),
+        ('metrics_public = "maybe"', "setting 'metrics_public' must be true or false, got 'maybe'"),
+        (
+            'shutdown_timeout = "0"',
+            "'shutdown_timeout' must be a whole number of seconds from 1 to",
+        ),
+        ('shutdown_timeout = "3601"', "seconds from 1 to 3600, got '3601'"),
+        ('cors_origins = "*"', "setting 'cors_origins' has '\\*'; each origin is http\\(s\\)://"),
+        (
+            'cors_origins = ["https://ops.example.com/app"]',
+            "'https://ops.example.com/app'; each origin is http\\(s\\)://host\\[:port\\]",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, toml: str, message: str) -> None:
@@ -127,3 +139,20 @@ def test_the_evidence_size_limit_takes_binary_units_from_toml_and_env(tmp_path: 
     assert load_settings(env, cwd=tmp_path).evidence_max_bytes == 2 * 1024**3
     env = {"FIRELINE_EVIDENCE_MAX_SIZE": "1048576"}
     assert load_settings(env, cwd=tmp_path).evidence_max_bytes == 1024 * 1024
+
+
+def test_server_settings_from_toml_and_env(tmp_path: Path) -> None:
+    defaults = load_settings({}, cwd=tmp_path)
+    assert defaults.max_body_bytes == 2 * 1024 * 1024
+    assert defaults.metrics_public is True
+    assert defaults.cors_origins == ()
+    assert defaults.shutdown_timeout == 30
+    (tmp_path / "fireline.toml").write_text(
+        'max_body_size = "64KiB"\nmetrics_public = "false"\n'
+        'cors_origins = ["https://ops.example.com", "http://localhost:5173"]\n'
+    )
+    configured = load_settings({"FIRELINE_SHUTDOWN_TIMEOUT": "5"}, cwd=tmp_path)
+    assert configured.max_body_bytes == 64 * 1024
+    assert configured.metrics_public is False
+    assert configured.cors_origins == ("https://ops.example.com", "http://localhost:5173")
+    assert configured.shutdown_timeout == 5

@@ -160,6 +160,26 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Origin line of the store's signed log checkpoints; empty means fireline/<key id>.",
     ),
+    Setting(
+        "max_body_size",
+        "2MiB",  # the largest JSON write is a runbook: 1 MB of file, base64-encoded
+        "Largest request body `fireline serve` reads (evidence upload has its own limit).",
+    ),
+    Setting(
+        "metrics_public",
+        "true",
+        "Whether /metrics answers without a token (true) or needs a read-scope token (false).",
+    ),
+    Setting(
+        "cors_origins",
+        "",
+        "Comma-separated origins (https://host[:port]) that browsers may call the API from.",
+    ),
+    Setting(
+        "shutdown_timeout",
+        "30",
+        "Seconds `fireline serve` waits for in-flight requests and writes on shutdown (1 to 3600).",
+    ),
 )
 _NAMES = {s.name for s in SETTINGS}
 _TABLES = {"ladders", "roles"}
@@ -220,6 +240,10 @@ class Settings:
     writer_batch_size: int = int(setting_default("writer_batch_size"))
     writer_linger_ms: int = int(setting_default("writer_linger_ms"))
     log_origin: str = ""
+    max_body_bytes: int = parse_byte_size("max_body_size", setting_default("max_body_size"))
+    metrics_public: bool = True
+    cors_origins: tuple[str, ...] = ()
+    shutdown_timeout: int = int(setting_default("shutdown_timeout"))
 
     @property
     def key_path(self) -> Path:
@@ -297,6 +321,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         writer_linger_ms=_whole_in("writer_linger_ms", values["writer_linger_ms"], 0, 1_000),
         log_origin=_origin(values["log_origin"]),
         **_account_settings(values),
+        max_body_bytes=_byte_size("max_body_size", values["max_body_size"]),
+        metrics_public=_boolean("metrics_public", values["metrics_public"]),
+        cors_origins=_origins(values["cors_origins"]),
+        shutdown_timeout=_seconds("shutdown_timeout", values["shutdown_timeout"], high=3600),
     )
 
 
@@ -432,6 +460,42 @@ def _byte_size(key: str, text: str) -> int:
             f"setting {key!r} must be a size above 0 like 1GiB, 512MiB or 1048576 (bytes), "
             f"got {text!r}"
         ) from None
+
+
+def _boolean(key: str, text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("true", "1", "yes", "on"):
+        return True
+    if word in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"setting {key!r} must be true or false, got {_shown(text)}")
+
+
+def _seconds(key: str, text: str, *, high: int) -> int:
+    stripped = text.strip()
+    value = int(stripped) if stripped.isdigit() and len(stripped) <= 10 else 0
+    if not 0 < value <= high:
+        raise ConfigError(
+            f"setting {key!r} must be a whole number of seconds from 1 to {high}, "
+            f"got {_shown(text)}"
+        )
+    return value
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?")
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    """Exact browser origins (scheme, host, optional port): no wildcard, no path, so a
+    configured list says precisely which web pages may call the API."""
+    origins = _csv(text)
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                f"setting 'cors_origins' has {_shown(origin)}; each origin is "
+                "http(s)://host[:port] with no path and no wildcard"
+            )
+    return origins
 
 
 def _path(text: str, cwd: Path) -> Path:

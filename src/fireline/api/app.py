@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 from fireline import __version__
-from fireline.api import accounts, metrics, problems, users, writing
+from fireline.api import accounts, edge, metrics, probes, problems, users, writing
 from fireline.config import Settings
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.writer import Writer
@@ -25,8 +25,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context = open_context(settings, clock=clock)
         app.state.context = context
+        metrics.activate(app.state.metrics)
         app.state.writer = Writer(
-            context, on_batch=metrics.observe_batch, exclusive=writing.WRITES
+            context, on_batch=app.state.metrics.observe_batch, exclusive=writing.WRITES
         ).start()
         try:
             yield
@@ -46,7 +47,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.metrics = metrics.Metrics()
     problems.install(app)
+    edge.install(app, settings)
     # Routers, one per resource: app.include_router(<module>.router)
     app.include_router(accounts.router)
     app.include_router(users.router)
@@ -54,6 +57,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
 
     app.include_router(uploads.router)
     app.include_router(writes.router)
+    app.include_router(probes.make_router(settings, app.state.metrics))
     return app
 
 

@@ -109,7 +109,10 @@ def _trusted(address: str, networks: Sequence[IPNetwork]) -> bool:
 def requires(needed: Scope) -> object:
     """A dependency: the authenticated Principal, refused (403) if its scope is below `needed`."""
 
-    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    def check(
+        request: Request, principal: Annotated[Principal, Depends(authenticated)]
+    ) -> Principal:
+        request.state.principal = principal  # the access log names the actor
         if not principal.allows(needed):
             raise PolicyDeniedError(f"this token's scope is {principal.scope}; {needed} is needed")
         return principal

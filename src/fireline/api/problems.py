@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fireline.errors import (
     INTERNAL_ERROR_EXIT,
@@ -93,6 +94,52 @@ def from_error(exc: FirelineError) -> JSONResponse:
     )
 
 
+def from_http(exc: StarletteHTTPException) -> JSONResponse:
+    """An HTTP error (404 no route, 405, 413 …) as a problem; a 401 as AuthenticationError."""
+    if exc.status_code == 401:
+        return from_error(AuthenticationError(str(exc.detail)))
+    code = 2 if 400 <= exc.status_code < 500 else 1
+    return problem(exc.status_code, str(exc.detail), error="HTTPError", exit_code=code)
+
+
+def internal(exc: BaseException) -> JSONResponse:
+    """The answer to a bug: the exception's class only, never its message (it may quote input)."""
+    return problem(
+        500,
+        f"internal error: {type(exc).__name__}",
+        error="InternalError",
+        exit_code=INTERNAL_ERROR_EXIT,
+    )
+
+
+class UncaughtErrors:
+    """ASGI middleware, innermost of the server's own: a bug still leaves as a problem body,
+    through the outer layers (security headers, request id, access line), and is then re-raised
+    so the server logs its traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if not started:
+                await internal(exc)(scope, receive, send)
+            raise
+
+
 def install(app: FastAPI) -> None:
     """Route every error the app can raise to a problem body."""
 
@@ -106,18 +153,10 @@ def install(app: FastAPI) -> None:
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code == 401:
-            return from_error(AuthenticationError(str(exc.detail)))
-        code = 2 if 400 <= exc.status_code < 500 else 1
-        return problem(exc.status_code, str(exc.detail), error="HTTPError", exit_code=code)
+        return from_http(exc)
 
     async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
-        return problem(
-            500,
-            f"internal error: {type(exc).__name__}",
-            error="InternalError",
-            exit_code=INTERNAL_ERROR_EXIT,
-        )
+        return internal(exc)
 
     app.add_exception_handler(FirelineError, fireline_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from fireline import wire
 from fireline.api.app import context_of
 from fireline.api.auth import Writer
+from fireline.api.limits import larger_body
 from fireline.api.writes import PROBLEMS, BodyTooLargeError, Recorded, record
 from fireline.commands import AddEvidence
 from fireline.domain import parse_incident_id
@@ -83,6 +84,7 @@ def _file_name(name: str | None) -> str | None:
         }
     },
 )
+@larger_body("evidence_max_bytes")  # not the JSON routes' max_body_size
 async def upload_evidence(
     request: Request,
     principal: Writer,

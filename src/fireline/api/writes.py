@@ -27,9 +27,6 @@ from fireline.ledger.chain import Event
 from fireline.service import Identity
 from fireline.service.writer import Writer
 
-# A JSON write body is a form's worth of text; the largest is a runbook (1 MB, base64).
-MAX_BODY = 2 * 1024 * 1024
-
 
 class BodyTooLargeError(InvalidCommandError):
     """A request body past the route's limit."""
@@ -116,8 +113,12 @@ def recorded(events: list[Event]) -> JSONResponse:
     return JSONResponse({"events": [wire.event_to_json(e) for e in events]}, status_code=201)
 
 
-async def json_body(request: Request, *, limit: int = MAX_BODY) -> object:
-    """The request's JSON, read up to `limit` bytes (413 past it) and decoded within limits."""
+async def json_body(request: Request, *, limit: int | None = None) -> object:
+    """The request's JSON, read up to `limit` bytes (413 past it; the `max_body_size` setting
+    unless given — the server's body limit enforces the same number before this reads) and
+    decoded within limits."""
+    if limit is None:
+        limit = int(request.app.state.settings.max_body_bytes)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLargeError(f"request body is {int(declared):,} bytes; the limit is {limit:,}")

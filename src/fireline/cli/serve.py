@@ -38,6 +38,8 @@ def serve(host: HostOption = None, port: PortOption = None, workers: WorkersOpti
     """Serve the JSON API (/api/v1, docs at /docs) until Ctrl-C; the actor is who logged in."""
     import uvicorn
 
+    from fireline.api.serving import uvicorn_options
+
     settings = load()
     open_store().close()  # fail here, in one line, if the store cannot be served
     bind = settings.serve_host if host is None else host.strip()
@@ -59,8 +61,7 @@ def serve(host: HostOption = None, port: PortOption = None, workers: WorkersOpti
             host=bind,
             port=port,
             workers=workers or settings.serve_workers,
-            log_level="warning",
-            server_header=False,
+            **uvicorn_options(settings),  # JSON logs, no Server header, shutdown_timeout
         )
     except _Stopped:
         pass
