@@ -28,6 +28,7 @@ from fireline.evidence import BlobStore
 from fireline.ledger import store
 from fireline.ledger.chain import Break, ChainReport, Span, genesis, verify, verify_span
 from fireline.ledger.checkpoints import Checkpoint, is_valid, load_public_key
+from fireline.projections.audit import Mismatch, compare_store
 
 # Below this many events a second process costs more (fork, connect) than it saves.
 PARALLEL_MIN_EVENTS = 5_000
@@ -43,10 +44,12 @@ class StoreReport:
     blobs: int = 0
     breaks: list[Break] = field(default_factory=list)
     processes: int = 1  # how many processes read and hashed the chains
+    projections_checked: bool = False
+    mismatch: Mismatch | None = None  # the first projection row the replay does not give
 
     @property
     def ok(self) -> bool:
-        return not self.breaks
+        return not self.breaks and self.mismatch is None
 
 
 def load_store_public_key(path: Path) -> Ed25519PublicKey:
@@ -305,6 +308,23 @@ def check_checkpoint(
     if chain.head != checkpoint.head:
         return Break(incident_id, checkpoint.seq, "head differs from the signed checkpoint")
     return None
+
+
+def verify_projections(
+    conn: Connection, report: StoreReport, *, incident_ids: list[str] | None = None
+) -> None:
+    """Replay the chains that verified and compare every projection row with the store's.
+
+    A broken chain is left out (its first break is already reported; replaying it proves
+    nothing). With every chain intact and no incident named, rows no chain produces are
+    looked for too.
+    """
+    broken = {b.incident_id for b in report.breaks}
+    chains = incident_ids if incident_ids is not None else store.list_chains(conn)
+    wanted = [chain for chain in chains if chain not in broken]
+    whole = incident_ids is None and not broken
+    report.mismatch = compare_store(conn, None if whole else wanted)
+    report.projections_checked = True
 
 
 def verify_blobs(
