@@ -52,7 +52,12 @@ def unmet(ctx: Context, incident_id: IncidentId) -> dict[str, list[str]]:
     with ctx.engine.connect() as conn:
         state = queries.get_state(conn, incident_id)
         return governance.unmet_gates(
-            ctx.policy, conn, state, ctx.ladder(state.ladder), now=iso_utc(ctx.clock())
+            ctx.policy,
+            conn,
+            state,
+            ctx.ladder(state.ladder),
+            now=iso_utc(ctx.clock()),
+            public_key=ctx.signer.public_key,
         )
 
 

@@ -327,6 +327,29 @@ def verify_projections(
     report.projections_checked = True
 
 
+def require_verified_incident(
+    conn: Connection, public_key: Ed25519PublicKey, incident_id: str
+) -> None:
+    """IntegrityError unless the incident's chain verifies against its signed checkpoint and
+    its projection rows are exactly what replaying that chain gives.
+
+    The closure gates call this before they read the state: a gate must never pass on rows
+    edited behind fireline's back. Costs one replay of the incident (see docs/ledger.md).
+    """
+    chain = verify(incident_id, store.iter_rows(conn, incident_id), known_kinds=KNOWN_KINDS)
+    broken = chain.broken or check_checkpoint(
+        chain, store.get_checkpoint(conn, incident_id), public_key
+    )
+    if broken is not None:
+        raise IntegrityError(f"cannot evaluate the gates: {broken}; run `fireline verify`")
+    mismatch = compare_store(conn, [incident_id])
+    if mismatch is not None:
+        raise IntegrityError(
+            f"cannot evaluate the gates: {incident_id}'s state does not match its ledger "
+            f"(projection {mismatch}); run `fireline verify`"
+        )
+
+
 def verify_blobs(
     conn: Connection,
     blobs: BlobStore,

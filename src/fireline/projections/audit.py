@@ -77,7 +77,7 @@ def compare_store(conn: Connection, chains: Sequence[str] | None = None) -> Mism
     engine = scratch_engine()
     try:
         with engine.connect() as scratch:
-            for batch in _batches(conn, wanted):
+            for batch in _batches(conn, wanted, everything=chains is None):
                 found = _compare_batch(conn, scratch, batch)
                 if found is not None:
                     return found
@@ -86,8 +86,9 @@ def compare_store(conn: Connection, chains: Sequence[str] | None = None) -> Mism
         engine.dispose()
 
 
-def _batches(conn: Connection, chains: list[str]) -> Iterator[list[str]]:
-    sizes = {chain: count for chain, (count, _low, _high) in store.chain_extents(conn).items()}
+def _batches(conn: Connection, chains: list[str], *, everything: bool) -> Iterator[list[str]]:
+    extents = store.chain_extents(conn, None if everything else chains)
+    sizes = {chain: count for chain, (count, _low, _high) in extents.items()}
     batch: list[str] = []
     room = BATCH_EVENTS
     for chain in chains:

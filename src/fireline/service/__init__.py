@@ -200,6 +200,7 @@ def _execute_in(
             drafts=[],
             now=ts,
             hidden_only=True,
+            public_key=ctx.signer.public_key,
         )
         raise
     governance.authorize(
@@ -211,6 +212,7 @@ def _execute_in(
         ladder=ladder,
         drafts=drafts,
         now=ts,
+        public_key=ctx.signer.public_key,
     )
     new_events = store.append(
         conn,
