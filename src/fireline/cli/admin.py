@@ -138,7 +138,7 @@ def verify(
         if blobs:
             verify_blobs(conn, BlobStore(settings.home), report, incident_ids=wanted)
         if projections:
-            verify_projections(conn, report, incident_ids=wanted)
+            verify_projections(conn, report, public_key, incident_ids=wanted)
     summary: dict[str, Any] = {
         "ok": report.ok and (log is None or log.ok),
         "events": report.events,

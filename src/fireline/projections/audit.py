@@ -45,8 +45,10 @@ class Mismatch:
     def __str__(self) -> str:
         key = ", ".join(f"{name}={value}" for name, value in self.key)
         where = f"{self.table} row ({key})" if key else f"{self.table} table"
-        return f"{where}: {self.problem}" if self.column is None else (
-            f"{where} column {self.column}: {self.problem}"
+        return (
+            f"{where}: {self.problem}"
+            if self.column is None
+            else (f"{where} column {self.column}: {self.problem}")
         )
 
 
@@ -84,6 +86,31 @@ def compare_store(conn: Connection, chains: Sequence[str] | None = None) -> Mism
         return None if chains is not None else _orphans(conn, set(wanted))
     finally:
         engine.dispose()
+
+
+def replayed_freeze_entries(conn: Connection) -> dict[str, str]:
+    """The freeze record's entries as replaying every chain gives them (not the stored rows)."""
+    from fireline.ledger import freeze_record
+    from fireline.projections import apply
+
+    chains = store.list_chains(conn)
+    if not chains:
+        return {}
+    entries: dict[str, str] = {}
+    engine = scratch_engine()
+    try:
+        with engine.connect() as scratch:
+            for batch in _batches(conn, chains, everything=True):
+                with scratch.begin():
+                    for table in reversed(PROJECTION_TABLES):
+                        scratch.execute(table.delete())
+                    for chain in batch:
+                        for event in store.read_events(conn, chain):
+                            apply(scratch, event)
+                    entries.update(freeze_record.current_entries(scratch))
+    finally:
+        engine.dispose()
+    return entries
 
 
 def _batches(conn: Connection, chains: list[str], *, everything: bool) -> Iterator[list[str]]:
@@ -186,8 +213,10 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
 
 def _same(have: Any, want: Any) -> bool:
     # bool is an int in Python: a tampered 0/1 must still equal False/True, but not "1".
-    return type(have) is type(want) and have == want or (
-        isinstance(have, (bool, int)) and isinstance(want, (bool, int)) and have == want
+    return (
+        type(have) is type(want)
+        and have == want
+        or (isinstance(have, (bool, int)) and isinstance(want, (bool, int)) and have == want)
     )
 
 
