@@ -72,9 +72,11 @@ def execute_sql(store: Store, sql: str, params: dict[str, Any]) -> None:
         conn.close()
         return
     engine = sa.create_engine(store.settings.database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(sql), params)
-    engine.dispose()
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql), params)
+    finally:
+        engine.dispose()
 
 
 def first_row(ctx: Context, table: sa.Table) -> dict[str, Any]:
@@ -86,7 +88,7 @@ def first_row(ctx: Context, table: sa.Table) -> dict[str, Any]:
 
 def where_key(table: sa.Table, row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     names = [c.name for c in table.primary_key.columns]
-    return " AND ".join(f"{n} = :k_{n}" for n in names), {f"k_{n}": row[n] for n in names}
+    return " AND ".join(f'"{n}" = :k_{n}' for n in names), {f"k_{n}": row[n] for n in names}
 
 
 def changed(value: Any) -> Any:
@@ -131,7 +133,7 @@ def test_verify_names_the_edited_row_and_column(
     where, params = where_key(table, row)
     value = changed(row[column])
     execute_sql(
-        store, f"UPDATE {table.name} SET {column} = :v WHERE {where}", {**params, "v": value}
+        store, f'UPDATE {table.name} SET "{column}" = :v WHERE {where}', {**params, "v": value}
     )
     line = verify_line(cli)
     assert f"projection {table.name} row (" in line
@@ -216,7 +218,7 @@ def test_freeze_check_never_clears_a_freeze_on_edited_rows(
 
 def test_freeze_check_names_the_incident_that_does_not_match(ctx: Context, store: Store) -> None:
     inc = populate(ctx)
-    execute_sql(store, "UPDATE incidents SET freeze = :f WHERE id = :i", {"f": False, "i": inc})
+    execute_sql(store, 'UPDATE incidents SET "freeze" = :f WHERE id = :i', {"f": False, "i": inc})
     settings = ctx.settings
     with pytest.raises(IntegrityError, match=f"{inc}'s state does not match the signed freeze"):
         check_freeze(
