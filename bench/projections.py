@@ -33,7 +33,7 @@ from fireline.schema import initialise
 ACTOR = ActorId("bench")
 
 
-def build(home: Path, incidents: int, per_incident: int) -> tuple[service.Context, list[str]]:
+def build(home: Path, incidents: int, per_incident: int) -> tuple[service.Context, list[IncidentId]]:
     settings = load_settings({"FIRELINE_HOME": str(home)}, cwd=home)
     engine, _created = initialise(settings)
     engine.dispose()
@@ -45,7 +45,7 @@ def build(home: Path, incidents: int, per_incident: int) -> tuple[service.Contex
         dbapi_connection.execute("PRAGMA synchronous = OFF")
 
     quick = dataclasses.replace(ctx, engine=fast)
-    ids = []
+    ids: list[IncidentId] = []
     for n in range(incidents):
         declared = service.execute(
             commands.Declare(title=f"incident {n}", severity="SEV2", ic="bench"), ACTOR, ctx=quick
@@ -80,14 +80,12 @@ def best(rounds: int, work: Callable[[], object]) -> float:
 
 
 def replay_only(conn: Any) -> None:
-    engine = scratch_engine()
-    with engine.connect() as scratch, scratch.begin():
+    with scratch_engine().connect() as scratch, scratch.begin():
         for table in reversed(PROJECTION_TABLES):
             scratch.execute(table.delete())
         for chain in store.list_chains(conn):
             for ev in store.read_events(conn, chain):
                 apply(scratch, ev)
-    engine.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

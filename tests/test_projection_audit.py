@@ -67,9 +67,9 @@ def populate(ctx: Context) -> IncidentId:
 def execute_sql(store: Store, sql: str, params: dict[str, Any]) -> None:
     """Change the store behind fireline's back: sqlite3 on the file, or plain SQL."""
     if store.backend == "sqlite":
-        with sqlite3.connect(store.sqlite_file) as conn:
-            conn.execute(sql, params)
-        conn.close()
+        with sqlite3.connect(store.sqlite_file) as raw:
+            raw.execute(sql, params)
+        raw.close()
         return
     engine = sa.create_engine(store.settings.database_url)
     try:
