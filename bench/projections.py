@@ -33,7 +33,9 @@ from fireline.schema import initialise
 ACTOR = ActorId("bench")
 
 
-def build(home: Path, incidents: int, per_incident: int) -> tuple[service.Context, list[IncidentId]]:
+def build(
+    home: Path, incidents: int, per_incident: int
+) -> tuple[service.Context, list[IncidentId]]:
     settings = load_settings({"FIRELINE_HOME": str(home)}, cwd=home)
     engine, _created = initialise(settings)
     engine.dispose()

@@ -22,10 +22,12 @@ from fireline.commands import (
     AddActionItem,
     AddEvidence,
     AddUser,
+    CreateToken,
     GrantBreakglass,
     LogEntry,
     PublishUpdate,
     RequestGateException,
+    SetPassword,
     Transition,
 )
 from fireline.db import PROJECTION_TABLES, metadata
@@ -38,14 +40,34 @@ from fireline.service import Context
 from tests.conftest import Cli, Store
 from tests.factories import make_incident, run, snapshot
 
-# Tables that are not projections: the ledger, its signed records, the runbook cache.
-RECORD_TABLES = {"events", "heads", "freeze_record", "freeze_entries", "runbook_index"}
+# Tables that are not projections: the ledger, its signed records, the runbook cache and the
+# accounts' operational state (token last use, login throttle: no event behind them).
+RECORD_TABLES = {
+    "events",
+    "heads",
+    "freeze_record",
+    "freeze_entries",
+    "runbook_index",
+    "token_usage",
+    "login_throttle",
+}
+ARGON2ID = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
 
 
 def populate(ctx: Context) -> IncidentId:
     """A store with at least one row in every projection table; returns the freezing SEV1."""
     run(ctx, AddUser(name="alice", roles=("admin", "commander")))
     run(ctx, AddUser(name="erin", roles=("steward",)))
+    run(ctx, SetPassword(user="erin", password_hash=ARGON2ID))
+    token = CreateToken(
+        user="erin",
+        token_id="0123456789ab",
+        name="ci",
+        scope="read",
+        sha256="ab" * 32,
+        expires_in=timedelta(days=30),
+    )
+    run(ctx, token)
     inc = make_incident(ctx, labels=("internal",))
     run(ctx, LogEntry(incident_id=inc, kind="fact", text="5xx at 38%"))
     run(ctx, PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",)))

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from fireline.db import PROJECTION_TABLES, incidents, users
+from fireline.db import PROJECTION_TABLES, incidents
 from fireline.domain import REGISTRY_CHAIN
 from fireline.ledger import store
 
@@ -54,12 +54,11 @@ class Mismatch:
 
 
 def chain_column(table: sa.Table) -> sa.Column[Any] | None:
-    """The column naming the chain a row belongs to; None for the registry's `users` table."""
+    """The column naming the chain a row belongs to; None for the registry's tables (`users`,
+    and every other table without an incident id: accounts, …), all of one chain."""
     if table is incidents:
         return incidents.c.id
-    if table is users:
-        return None
-    return table.c.incident_id
+    return table.c.get("incident_id")
 
 
 _SCRATCH = threading.local()
