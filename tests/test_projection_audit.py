@@ -40,11 +40,15 @@ from fireline.service import Context
 from tests.conftest import Cli, Store
 from tests.factories import make_incident, run, snapshot
 
-# Tables that are not projections: the ledger, its signed records, the runbook cache and the
-# accounts' operational state (token last use, login throttle: no event behind them).
+# Tables that are not projections: the ledger, its signed records, the transparency log, the
+# runbook cache and the accounts' operational state (token last use, login throttle).
 RECORD_TABLES = {
     "events",
     "heads",
+    "tlog_leaves",
+    "tlog_nodes",
+    "tlog_head",
+    "tlog_checkpoints",
     "freeze_record",
     "freeze_entries",
     "runbook_index",
