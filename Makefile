@@ -51,6 +51,7 @@ quick: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/freeze.py
+	$(BIN)/python bench/projections.py
 	$(BIN)/python bench/runbook_suggest.py
 	$(BIN)/python bench/runbook_lint.py
 	$(BIN)/python bench/redaction.py

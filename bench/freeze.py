@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
 import subprocess
 import sys
@@ -74,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         build(home, args.incidents)
         print(f"built {args.incidents:,} incidents in {time.perf_counter() - start:.1f} s")
         env = {"FIRELINE_HOME": str(home), "PATH": "/usr/bin:/bin"}
+        if "PYTHONPATH" in os.environ:  # a checkout's tree, not the installed one
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         fireline = str(Path(sys.executable).with_name("fireline"))
         check_ms, code = wall_ms([fireline, "freeze", "check"], env, args.runs)
         raw_ms, _ = wall_ms([sys.executable, "-c", "import sqlite3"], env, args.runs)

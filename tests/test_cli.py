@@ -357,6 +357,8 @@ def test_verify_policy_show_and_freeze_check_speak_json(cli: Cli, incident: str)
         "events": 1,
         "chains": 1,
         "blobs": 0,
+        "projections_checked": True,
+        "projection_mismatch": None,
         "log": {"size": 1, "checkpoints": 0},
         "breaks": [],
     }

@@ -37,8 +37,14 @@ from tests.conftest import Cli, Clock, Store
 from tests.factories import check_definitions_of_done, make_incident, meet_gates, run, snapshot
 
 
-def frozen_incidents(url: str) -> list[tuple[str, str, str]]:
-    return check_freeze(url, actor="tester", policy_dir=None).shown
+def frozen_incidents(ctx: Context) -> list[tuple[str, str, str]]:
+    settings = ctx.settings
+    return check_freeze(
+        settings.database_url,
+        actor="tester",
+        policy_dir=None,
+        public_key_path=settings.public_key_path,
+    ).shown
 
 
 def refused(ctx: Context, command: Command, actor: str, message: str) -> None:
@@ -52,7 +58,12 @@ def unmet(ctx: Context, incident_id: IncidentId) -> dict[str, list[str]]:
     with ctx.engine.connect() as conn:
         state = queries.get_state(conn, incident_id)
         return governance.unmet_gates(
-            ctx.policy, conn, state, ctx.ladder(state.ladder), now=iso_utc(ctx.clock())
+            ctx.policy,
+            conn,
+            state,
+            ctx.ladder(state.ladder),
+            now=iso_utc(ctx.clock()),
+            public_key=ctx.signer.public_key,
         )
 
 
@@ -318,21 +329,20 @@ def test_breakglass_revoke_and_bad_input(ctx: Context) -> None:
 
 
 def test_freeze_follows_the_ladder_and_the_ic(ctx: Context) -> None:
-    url = ctx.settings.database_url
     minor = make_incident(ctx, severity="SEV2")
     major = make_incident(ctx, severity="SEV1")
-    assert [i for i, _sev, _status in frozen_incidents(url)] == [major]
+    assert [i for i, _sev, _status in frozen_incidents(ctx)] == [major]
     refused(ctx, LiftFreeze(incident_id=major, reason="x"), "bob", "may lift the deploy freeze")
     run(ctx, LiftFreeze(incident_id=major, reason="rollback verified"))
-    assert frozen_incidents(url) == []
+    assert frozen_incidents(ctx) == []
     with pytest.raises(InvalidCommandError, match="holds no deploy freeze to lift"):
         run(ctx, LiftFreeze(incident_id=minor, reason="x"))
     run(ctx, ChangeSeverity(incident_id=major, severity="SEV0", reason="exposure"))
-    assert [i for i, _sev, _status in frozen_incidents(url)] == [major]  # decided afresh
+    assert [i for i, _sev, _status in frozen_incidents(ctx)] == [major]  # decided afresh
     meet_gates(ctx, major)
     run(ctx, AssignRole(incident_id=major, role="governance_steward", holder="erin"))
     run(ctx, Transition(incident_id=major, status="resolved"))
-    assert frozen_incidents(url) == []
+    assert frozen_incidents(ctx) == []
 
 
 def test_postmortem_due_date_cannot_be_past(ctx: Context) -> None:

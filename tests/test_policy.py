@@ -456,7 +456,9 @@ def test_the_probe_sends_what_fireline_sends(ctx: Context) -> None:
     inc = make_incident(ctx)
     with ctx.engine.connect() as conn:
         state = queries.get_state(conn, inc)
-        view = governance.incident_view(conn, state, ctx.ladder(state.ladder), facts=True)
+        view = governance.incident_view(
+            conn, state, ctx.ladder(state.ladder), facts=True, public_key=ctx.signer.public_key
+        )
         seen = governance.visibility_input(conn, "tester", [inc], view="show")
     probe = PROBES[DECISION_RULE][0]["incident"]
     assert set(probe) == set(view)

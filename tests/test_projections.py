@@ -27,7 +27,8 @@ from fireline.commands import (
 )
 from fireline.domain import ActorId, IncidentId, Status
 from fireline.errors import FirelineError
-from fireline.integrity import load_store_public_key, verify_store
+from fireline.integrity import check_freeze_record, load_store_public_key, verify_store
+from fireline.projections.audit import compare_store
 from fireline.service import Context, rebuild
 from tests.factories import make_incident, projection_state, run
 
@@ -107,8 +108,12 @@ def test_rebuild_equals_live_state_and_chains_verify(
         with contextlib.suppress(FirelineError):  # a refusal writes nothing; the script goes on
             run(ctx, step(incident), actor)
     live = projection_state(ctx.engine)
+    key = load_store_public_key(ctx.settings.public_key_path)
+    with ctx.engine.connect() as conn:  # the live rows are what replaying the ledger gives
+        assert compare_store(conn) is None
+        assert check_freeze_record(conn, key) is None
     assert rebuild(ctx, actor=ActorId("tester")) > 0
     assert projection_state(ctx.engine) == live
     with ctx.engine.connect() as conn:
-        report = verify_store(conn, load_store_public_key(ctx.settings.public_key_path))
+        report = verify_store(conn, key)
     assert report.ok, report.breaks

@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -356,6 +356,26 @@ login_throttle = sa.Table(
     _ts("window_start", nullable=True),
     _ts("locked_until", nullable=True),
     sa.Column("lockouts", sa.Integer, nullable=False),
+)
+
+# The signed freeze record (ledger/freeze_record.py): what `freeze check` reads, bound to the
+# store key. Not projections: signed statements about them, like `heads` about the events.
+freeze_record = sa.Table(
+    "freeze_record",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("root", sa.String(64), nullable=False),
+    _ts("ts"),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+)
+
+freeze_entries = sa.Table(
+    "freeze_entries",
+    metadata,
+    _id(),
+    sa.Column("digest", sa.String(64), nullable=False),
 )
 
 PROJECTION_TABLES = (

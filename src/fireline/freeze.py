@@ -7,12 +7,20 @@ need-to-know comes from the policy (`data.fireline.visibility.access`, view `fre
 on the same input `governance.visibility_input` builds (a test holds the two equal): an
 incident the asker may not see still freezes deploys, but is named only as "a restricted
 incident" — no id, severity or status. A policy that cannot decide fails the check (exit 5).
+
+What it reads is bound to the store key: every incident that freezes deploys has an entry in
+the signed freeze record (`ledger/freeze_record.py` keeps it on each write), a digest of the
+very columns read here. The check recomputes each digest, the record's root and its Ed25519
+signature, and fails closed (IntegrityError, exit 7) naming the first incident whose rows do
+not match — an `update incidents set status = 'resolved'` never turns a freeze into "no deploy
+freeze". One signature is verified however many incidents the store holds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from fireline.domain import REGISTRY_CHAIN
-from fireline.errors import StoreError
+from fireline.errors import IntegrityError, StoreError
 
 VIEW = "freeze check"
 RESTRICTED_LINE = "FROZEN by a restricted incident"
@@ -36,6 +44,10 @@ _HOLDERS = (
     f"AND incident_id IN (SELECT id FROM incidents WHERE {_FREEZING}) ORDER BY seq"
 )
 _ACTOR = "SELECT roles, clearances FROM users WHERE name = {param}"
+_RECORD = "SELECT version, root, ts, key_id, signature FROM freeze_record WHERE id = 1"
+_ENTRIES = "SELECT incident_id, digest FROM freeze_entries"
+RECORD_FORMAT = "fireline-freeze-record/v1"
+UNBOUND = "cannot tell whether deploys are frozen"
 _REGISTRY_STARTED = "SELECT seq FROM heads WHERE incident_id = {param}"
 
 Row = tuple[Any, ...]
@@ -56,6 +68,37 @@ class FreezeStatus:
         return bool(self.shown) or self.restricted
 
 
+def is_freezing(freeze: Any, lifted_at: Any, status: Any) -> bool:
+    """The rule `_FREEZING` states in SQL, for the writer of the freeze record."""
+    return bool(freeze) and lifted_at is None and status not in ("resolved", "closed")
+
+
+def entry_digest(
+    incident_id: str,
+    *,
+    severity: str,
+    status: str,
+    labels: Any,
+    declared_by: str,
+    holders: Mapping[str, list[str]],
+) -> str:
+    """The digest of what freeze check reads of one freezing incident (holders in seq order)."""
+    document = [incident_id, severity, status, labels, declared_by, holders]
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def record_root(entries: Mapping[str, str]) -> str:
+    """The root the freeze record signs: one line per freezing incident, sorted by id."""
+    text = "".join(f"{incident_id} {digest}\n" for incident_id, digest in sorted(entries.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def record_message(*, version: int, root: str, ts: str) -> bytes:
+    """The bytes the freeze record's Ed25519 signature covers."""
+    return f"{RECORD_FORMAT}\nversion {version}\nroot {root}\nts {ts}\n".encode()
+
+
 def check_as_configured() -> FreezeStatus:
     """`check` for the configured actor (FIRELINE_ACTOR or the config's, else the OS user: the
     order `service.resolve_actor` follows when no `--as` is given) and the configured store."""
@@ -66,30 +109,118 @@ def check_as_configured() -> FreezeStatus:
 
     settings = load_settings()
     actor = parse_actor(settings.actor or getpass.getuser())
-    return check(settings.database_url, actor=actor, policy_dir=settings.policy_dir)
+    return check(
+        settings.database_url,
+        actor=actor,
+        policy_dir=settings.policy_dir,
+        public_key_path=settings.public_key_path,
+    )
 
 
-def check(database_url: str, *, actor: str, policy_dir: Path | None) -> FreezeStatus:
-    """The freeze as `actor` may see it; PolicyUndecidableError if the policy cannot say."""
+def check(
+    database_url: str, *, actor: str, policy_dir: Path | None, public_key_path: Path
+) -> FreezeStatus:
+    """The freeze as `actor` may see it; PolicyUndecidableError if the policy cannot say,
+    IntegrityError if what the store holds does not match its signed freeze record."""
     with _connection(database_url) as run:
         found = run(FROZEN, ())
+        held = _holders(run, found)
+        require_signed(run, found, held, public_key_path)
         if not found:
             return FreezeStatus([], restricted=False)
         from fireline.policy import PolicyEngine
 
         engine = PolicyEngine.load(policy_dir)
-        access = engine.visibility(visibility_input(run, found, actor))
+        access = engine.visibility(visibility_input(run, found, actor, held))
     readable = access.visible - access.recorded  # this view cannot write the access trail
     shown = [(row[0], row[1], row[2]) for row in found if row[0] in readable]
     return FreezeStatus(shown, restricted=len(shown) < len(found))
 
 
-def visibility_input(run: Run, frozen: list[Row], actor: str) -> dict[str, Any]:
+def _holders(run: Run, frozen: list[Row]) -> dict[str, dict[str, list[str]]]:
+    """Each frozen incident's current role holders, role by role in seq order."""
+    held: dict[str, dict[str, list[str]]] = {row[0]: {} for row in frozen}
+    if frozen:
+        for incident_id, role, holder in run(_HOLDERS, ()):
+            held[incident_id].setdefault(role, []).append(holder)
+    return held
+
+
+def require_signed(
+    run: Run, frozen: list[Row], held: Mapping[str, Mapping[str, list[str]]], public_key: Path
+) -> None:
+    """IntegrityError unless the freezing rows are exactly those the signed record holds."""
+    entries = {str(incident_id): str(digest) for incident_id, digest in run(_ENTRIES, ())}
+    record = run(_RECORD, ())
+    if not record:
+        raise IntegrityError(
+            f"{UNBOUND}: the store has no signed freeze record; run `fireline init`"
+        )
+    version, root, ts, key_id, signature = record[0]
+    if not _signed(
+        public_key, key_id, record_message(version=version, root=root, ts=ts), signature
+    ):
+        raise IntegrityError(
+            f"{UNBOUND}: the freeze record's signature does not verify with {public_key}; "
+            "run `fireline verify`"
+        )
+    if record_root(entries) != root:
+        raise IntegrityError(
+            f"{UNBOUND}: the freeze entries do not match their signed record; run `fireline verify`"
+        )
+    seen = {
+        str(row[0]): entry_digest(
+            row[0],
+            severity=row[1],
+            status=row[2],
+            labels=_json(row[3]),
+            declared_by=row[4],
+            holders=held[row[0]],
+        )
+        for row in frozen
+    }
+    for incident_id in sorted(set(seen) | set(entries)):
+        if seen.get(incident_id) != entries.get(incident_id):
+            raise IntegrityError(
+                f"{UNBOUND}: {incident_id}'s state does not match the signed freeze record "
+                "(changed outside fireline); treat deploys as frozen and run `fireline verify`"
+            )
+
+
+def _signed(path: Path, key_id: Any, message: bytes, signature: Any) -> bool:
+    """Whether the store's public key (PEM at `path`, id `key_id`) signed `message`."""
+    import base64
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        pem = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        raise IntegrityError(f"{UNBOUND}: cannot read the store's public key {path}") from None
+    body = "".join(line for line in pem.splitlines() if line and not line.startswith("-----"))
+    try:
+        der = base64.b64decode(body, validate=True)
+    except ValueError:
+        raise IntegrityError(f"{UNBOUND}: the public key {path} is not PEM") from None
+    # An Ed25519 SubjectPublicKeyInfo is this fixed 12-byte prefix and the 32-byte key.
+    if len(der) != 44 or der[:12] != bytes.fromhex("302a300506032b6570032100"):
+        raise IntegrityError(f"{UNBOUND}: the public key {path} is not an Ed25519 key")
+    raw = der[12:]
+    if key_id != hashlib.sha256(raw).hexdigest()[:16]:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(raw).verify(bytes.fromhex(signature), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def visibility_input(
+    run: Run, frozen: list[Row], actor: str, held: Mapping[str, Mapping[str, list[str]]]
+) -> dict[str, Any]:
     """input for data.fireline.visibility.access over the frozen incidents, as
     `governance.visibility_input` builds it from the projections."""
-    held: dict[str, dict[str, list[str]]] = {row[0]: {} for row in frozen}
-    for incident_id, role, holder in run(_HOLDERS, ()):
-        held[incident_id].setdefault(role, []).append(holder)
     user = run(_ACTOR, (actor,))
     empty = not user and not run(_REGISTRY_STARTED, (REGISTRY_CHAIN,))
     return {

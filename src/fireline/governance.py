@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
 from fireline import commands as c
@@ -30,7 +31,7 @@ from fireline.db import (
     users,
 )
 from fireline.domain import REGISTRY_CHAIN, Ladder
-from fireline.errors import NotFoundError, PolicyDeniedError
+from fireline.errors import IntegrityError, NotFoundError, PolicyDeniedError
 from fireline.policy import PolicyEngine
 
 # The action name each command is authorised as (input.action in the policy).
@@ -132,9 +133,25 @@ def actor_view(conn: Connection, actor: str) -> dict[str, Any]:
 
 
 def incident_view(
-    conn: Connection, state: queries.IncidentState, ladder: Ladder, *, facts: bool
+    conn: Connection,
+    state: queries.IncidentState,
+    ladder: Ladder,
+    *,
+    facts: bool,
+    public_key: Ed25519PublicKey | None = None,
 ) -> dict[str, Any]:
-    """input.incident: the state a rule may look at (gate facts only when asked for)."""
+    """input.incident: the state a rule may look at (gate facts only when asked for).
+
+    Gate facts are read only from verified state: the incident's chain must verify against its
+    signed checkpoint (`public_key`) and its rows must be what replaying it gives, or
+    IntegrityError — a gate never passes on rows edited behind fireline's back.
+    """
+    if facts:
+        if public_key is None:
+            raise IntegrityError("cannot evaluate the gates without the store's public key")
+        from fireline.integrity import require_verified_incident
+
+        require_verified_incident(conn, public_key, state.id)
     roles = queries.current_roles(conn, state.id)
     names = [level.name for level in ladder.ordered()]
     view: dict[str, Any] = {
@@ -269,6 +286,7 @@ def authorize(
     drafts: Sequence[tuple[str, dict[str, Any]]],
     now: str,
     hidden_only: bool = False,
+    public_key: Ed25519PublicKey | None = None,
 ) -> None:
     """Ask the policy about one planned write; PolicyDeniedError (its reasons) if refused.
 
@@ -285,7 +303,7 @@ def authorize(
     }
     if state is not None and ladder is not None:
         policy_input["incident"] = incident_view(
-            conn, state, ladder, facts=action == "status.change"
+            conn, state, ladder, facts=action == "status.change", public_key=public_key
         )
     decision = engine.decide(policy_input)
     if decision.hidden and state is not None:
@@ -319,10 +337,12 @@ def unmet_gates(
     ladder: Ladder,
     *,
     now: str,
+    public_key: Ed25519PublicKey,
 ) -> dict[str, list[str]]:
-    """The closure gates' unmet items (PolicyUndecidableError if the policy cannot say)."""
+    """The closure gates' unmet items (PolicyUndecidableError if the policy cannot say;
+    IntegrityError if the incident's state does not match its signed ledger)."""
     policy_input = {
-        "incident": incident_view(conn, state, ladder, facts=True),
+        "incident": incident_view(conn, state, ladder, facts=True, public_key=public_key),
         "now": now,
     }
     return engine.unmet_gates(policy_input)

@@ -20,14 +20,16 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
-from fireline.db import events, make_engine, read_only
+from fireline.db import events, freeze_entries, freeze_record, make_engine, read_only
 from fireline.domain import REGISTRY_CHAIN
 from fireline.errors import FirelineError, IntegrityError, NotFoundError
 from fireline.events import KNOWN_KINDS
 from fireline.evidence import BlobStore
 from fireline.ledger import store
 from fireline.ledger.chain import Break, ChainReport, Span, genesis, verify, verify_span
-from fireline.ledger.checkpoints import Checkpoint, is_valid, load_public_key
+from fireline.ledger.checkpoints import Checkpoint, is_signed, is_valid, key_id_of, load_public_key
+from fireline.ledger.freeze_record import current_entries
+from fireline.projections.audit import Mismatch, compare_store
 
 # Below this many events a second process costs more (fork, connect) than it saves.
 PARALLEL_MIN_EVENTS = 5_000
@@ -43,10 +45,12 @@ class StoreReport:
     blobs: int = 0
     breaks: list[Break] = field(default_factory=list)
     processes: int = 1  # how many processes read and hashed the chains
+    projections_checked: bool = False
+    mismatch: Mismatch | None = None  # the first projection row the replay does not give
 
     @property
     def ok(self) -> bool:
-        return not self.breaks
+        return not self.breaks and self.mismatch is None
 
 
 def load_store_public_key(path: Path) -> Ed25519PublicKey:
@@ -305,6 +309,80 @@ def check_checkpoint(
     if chain.head != checkpoint.head:
         return Break(incident_id, checkpoint.seq, "head differs from the signed checkpoint")
     return None
+
+
+def verify_projections(
+    conn: Connection,
+    report: StoreReport,
+    public_key: Ed25519PublicKey,
+    *,
+    incident_ids: list[str] | None = None,
+) -> None:
+    """Replay the chains that verified and compare every projection row with the store's.
+
+    A broken chain is left out (its first break is already reported; replaying it proves
+    nothing). With every chain intact and no incident named, rows no chain produces are
+    looked for too, and the signed freeze record is checked against the verified state.
+    """
+    broken = {b.incident_id for b in report.breaks}
+    chains = incident_ids if incident_ids is not None else store.list_chains(conn)
+    wanted = [chain for chain in chains if chain not in broken]
+    whole = incident_ids is None and not broken
+    report.mismatch = compare_store(conn, None if whole else wanted)
+    if report.mismatch is None and whole:
+        report.mismatch = check_freeze_record(conn, public_key)
+    report.projections_checked = True
+
+
+def check_freeze_record(conn: Connection, public_key: Ed25519PublicKey) -> Mismatch | None:
+    """The signed freeze record against the state tables (already found equal to the replay)."""
+    from fireline.freeze import record_message, record_root
+
+    row = conn.execute(sa.select(freeze_record).where(freeze_record.c.id == 1)).first()
+    if row is None:
+        return Mismatch("freeze_record", (), None, "missing: no signed freeze record")
+    stored = {r.incident_id: r.digest for r in conn.execute(sa.select(freeze_entries))}
+    message = record_message(version=row.version, root=row.root, ts=row.ts)
+    if row.key_id != key_id_of(public_key) or not is_signed(public_key, message, row.signature):
+        return Mismatch("freeze_record", (("id", 1),), "signature", "does not verify")
+    if record_root(stored) != row.root:
+        return Mismatch("freeze_record", (("id", 1),), "root", "does not match freeze_entries")
+    expected = current_entries(conn)
+    for incident_id in sorted(set(stored) | set(expected)):
+        if stored.get(incident_id) != expected.get(incident_id):
+            key = (("incident_id", incident_id),)
+            problem = (
+                "missing: the incident freezes deploys"
+                if incident_id not in stored
+                else "the incident does not freeze deploys"
+                if incident_id not in expected
+                else "does not match the incident's state"
+            )
+            return Mismatch("freeze_entries", key, None, problem)
+    return None
+
+
+def require_verified_incident(
+    conn: Connection, public_key: Ed25519PublicKey, incident_id: str
+) -> None:
+    """IntegrityError unless the incident's chain verifies against its signed checkpoint and
+    its projection rows are exactly what replaying that chain gives.
+
+    The closure gates call this before they read the state: a gate must never pass on rows
+    edited behind fireline's back. Costs one replay of the incident (see docs/ledger.md).
+    """
+    chain = verify(incident_id, store.iter_rows(conn, incident_id), known_kinds=KNOWN_KINDS)
+    broken = chain.broken or check_checkpoint(
+        chain, store.get_checkpoint(conn, incident_id), public_key
+    )
+    if broken is not None:
+        raise IntegrityError(f"cannot evaluate the gates: {broken}; run `fireline verify`")
+    mismatch = compare_store(conn, [incident_id])
+    if mismatch is not None:
+        raise IntegrityError(
+            f"cannot evaluate the gates: {incident_id}'s state does not match its ledger "
+            f"(projection {mismatch}); run `fireline verify`"
+        )
 
 
 def verify_blobs(

@@ -82,11 +82,15 @@ def verify(
     key_id: Annotated[
         str | None, typer.Option("--key-id", metavar="ID", help="Export: the signer's key id.")
     ] = None,
+    projections: Annotated[
+        bool,
+        typer.Option(help="Also replay the ledger and compare every projection row with it."),
+    ] = True,
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:
-    """Verify hash chains, signed checkpoints, the store-wide transparency log and evidence
-    blobs; exit non-zero naming the first broken event or leaf.
+    """Verify hash chains, signed checkpoints, the store-wide transparency log, evidence blobs
+    and projections; exit non-zero naming the first broken event, leaf or projection row.
 
     A named incident you may not see is answered like a missing one. Given the path of an
     export (folder or zip) it verifies that export offline instead, with no database, naming
@@ -94,7 +98,12 @@ def verify(
     """
     from fireline import governance
     from fireline.evidence import BlobStore
-    from fireline.integrity import load_store_public_key, verify_blobs, verify_store
+    from fireline.integrity import (
+        load_store_public_key,
+        verify_blobs,
+        verify_projections,
+        verify_store,
+    )
     from fireline.policy import PolicyEngine
     from fireline.redaction import Redactor
     from fireline.service import require_identity, resolve_identity
@@ -128,11 +137,15 @@ def verify(
         log = None if wanted else audit_log(conn, public_key)
         if blobs:
             verify_blobs(conn, BlobStore(settings.home), report, incident_ids=wanted)
+        if projections:
+            verify_projections(conn, report, public_key, incident_ids=wanted)
     summary: dict[str, Any] = {
         "ok": report.ok and (log is None or log.ok),
         "events": report.events,
         "chains": report.chains,
         "blobs": report.blobs,
+        "projections_checked": report.projections_checked,
+        "projection_mismatch": None if report.mismatch is None else asdict(report.mismatch),
     }
     if log is not None:
         summary["log"] = {"size": log.size, "checkpoints": log.checkpoints}
@@ -140,6 +153,12 @@ def verify(
     named = {b.incident_id for b in report.breaks}
     log_breaks = [b for b in (log.breaks if log is not None else ()) if b.chain not in named]
     summary["ok"] = report.ok and not log_breaks
+    if report.mismatch is not None and not report.breaks and not log_breaks:
+        if format_ is Format.json:
+            emit_json({**summary, "breaks": []})
+        else:
+            echo(f"BROKEN projection {report.mismatch}", masked=False)
+        raise IntegrityError(f"projection {report.mismatch}")
     _report(format_, summary, "breaks", [*report.breaks, *log_breaks], "more broken chain")
     if format_ is Format.json:
         return
@@ -150,6 +169,8 @@ def verify(
     checked = (
         f", {plural(report.blobs, 'evidence blob')} re-hashed" if blobs and report.blobs else ""
     )
+    if projections:
+        checked += ", projections replayed"
     logged = "" if log is None else f", transparency log of {_leaves(log.size)}"
     echo(
         f"ok: {plural(report.events, 'event')} in {chains} verified "

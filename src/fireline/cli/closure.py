@@ -43,7 +43,14 @@ def gates(
     with seeing(as_, "gates", parse_incident_id(incident_id)) as (conn, ctx, _visible):
         state = queries.get_state(conn, incident_id)
         now = iso_utc(utc_now())
-        unmet = governance.unmet_gates(ctx.policy, conn, state, ctx.ladder(state.ladder), now=now)
+        unmet = governance.unmet_gates(
+            ctx.policy,
+            conn,
+            state,
+            ctx.ladder(state.ladder),
+            now=now,
+            public_key=ctx.signer.public_key,
+        )
         excepted = governance.excepted_gates(conn, state.id)
     if format_ is Format.json:
         emit_json({"unmet": unmet, "excepted": excepted})

@@ -26,7 +26,7 @@ from fireline.commands import Command, Declare
 from fireline.domain import REGISTRY_CHAIN, ActorId, iso_utc
 from fireline.errors import FirelineError, IntegrityError, StoreError
 from fireline.events import validate_payload
-from fireline.ledger import store
+from fireline.ledger import freeze_record, store
 from fireline.ledger.chain import Event
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
@@ -80,7 +80,10 @@ def execute(command: Command, actor: ActorId | Identity, *, ctx: Context) -> lis
     identity = actor if isinstance(actor, Identity) else Identity(actor)
     try:
         with _duplicates_explained(), ctx.work.transaction() as conn:
-            return _execute_in(conn, command, identity, ctx)
+            pending: freeze_record.Pending = {}
+            new_events = _execute_in(conn, command, identity, ctx, pending)
+            freeze_record.seal(conn, pending, signer=ctx.signer)
+            return new_events
     except FirelineError as exc:
         redact_error(ctx.redactor, exc)
         raise
@@ -105,9 +108,11 @@ def execute_batch(batch: Sequence[tuple[Command, Identity]], *, ctx: Context) ->
     order = sorted(range(len(batch)), key=lambda i: _lock_order(batch[i][0]))
     try:
         with _duplicates_explained(), ctx.work.transaction() as conn:
+            pending: freeze_record.Pending = {}
             for i in order:
                 command, identity = batch[i]
-                outcomes[i] = _savepointed(conn, command, identity, ctx)
+                outcomes[i] = _savepointed(conn, command, identity, ctx, pending)
+            freeze_record.seal(conn, pending, signer=ctx.signer)  # the last lock taken
             # Outbox seam: rows for notifiers are inserted here, in this same transaction, so a
             # notification exists exactly when the events it announces were committed.
     except FirelineError as exc:
@@ -124,10 +129,19 @@ def _lock_order(command: Command) -> tuple[int, str]:
     return (2, command.incident_id)
 
 
-def _savepointed(conn: Connection, command: Command, identity: Identity, ctx: Context) -> Outcome:
+def _savepointed(
+    conn: Connection,
+    command: Command,
+    identity: Identity,
+    ctx: Context,
+    pending: freeze_record.Pending,
+) -> Outcome:
+    noted: freeze_record.Pending = {}
     try:
         with _duplicates_explained(), conn.begin_nested():
-            return _execute_in(conn, command, identity, ctx)
+            new_events = _execute_in(conn, command, identity, ctx, noted)
+        pending.update(noted)  # only once its savepoint is kept
+        return new_events
     except FirelineError as exc:
         redact_error(ctx.redactor, exc)
         return exc
@@ -151,7 +165,11 @@ def _duplicates_explained() -> Iterator[None]:
 
 
 def _execute_in(
-    conn: Connection, command: Command, identity: Identity, ctx: Context
+    conn: Connection,
+    command: Command,
+    identity: Identity,
+    ctx: Context,
+    pending: freeze_record.Pending,
 ) -> list[Event]:
     """Run one command inside the caller's open transaction (or savepoint); nothing commits.
 
@@ -200,6 +218,7 @@ def _execute_in(
             drafts=[],
             now=ts,
             hidden_only=True,
+            public_key=ctx.signer.public_key,
         )
         raise
     governance.authorize(
@@ -211,6 +230,7 @@ def _execute_in(
         ladder=ladder,
         drafts=drafts,
         now=ts,
+        public_key=ctx.signer.public_key,
     )
     new_events = store.append(
         conn,
@@ -222,12 +242,19 @@ def _execute_in(
         signer=ctx.signer,
         policy=ctx.policy.digest,
     )
+    bound = plan.incident_id != REGISTRY_CHAIN  # the registry never freezes deploys
+    sealed = freeze_record.sealed_entry(conn, plan.incident_id, pending) if bound else None
+    before = None if sealed is None else freeze_record.entry(conn, plan.incident_id)
     for seq in plan.erase:
         store.erase_payload(conn, plan.incident_id, seq)
     for event in new_events:
         projections.apply(conn, event)
     for effect in plan.effects:
         effect()  # durable before the commit: an event never names a missing blob
+    if bound:  # last: a change is noted only once nothing else of this command can fail
+        freeze_record.note(
+            conn, plan.incident_id, sealed=sealed, before=before, pending=pending, ts=ts
+        )
     return new_events
 
 
@@ -237,13 +264,16 @@ def rebuild(ctx: Context, *, actor: ActorId | Identity) -> int:
     Only those the policy names may (`store.rebuild`), judged on the rebuilt user registry,
     which the ledger vouches for, not on the one being replaced (it may be wiped or edited):
     `--as` and the policy are checked there; on a refusal the transaction rolls back,
-    PolicyDeniedError, nothing changed.
+    PolicyDeniedError, nothing changed. The signed freeze record is re-signed from the rebuilt
+    state (the way back after `verify` found rows edited behind fireline's back).
     """
     identity = actor if isinstance(actor, Identity) else Identity(actor)
     with ctx.work.transaction() as conn:
         count = projections.rebuild(conn)
         require_identity(conn, ctx.redactor, identity)
-        governance.authorize_operation(
-            ctx.policy, conn, identity.actor, "store.rebuild", now=iso_utc(ctx.clock())
-        )
+        now = iso_utc(ctx.clock())
+        governance.authorize_operation(ctx.policy, conn, identity.actor, "store.rebuild", now=now)
+        # The rebuilt state is the ledger's: sign the freeze record afresh from it.
+        entries = freeze_record.current_entries(conn)
+        freeze_record.sign(conn, entries, signer=ctx.signer, ts=now)
         return count
