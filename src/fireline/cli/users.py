@@ -123,6 +123,8 @@ def _read_password(stdin: bool) -> str:
     if stdin:
         line = sys.stdin.readline()
         return check_new_password(line.removesuffix("\n").removesuffix("\r"))
+    if not sys.stdin.isatty():
+        raise InvalidCommandError("no terminal to ask the password on; pipe it in with --stdin")
     first = check_new_password(getpass.getpass("New password: "))
     if getpass.getpass("Again: ") != first:
         raise InvalidCommandError("the two passwords differ; nothing was set")
