@@ -16,6 +16,7 @@ from fireline.cli import (
     echo,
     emit_json,
     guarded,
+    number_argument,
     open_store,
     seeing,
 )
@@ -110,7 +111,7 @@ def publish(
 @guarded
 def prove(
     incident_id: IncidentArg,
-    seq: Annotated[int, typer.Argument(help="The event's seq in the incident's chain.")],
+    seq: Annotated[int, number_argument("The event's seq in the incident's chain.")],
     format_: FormatOption = Format.table,
     as_: AsOption = None,
 ) -> None:
