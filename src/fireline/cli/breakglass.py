@@ -102,6 +102,5 @@ def list_(
 def render_grant(g: dict[str, Any]) -> str:
     state = "ACTIVE" if g["active"] else ("revoked" if g["revoked_at"] else "expired")
     return (
-        f"#{g['seq']} [{state}] {g['grantee']}: {g['scope']} — until {g['expires_at']} "
-        f"({g['why']})"
+        f"#{g['seq']} [{state}] {g['grantee']}: {g['scope']} — until {g['expires_at']} ({g['why']})"
     )

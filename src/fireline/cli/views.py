@@ -25,6 +25,7 @@ from fireline.cli import (
 )
 from fireline.domain import iso_utc, parse_incident_id, parse_status
 from fireline.errors import InvalidCommandError
+from fireline.reads.params import since_moment
 
 if TYPE_CHECKING:
     from fireline.client.transport import Server
@@ -233,7 +234,7 @@ def timeline(
     # Refuse bad options before anything is read (a read of a restricted incident is recorded).
     local = None if tz is None else zone(tz)
     kinds = frozenset(parse_kind(k) for k in kind)
-    start = None if since is None else iso_utc(_since(since, datetime.now(UTC)))
+    start = None if since is None else iso_utc(since_moment(since, datetime.now(UTC)))
     last = None if limit is None else _count("--limit", limit)
     wanted = parse_incident_id(incident_id)
     server = remote(as_)
@@ -285,24 +286,6 @@ def _fetch_timeline(
         if page["next_after_seq"] is None:
             return {**page, "entries": entries}
         after = page["next_after_seq"]
-
-
-def _since(text: str, now: datetime) -> datetime:
-    """`--since`: a moment (ISO 8601, naive means UTC) or a span back from now (30m, 2h, 1d)."""
-    from fireline.domain import parse_duration, parse_when
-
-    try:
-        return now - parse_duration("--since", text)
-    except (InvalidCommandError, OverflowError):  # a span or year too large to be meant
-        pass
-    try:
-        return parse_when("--since", text)
-    except (InvalidCommandError, OverflowError):  # a span or year too large to be meant
-        pass
-    raise InvalidCommandError(
-        f"malformed --since {text!r}; expected ISO 8601 like 2026-11-23T14:00Z "
-        "or a span back from now like 30m, 2h, 1d"
-    )
 
 
 def _count(field: str, text: str) -> int:

@@ -11,10 +11,11 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from fireline.client.transport import TIMEOUT_S, Server, refusal
-from fireline.errors import IntegrityError, StoreError
+from fireline.errors import IntegrityError, InvalidCommandError, StoreError
 
 if TYPE_CHECKING:
     import httpx
@@ -82,3 +83,30 @@ def stream(server: Server, path: str, params: dict[str, str] | None = None) -> I
 def evidence_content(server: Server, incident_id: str, number: int) -> Iterator[Download]:
     with stream(server, f"/api/v1/incidents/{incident_id}/evidence/{number}/content") as d:
         yield d
+
+
+def export_zip(
+    server: Server, incident_id: str, *, out: Path, unmasked: bool
+) -> tuple[Path, dict[str, Any]]:
+    """Download the export zip into `out` (written beside its name first, so a failed download
+    leaves nothing); the path and the export's summary (`X-Fireline-Export`)."""
+    import json
+    import os
+
+    target = out / f"{incident_id}.zip"
+    if out.exists() and not out.is_dir():
+        raise InvalidCommandError(f"--out {out} is a file; give a folder to export into")
+    if target.exists():
+        raise InvalidCommandError(f"{target} already exists; choose another --out")
+    params = {"unmasked": "true"} if unmasked else None
+    with stream(server, f"/api/v1/incidents/{incident_id}/export", params) as download:
+        summary = json.loads(download.response.headers.get("x-fireline-export", "{}"))
+        out.mkdir(parents=True, exist_ok=True)
+        partial = out / f".{target.name}.part"
+        try:
+            with partial.open("wb") as handle:
+                download.copy_to(handle)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return target, summary
