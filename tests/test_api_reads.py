@@ -22,8 +22,8 @@ from fireline.domain import ActorId, IncidentId
 from fireline.service import Context
 from fireline.service.evidence import staged_file
 from tests.conftest import Cli, Store
-from tests.inprocess import ApiClient, running
 from tests.factories import run, snapshot
+from tests.inprocess import ApiClient, running
 
 SECRET = "Sitemap leak at 47.6062,-122.3321"
 SHOWN = "Sitemap leak at 47.6,-122.3"
@@ -43,7 +43,7 @@ PER_INCIDENT = (
 
 
 class Api:
-    """The app in-process (`tests.inprocess`), authenticated as whoever `as_` names (scope admin)."""
+    """The app in-process (`tests.inprocess`), its caller whoever `as_` names."""
 
     def __init__(self, client: ApiClient) -> None:
         self.client = client
@@ -227,9 +227,7 @@ def test_the_export_downloads_as_a_zip_and_is_recorded(
     assert kinds == "export.created"
 
 
-def test_verify_of_the_whole_store_needs_an_admin_token(
-    api: Api, restricted: IncidentId
-) -> None:
+def test_verify_of_the_whole_store_needs_an_admin_token(api: Api, restricted: IncidentId) -> None:
     refused = api.get("/api/v1/verify", scope="read")
     assert refused.status_code == 403
     assert api.get("/api/v1/verify", scope="admin").json()["ok"] is True
@@ -277,7 +275,9 @@ def test_runbook_suggest_takes_the_alert_as_its_body(
     assert cli("runbook", "index", str(tmp_path / "books")).exit_code == 0
     got = api.client.post("/api/v1/runbooks/suggest", json=alert)
     assert got.status_code == 200
-    local = cli("runbook", "suggest", "--alert", str(write_json(tmp_path, alert)), "--format", "json")
+    local = cli(
+        "runbook", "suggest", "--alert", str(write_json(tmp_path, alert)), "--format", "json"
+    )
     assert got.json() == json.loads(local.stdout)
     bad = api.client.post("/api/v1/runbooks/suggest", content=b"{nope")
     assert bad.status_code == 422
