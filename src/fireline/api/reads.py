@@ -18,7 +18,7 @@ from typing import Annotated, BinaryIO, cast
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from fireline.api.app import context_of
@@ -38,6 +38,11 @@ NumberPath = Annotated[int, PathParam(ge=1, le=NUMBER_LIMIT, description="E1 is 
 # Blobs up to this size are re-hashed before the first byte is sent (`BlobStore.open` always
 # does) and again while streaming; a mismatch found only at the end aborts the response.
 CHUNK = 1024 * 1024
+
+
+def _json(model: Model) -> JSONResponse:
+    """The model as it is: it is JSON data already, so FastAPI's encoder pass is skipped."""
+    return JSONResponse(model)
 
 
 def _viewer(principal: Principal) -> Identity:
@@ -61,12 +66,16 @@ def list_incidents(
     if open_:
         wanted.discard(Status.CLOSED)
     statuses = tuple(s.value for s in wanted)
-    return incidents.list_incidents(context_of(request), _viewer(principal), statuses=statuses)
+    return _json(
+        incidents.list_incidents(context_of(request), _viewer(principal), statuses=statuses)
+    )
 
 
 @router.get("/incidents/{incident_id}", summary="One incident, as `fireline show` prints it")
 def get_incident(request: Request, principal: Reader, incident_id: IncidentPath) -> Model:
-    return incidents.get_incident(context_of(request), _viewer(principal), _incident(incident_id))
+    return _json(
+        incidents.get_incident(context_of(request), _viewer(principal), _incident(incident_id))
+    )
 
 
 @router.get(
@@ -89,16 +98,18 @@ def timeline(
     wanted = _incident(incident_id)
     kinds = frozenset(parse_kind(k) for k in kind)
     start = None if since is None else iso_utc(since_moment(since, datetime.now(UTC)))
-    return incidents.timeline(
-        context_of(request),
-        _viewer(principal),
-        wanted,
-        kinds=kinds,
-        since=start,
-        last=last,
-        unfold=all_,
-        after_seq=after_seq,
-        limit=limit,
+    return _json(
+        incidents.timeline(
+            context_of(request),
+            _viewer(principal),
+            wanted,
+            kinds=kinds,
+            since=start,
+            last=last,
+            unfold=all_,
+            after_seq=after_seq,
+            limit=limit,
+        )
     )
 
 

@@ -3,12 +3,13 @@ breakglass grants and closure gates — each behind `sight.see`, each returned m
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import TYPE_CHECKING
+from dataclasses import asdict, fields
+from typing import TYPE_CHECKING, Any
 
 from fireline.domain import iso_utc
+from fireline.queries import TimelineEntry
 from fireline.reads import Model
-from fireline.reads.sight import as_json, see
+from fireline.reads.sight import Sight, as_json, see
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 # The most timeline events one page may hold (the API's `limit`).
 PAGE_LIMIT = 1000
 PAGE_DEFAULT = 200
+_ENTRY_FIELDS = tuple(f.name for f in fields(TimelineEntry))
 
 
 def list_incidents(
@@ -93,15 +95,40 @@ def timeline(
             after_seq=after_seq,
             limit=limit,
         )
-    return sight.mask(
-        as_json(
-            {
-                "entries": [asdict(e) for e in page.entries],
-                "folded": page.folded,
-                "next_after_seq": page.next_after_seq,
-            }
-        )
-    )
+    return {
+        "entries": _masked_entries(page.entries, sight),
+        "folded": page.folded,
+        "next_after_seq": page.next_after_seq,
+    }
+
+
+# The fields of a timeline entry that can hold what a person wrote: the rest (seq, ts, at,
+# kind, the seq links) are stamps and names fireline made, which masking leaves as they are.
+_FREE_TEXT = ("actor", "summary", "detail")
+
+
+def _masked_entries(entries: list[TimelineEntry], sight: Sight) -> list[dict[str, Any]]:
+    """The entries as JSON, their free text masked for the viewer: one pass per distinct text
+    (a page repeats its actors), never a deep copy (each entry is fresh from the store)."""
+    names = _ENTRY_FIELDS
+    rows = [{name: getattr(e, name) for name in names} for e in entries]
+    if sight.precision is None:
+        return rows
+    seen: dict[str, Any] = {}
+    for row in rows:
+        for name in _FREE_TEXT:
+            value = row[name]
+            if value is None:
+                continue
+            key = value if isinstance(value, str) else None
+            if key is not None and key in seen:
+                row[name] = seen[key]
+                continue
+            masked_value = sight.mask(value)
+            if key is not None:
+                seen[key] = masked_value
+            row[name] = masked_value
+    return rows
 
 
 def checklist_items(
