@@ -117,7 +117,7 @@ def main() -> None:
         home = Path(tmp) / "data"
         started = time.perf_counter()
         incident = build(home, args.events)
-        print(f"built {args.events} events in {time.perf_counter() - started:.1f} s")  # noqa: T201
+        print(f"built {args.events} events in {time.perf_counter() - started:.1f} s")
         port = free_port()
         env = {**os.environ, "FIRELINE_HOME": str(home)}
         env.pop("FIRELINE_URL", None)
@@ -151,16 +151,16 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=10)
     raw_p50, raw_p99 = p(raw, 50), p(raw, 99)
-    print(f"{'no-op route (raw limit)':<32} p50 {raw_p50:6.2f} ms  p99 {raw_p99:6.2f} ms")  # noqa: T201
+    print(f"{'no-op route (raw limit)':<32} p50 {raw_p50:6.2f} ms  p99 {raw_p99:6.2f} ms")
     worst = 0.0
     for name, values in results.items():
         p50, p99 = p(values, 50), p(values, 99)
         worst = max(worst, p99)
-        print(  # noqa: T201
+        print(
             f"{name:<32} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  ({p50 / raw_p50:.1f}x the no-op p50)"
         )
     verdict = "ok" if worst <= TARGET_P99_MS else "OVER TARGET"
-    print(f"worst p99 {worst:.2f} ms, target <= {TARGET_P99_MS:.0f} ms: {verdict}")  # noqa: T201
+    print(f"worst p99 {worst:.2f} ms, target <= {TARGET_P99_MS:.0f} ms: {verdict}")
 
 
 if __name__ == "__main__":

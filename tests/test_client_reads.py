@@ -90,6 +90,9 @@ READS = (
     ("verify", "{i}", "--format", "json"),
     ("show", "INC-20991231-999"),
     ("runbook", "search", "anything"),
+    ("policy", "show"),
+    ("policy", "show", "--format", "json"),
+    ("policy", "test"),
 )
 
 

@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from fireline.api.app import context_of
-from fireline.api.auth import Admin, Principal, Reader
+from fireline.api.auth import Principal, Reader
 from fireline.domain import NUMBER_LIMIT, IncidentId, iso_utc, parse_incident_id, parse_status
 from fireline.errors import IntegrityError, InvalidCommandError
 from fireline.reads import Model, evidence, export, freeze, incidents, store
@@ -330,12 +330,14 @@ def policy_show(request: Request, _principal: Reader) -> Model:
         "digest": engine.digest,
         "modules": [m.path for m in engine.modules],
         "tests": [m.path for m in engine.tests],
+        "module_packages": [[m.path, m.package] for m in engine.modules],
+        "test_packages": [[m.path, m.package] for m in engine.tests],
     }
 
 
-@router.get("/policy/test", summary="Run the bundle's own tests (admin)")
-def policy_test(request: Request, _principal: Admin) -> Model:
+@router.get("/policy/test", summary="Run the bundle's own tests")
+def policy_test(request: Request, _principal: Reader) -> Model:
     from dataclasses import asdict
 
-    results = context_of(request).policy.run_tests()
-    return [asdict(r) for r in results]
+    engine = context_of(request).policy
+    return {"bundle": engine.source, "results": [asdict(r) for r in engine.run_tests()]}
