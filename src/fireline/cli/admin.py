@@ -124,7 +124,9 @@ def verify(
         with reading() as (conn, settings):
             identity = resolve_identity(as_, settings) if wanted else None
             report = store.verify(conn, settings, identity, wanted, blobs=blobs)
-    summary = {key: report[key] for key in ("ok", "events", "chains", "blobs", "log") if key in report}
+    summary = {
+        key: report[key] for key in ("ok", "events", "chains", "blobs", "log") if key in report
+    }
     if format_ is Format.json:
         emit_model({**summary, "breaks": report["breaks"]})
     else:
@@ -142,7 +144,11 @@ def verify(
         if blobs and report["blobs"]
         else ""
     )
-    logged = "" if report.get("log") is None else f", transparency log of {_leaves(report['log']['size'])}"
+    logged = (
+        ""
+        if report.get("log") is None
+        else f", transparency log of {_leaves(report['log']['size'])}"
+    )
     show_lines(
         [
             f"ok: {plural(report['events'], 'event')} in {chains} verified "

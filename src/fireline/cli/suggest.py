@@ -133,9 +133,7 @@ def suggest(
     lines = [] if fitting else ["no runbook fits this alert well enough (abstained)"]
     for n, item in enumerate(shown, 1):
         flag = "fits" if item["fits"] else "low confidence"
-        lines.append(
-            f"{n}. {item['path']}  {item['title']}  (score {item['score']:.3f}, {flag})"
-        )
+        lines.append(f"{n}. {item['path']}  {item['title']}  (score {item['score']:.3f}, {flag})")
         lines.append(f"   {item['reason']}")
     show_lines(lines)
 

@@ -72,7 +72,7 @@ def verify(
     # A chain already named broken is not named again by the log's view of the same damage.
     named = {b.incident_id for b in report.breaks}
     log_breaks = [b for b in (log.breaks if log is not None else ()) if b.chain not in named]
-    found = [*report.breaks, *log_breaks]
+    found: list[Any] = [*report.breaks, *log_breaks]
     model: dict[str, Any] = {
         "ok": report.ok and not log_breaks,
         "events": report.events,
