@@ -11,11 +11,18 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["freeze", "check"]:
+    if sys.argv[1:] == ["freeze", "check"] and not _client_mode():
         raise SystemExit(_freeze_check())
     from fireline.cli import main as cli_main
 
     cli_main()
+
+
+def _client_mode() -> bool:
+    """Whether a server is configured: then `freeze check` asks it, through the CLI."""
+    from fireline.client.transport import configured
+
+    return configured() is not None
 
 
 def _freeze_check() -> int:

@@ -406,6 +406,64 @@ def select_timeline(
     return TimelineView(shown, folded)
 
 
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of a narrowed timeline, how many access reads the window folded out, and the
+    `after_seq` of the next page (None: this is the last)."""
+
+    entries: list[TimelineEntry]
+    folded: int
+    next_after_seq: int | None
+
+
+def timeline_page(
+    conn: Connection,
+    incident_id: str,
+    *,
+    kinds: frozenset[str] = frozenset(),
+    since: str | None = None,
+    last: int | None = None,
+    unfold: bool = False,
+    after_seq: int = 0,
+    limit: int | None = None,
+) -> TimelinePage:
+    """`select_timeline` done in SQL, one page at a time, so a long incident is never loaded
+    whole: the window (`since`, `kinds`, access reads folded unless `unfold`, the `last` N),
+    then the events after `after_seq`, at most `limit`. NotFoundError if unknown."""
+    get_summary(conn, incident_id)
+    where: list[sa.ColumnElement[bool]] = [timeline.c.incident_id == incident_id]
+    if since is not None:
+        where.append(timeline.c.ts >= since)
+    folded = 0
+    if kinds:
+        where.append(timeline.c.kind.in_(sorted(kinds)))
+    elif not unfold:
+        folded = int(
+            conn.execute(
+                sa.select(sa.func.count()).where(*where, timeline.c.kind.in_(sorted(FOLDED_KINDS)))
+            ).scalar_one()
+        )
+        where.append(timeline.c.kind.not_in(sorted(FOLDED_KINDS)))
+    if last is not None:
+        floor = conn.execute(
+            sa.select(timeline.c.seq)
+            .where(*where)
+            .order_by(timeline.c.seq.desc())
+            .limit(1)
+            .offset(last - 1)
+        ).scalar()
+        if floor is not None:
+            where.append(timeline.c.seq >= floor)
+    query = sa.select(timeline).where(*where, timeline.c.seq > after_seq).order_by(timeline.c.seq)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    entries = [_timeline_entry(row) for row in conn.execute(query)]
+    more = limit is not None and len(entries) > limit
+    if more:
+        entries = entries[:limit]
+    return TimelinePage(entries, folded, entries[-1].seq if more else None)
+
+
 def get_timeline_entry(conn: Connection, incident_id: str, seq: int) -> TimelineEntry | None:
     row = conn.execute(
         sa.select(timeline).where(timeline.c.incident_id == incident_id, timeline.c.seq == seq)

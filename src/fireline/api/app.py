@@ -53,11 +53,12 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     # Routers, one per resource: app.include_router(<module>.router)
     app.include_router(accounts.router)
     app.include_router(users.router)
-    from fireline.api import uploads, writes
+    from fireline.api import reads, uploads, writes
 
     app.include_router(uploads.router)
     app.include_router(writes.router)
     app.include_router(probes.make_router(settings, app.state.metrics))
+    app.include_router(reads.router)
     return app
 
 

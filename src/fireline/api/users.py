@@ -52,6 +52,7 @@ class UserRecord(BaseModel):
 
 class UserList(BaseModel):
     users: list[UserRecord]
+    started: bool  # the registry's chain has begun: an empty list then means a rebuild is due
 
 
 def _user(ctx: Context, name: str) -> UserRecord:
@@ -64,10 +65,12 @@ def _user(ctx: Context, name: str) -> UserRecord:
 
 @router.get("/users", responses=problems.responses(401, 403))
 def users(request: Request, principal: Reader) -> UserList:
-    """Registered users, by name."""
+    """Registered users, by name: the read service's model (`reads.store.users`), which
+    `fireline user list` renders in client mode."""
+    from fireline.reads import store
+
     with read_only(context(request).engine) as conn:
-        found = governance.list_users(conn)
-    return UserList(users=[UserRecord.model_validate(u, from_attributes=True) for u in found])
+        return UserList.model_validate(store.users(conn))
 
 
 @router.post("/users", status_code=201, responses=problems.responses(401, 403, 422))

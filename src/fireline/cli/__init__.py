@@ -1,9 +1,12 @@
 """The fireline CLI: a Typer root, the one error boundary, the one output seam, shared helpers.
 
-Command modules parse input, build a command, call `service.execute` (or a query) and render.
-Everything they print goes through `echo` or `emit_json`, which mask PII and coordinates unless
-`seeing` established that the viewer holds the `sensitive` clearance (masked by default: fail
-closed), and which show every control or invisible character as an escape (`fireline.terminal`).
+Command modules parse input, build a command, call `service.execute` (or a read of
+`fireline.reads`, locally or, in client mode, over HTTP) and render. Need-to-know, the access
+trail and masking happen in the read service: its models arrive masked for the viewer, and
+`show_lines` / `emit_model` print them as they are. Every other line goes through `echo` or
+`emit_json`, which mask PII and coordinates to the default grid (a belt for messages that quote
+input), and everything shows every control or invisible character as an escape
+(`fireline.terminal`).
 Whatever goes wrong, the answer is one stderr line: a FirelineError through `guarded`, a usage
 error or an unexpected exception (a bug) through the root group's `main`. Heavy modules
 (SQLAlchemy, pydantic, cryptography) are imported inside functions so that `import fireline.cli`
@@ -18,7 +21,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
@@ -38,10 +40,12 @@ from fireline.terminal import render_json, render_line
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from fireline.client.transport import Server
     from fireline.commands import Command
     from fireline.config import Settings
     from fireline.ledger.chain import Event
     from fireline.service import Context
+    from fireline.service.identity import Identity
 
 
 class RootGroup(TyperGroup):
@@ -142,9 +146,8 @@ def count_option(flag: str, help: str) -> Any:
     return typer.Option(flag, min=1, max=NUMBER_LIMIT, help=help)
 
 
-# The viewer's coordinate grid when output must be masked, or None once `seeing` has found
-# that they hold the `sensitive` clearance. Every command starts masked.
-_MASKING: ContextVar[float | None] = ContextVar("fireline_masking", default=0.1)
+# The grid `echo` and `emit_json` mask coordinates to (`reads.sight.DEFAULT_GRID`).
+_GRID = 0.1
 
 
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:
@@ -168,7 +171,6 @@ def guarded_exiting(code: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
 def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = _MASKING.set(0.1)
         try:
             return fn(*args, **kwargs)
         except FirelineError as exc:
@@ -183,42 +185,44 @@ def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
             shown = name if len(name) <= 80 else name[:80] + "…"
             _say(f"fireline: error: file name too long for this system: {shown!r}")
             raise typer.Exit(InvalidCommandError.exit_code if code is None else code) from None
-        finally:
-            _MASKING.reset(token)
 
     return wrapper
 
 
 def echo(text: str = "", *, masked: bool = True) -> None:
-    """Print one line of output, masked unless the viewer holds the `sensitive` clearance.
+    """Print one line of output, PII and coordinates masked (unless `masked` is False).
 
     The line is printed through `render_line`: a newline, ESC or bidi control inside `text` is
     shown as an escape, so stored text can never steer the terminal. `masked=False` is for
-    lines that carry no incident data (store paths, policy modules, runbook files, lint findings).
+    lines that carry no incident data (store paths, policy modules, runbook files, lint findings)
+    and for lines rendered from a read model, which the read service masked for the viewer.
     """
-    precision = _MASKING.get()
-    if masked and precision is not None:
+    if masked:
         from fireline.redaction import mask
 
-        text = mask(text, coordinate_precision=precision)
+        text = mask(text, coordinate_precision=_GRID)
     typer.echo(render_line(text))
-
-
-def masking() -> float | None:
-    """The coordinate grid output is masked to, or None when the viewer holds the `sensitive`
-    clearance: for output that cannot pass through `echo` (evidence bytes)."""
-    return _MASKING.get()
 
 
 def emit_json(data: Any, *, masked: bool = True) -> None:
     """Print `data` as JSON, every string in it masked as `echo` masks text (unless `masked`
     is False), every control or invisible character in it written as a `\\u` escape."""
-    precision = _MASKING.get()
-    if masked and precision is not None:
+    if masked:
         from fireline.redaction import mask_data
 
-        data = mask_data(data, coordinate_precision=precision)
+        data = mask_data(data, coordinate_precision=_GRID)
     sys.stdout.write(render_json(data) + "\n")
+
+
+def show_lines(lines: Iterable[str]) -> None:
+    """Print lines rendered from a read model: masked already, for this viewer."""
+    for line in lines:
+        echo(line, masked=False)
+
+
+def emit_model(data: Any) -> None:
+    """Print a read model (or a part of it) as JSON: masked already, for this viewer."""
+    emit_json(data, masked=False)
 
 
 def load() -> Settings:
@@ -271,45 +275,39 @@ def reading() -> Iterator[tuple[Connection, Settings]]:
 
 
 @contextmanager
-def seeing(
-    as_: str | None,
-    view: str,
-    incident_id: str | None = None,
-    *,
-    among: Callable[[Connection], list[str]] | None = None,
-) -> Iterator[tuple[Connection, Context, frozenset[str]]]:
-    """A read connection for the acting user, with the incident ids they may see.
-
-    Need-to-know comes from the policy: an incident they may not see is "not found", never a
-    leak; each read of a restricted incident goes on its chain first (the access trail). The
-    incidents read are `incident_id`, or those `among` selects (a listing). What the command
-    prints afterwards is masked unless the actor holds the `sensitive` clearance.
-    """
-    from fireline import governance
-    from fireline.commands import RecordAccess
-    from fireline.db import read_only
-    from fireline.domain import IncidentId
-    from fireline.errors import NotFoundError
-    from fireline.service import check_identity, execute, resolve_identity
+def viewing(as_: str | None) -> Iterator[tuple[Context, Identity]]:
+    """The store and the viewer (`--as`, else the local identity) for a read of
+    `fireline.reads`, which decides need-to-know and masking itself."""
+    from fireline.service import resolve_identity
 
     ctx = open_store()
     try:
-        identity = resolve_identity(as_, ctx.settings)
-        check_identity(ctx, identity)
-        actor = identity.actor
-        with read_only(ctx.engine) as conn:
-            wanted = [incident_id] if incident_id is not None else among(conn) if among else []
-            access = governance.access(ctx.policy, conn, actor, wanted, view=view)
-            cleared = governance.sees_sensitive(conn, actor, ctx.settings)
-        _MASKING.set(None if cleared else ctx.settings.coordinate_precision)
-        if incident_id is not None and incident_id not in access.visible:
-            raise NotFoundError(f"no incident {incident_id}")
-        for seen in sorted(access.recorded):
-            execute(RecordAccess(incident_id=IncidentId(seen), view=view), identity, ctx=ctx)
-        with read_only(ctx.engine) as conn:
-            yield conn, ctx, access.visible
+        yield ctx, resolve_identity(as_, ctx.settings)
     finally:
         ctx.close()
+
+
+def remote(as_: str | None = None) -> Server | None:
+    """The server to read from in client mode (FIRELINE_URL), else None: read locally.
+
+    `--as` is refused there: the server acts as the authenticated user, never as a name given.
+    """
+    from fireline.client.transport import configured
+
+    server = configured()
+    if server is not None and as_ is not None:
+        raise InvalidCommandError(
+            "--as is not accepted in client mode: the server acts as the user you logged in as"
+        )
+    return server
+
+
+def fetch(server: Server, path: str, params: Any = None) -> Any:
+    """GET a read model from the server (`fireline.api.reads`): the same model, masked the
+    same way, as the local read returns."""
+    from fireline.client.transport import call
+
+    return call(server, "GET", path, params=params).json()
 
 
 def recorded(events: list[Event]) -> None:

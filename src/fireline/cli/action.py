@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -13,12 +12,14 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
-    echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
     number_argument,
     recorded,
-    seeing,
+    remote,
+    show_lines,
+    viewing,
     write,
 )
 from fireline.domain import parse_day, parse_incident_id
@@ -83,17 +84,18 @@ def list_(
     as_: AsOption = None,
 ) -> None:
     """List an incident's action items."""
-    from fireline import queries
+    from fireline.cli.views import render_action_item
 
-    with seeing(as_, "action list", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
-        items = queries.list_action_items(conn, incident_id)
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        items = fetch(server, f"/api/v1/incidents/{wanted}/actions")
+    else:
+        from fireline.reads import incidents
+
+        with viewing(as_) as (ctx, identity):
+            items = incidents.action_items(ctx, identity, wanted)
     if format_ is Format.json:
-        emit_json([asdict(item) for item in items])
+        emit_model(items)
         return
-    if not items:
-        echo("no action items")
-    for item in items:
-        echo(
-            f"#{item.number} [{item.status}] {item.priority} {item.title} — owner {item.owner}, "
-            f"due {item.due or 'unset'}"
-        )
+    show_lines([render_action_item(item) for item in items] or ["no action items"])

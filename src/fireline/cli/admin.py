@@ -16,11 +16,15 @@ from fireline.cli import (
     app,
     echo,
     emit_json,
+    emit_model,
+    fetch,
     guarded,
     load,
     open_store,
     plural,
     reading,
+    remote,
+    show_lines,
 )
 from fireline.domain import parse_incident_id
 from fireline.errors import IntegrityError, InvalidCommandError, StoreError
@@ -96,19 +100,6 @@ def verify(
     export (folder or zip) it verifies that export offline instead, with no database, naming
     the first file that does not check; --key or --key-id pins the key that must have signed it.
     """
-    from fireline import governance
-    from fireline.evidence import BlobStore
-    from fireline.integrity import (
-        load_store_public_key,
-        verify_blobs,
-        verify_projections,
-        verify_store,
-    )
-    from fireline.policy import PolicyEngine
-    from fireline.redaction import Redactor
-    from fireline.service import require_identity, resolve_identity
-    from fireline.transparency.audit import audit_log
-
     if incident_ids and any(_is_path(arg) for arg in incident_ids):
         if len(incident_ids) != 1:
             raise InvalidCommandError("give one export path to verify, or incident ids")
@@ -126,56 +117,56 @@ def verify(
     wanted: list[str] | None = (
         [parse_incident_id(i) for i in incident_ids] if incident_ids else None
     )
-    with reading() as (conn, settings):
-        if wanted:
-            policy = PolicyEngine.load(settings.policy_dir)
-            identity = resolve_identity(as_, settings)
-            require_identity(conn, Redactor.from_settings(settings), identity)
-            governance.require_readable(policy, conn, identity.actor, wanted, view="verify")
-        public_key = load_store_public_key(settings.public_key_path)
-        report = verify_store(conn, public_key, incident_ids=wanted)
-        log = None if wanted else audit_log(conn, public_key)
-        if blobs:
-            verify_blobs(conn, BlobStore(settings.home), report, incident_ids=wanted)
-        if projections:
-            verify_projections(conn, report, public_key, incident_ids=wanted)
-    summary: dict[str, Any] = {
-        "ok": report.ok and (log is None or log.ok),
-        "events": report.events,
-        "chains": report.chains,
-        "blobs": report.blobs,
-        "projections_checked": report.projections_checked,
-        "projection_mismatch": None if report.mismatch is None else asdict(report.mismatch),
-    }
-    if log is not None:
-        summary["log"] = {"size": log.size, "checkpoints": log.checkpoints}
-    # A chain already named broken is not named again by the log's view of the same damage.
-    named = {b.incident_id for b in report.breaks}
-    log_breaks = [b for b in (log.breaks if log is not None else ()) if b.chain not in named]
-    summary["ok"] = report.ok and not log_breaks
-    if report.mismatch is not None and not report.breaks and not log_breaks:
+    server = remote(as_)
+    if server is not None:
+        params = {"incident": wanted or [], "blobs": blobs, "projections": projections}
+        report = fetch(server, "/api/v1/verify", params)
+    else:
+        from fireline.reads import store
+        from fireline.service import resolve_identity
+
+        with reading() as (conn, settings):
+            identity = resolve_identity(as_, settings) if wanted else None
+            report = store.verify(
+                conn, settings, identity, wanted, blobs=blobs, projections=projections
+            )
+    keys = ("ok", "events", "chains", "blobs", "projections_checked", "projection_mismatch", "log")
+    summary = {key: report[key] for key in keys if key in report}
+    if report["mismatch"] is not None and not report["broken"]:
         if format_ is Format.json:
-            emit_json({**summary, "breaks": []})
+            emit_model({**summary, "breaks": []})
         else:
-            echo(f"BROKEN projection {report.mismatch}", masked=False)
-        raise IntegrityError(f"projection {report.mismatch}")
-    _report(format_, summary, "breaks", [*report.breaks, *log_breaks], "more broken chain")
+            show_lines([f"BROKEN projection {report['mismatch']}"])
+        raise IntegrityError(f"projection {report['mismatch']}")
+    if format_ is Format.json:
+        emit_model({**summary, "breaks": report["breaks"]})
+    else:
+        show_lines(f"BROKEN {line}" for line in report["broken"])
+    if report["broken"]:
+        _raise_first(report["broken"], "more broken chain")
     if format_ is Format.json:
         return
-    registry = report.chains - report.incident_chains
-    chains = plural(report.incident_chains, "incident chain") + (
+    registry = report["chains"] - report["incident_chains"]
+    chains = plural(report["incident_chains"], "incident chain") + (
         " and the user registry" if registry else ""
     )
     checked = (
-        f", {plural(report.blobs, 'evidence blob')} re-hashed" if blobs and report.blobs else ""
+        f", {plural(report['blobs'], 'evidence blob')} re-hashed"
+        if blobs and report["blobs"]
+        else ""
     )
     if projections:
         checked += ", projections replayed"
-    logged = "" if log is None else f", transparency log of {_leaves(log.size)}"
-    echo(
-        f"ok: {plural(report.events, 'event')} in {chains} verified "
-        f"(hashes, links, signed checkpoints{checked}{logged})",
-        masked=False,
+    logged = (
+        ""
+        if report.get("log") is None
+        else f", transparency log of {_leaves(report['log']['size'])}"
+    )
+    show_lines(
+        [
+            f"ok: {plural(report['events'], 'event')} in {chains} verified "
+            f"(hashes, links, signed checkpoints{checked}{logged})"
+        ]
     )
 
 
@@ -236,9 +227,14 @@ def _report(
     for item in found if format_ is Format.table else ():
         echo(f"BROKEN {item}", masked=False)
     if found:
-        more = len(found) - 1
-        tail = f" (and {plural(more, more_noun)})" if more else ""
-        raise IntegrityError(f"{where}{found[0]}{tail}")
+        _raise_first([str(item) for item in found], more_noun, where=where)
+
+
+def _raise_first(found: list[str], more_noun: str, *, where: str = "") -> None:
+    """IntegrityError naming the first finding and counting the rest."""
+    more = len(found) - 1
+    tail = f" (and {plural(more, more_noun)})" if more else ""
+    raise IntegrityError(f"{where}{found[0]}{tail}")
 
 
 def _is_path(arg: str) -> bool:

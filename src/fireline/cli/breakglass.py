@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,12 +12,14 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
-    echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
     number_argument,
     recorded,
-    seeing,
+    remote,
+    show_lines,
+    viewing,
     write,
 )
 from fireline.domain import parse_duration, parse_incident_id
@@ -83,18 +84,23 @@ def list_(
     as_: AsOption = None,
 ) -> None:
     """List an incident's grants and whether each is still active."""
-    from fireline import governance
-    from fireline.domain import iso_utc
-    from fireline.service import utc_now
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        grants = fetch(server, f"/api/v1/incidents/{wanted}/breakglass")
+    else:
+        from fireline.reads import incidents
 
-    now = iso_utc(utc_now())
-    with seeing(as_, "breakglass list", parse_incident_id(incident_id)) as (conn, _ctx, _seen):
-        grants = governance.list_breakglass(conn, incident_id)
+        with viewing(as_) as (ctx, identity):
+            grants = incidents.breakglass(ctx, identity, wanted)
     if format_ is Format.json:
-        emit_json([{**asdict(g), "active": g.is_active(now)} for g in grants])
+        emit_model(grants)
         return
-    if not grants:
-        echo("no breakglass grants")
-    for g in grants:
-        state = "ACTIVE" if g.is_active(now) else ("revoked" if g.revoked_at else "expired")
-        echo(f"#{g.seq} [{state}] {g.grantee}: {g.scope} — until {g.expires_at} ({g.why})")
+    show_lines([render_grant(g) for g in grants] or ["no breakglass grants"])
+
+
+def render_grant(g: dict[str, Any]) -> str:
+    state = "ACTIVE" if g["active"] else ("revoked" if g["revoked_at"] else "expired")
+    return (
+        f"#{g['seq']} [{state}] {g['grantee']}: {g['scope']} — until {g['expires_at']} ({g['why']})"
+    )

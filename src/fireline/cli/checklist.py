@@ -6,7 +6,7 @@ checklist; checking and unchecking items are events with who and when.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,13 +17,16 @@ from fireline.cli import (
     IncidentArg,
     app,
     echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
     load,
     plural,
     reading,
     recorded,
-    seeing,
+    remote,
+    show_lines,
+    viewing,
     write,
 )
 from fireline.cli.runbook import runbook_app
@@ -122,32 +125,40 @@ def checklist(
     as_: AsOption = None,
 ) -> None:
     """List the incident's checklist items: state, who checked them and when."""
-    from fireline import progress
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        params = {} if only is None else {"checklist": only}
+        items = fetch(server, f"/api/v1/incidents/{wanted}/checklist", params)
+    else:
+        from fireline.reads import incidents
+
+        with viewing(as_) as (ctx, identity):
+            items = incidents.checklist_items(ctx, identity, wanted, only=only)
+    if format_ is Format.json:
+        emit_model(items)
+        return
+    show_lines(render_items(items))
+
+
+def render_items(items: list[dict[str, Any]]) -> list[str]:
+    """The items under a heading per checklist section, who changed each and when."""
     from fireline.cli.views import utc_text
 
-    with seeing(as_, "checklist", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
-        attached = progress.list_checklists(conn, incident_id)
-        items = progress.list_items(conn, incident_id, checklist=only)
-    if only is not None and only not in {c.name for c in attached}:
-        from fireline.errors import NotFoundError
-
-        names = ", ".join(c.name for c in attached) or "none"
-        raise NotFoundError(f"no checklist {only!r} on {incident_id}; attached: {names}")
-    if format_ is Format.json:
-        emit_json([item.as_dict() for item in items])
-        return
     if not items:
-        echo("no checklist items")
+        return ["no checklist items"]
+    lines = []
     section = None
     for item in items:
-        if (item.checklist, item.section) != section:
-            section = (item.checklist, item.section)
-            echo(f"{item.checklist} — {item.section or '(no section)'}")
-        mark = "x" if item.checked else " "
+        if (item["checklist"], item["section"]) != section:
+            section = (item["checklist"], item["section"])
+            lines.append(f"{item['checklist']} — {item['section'] or '(no section)'}")
+        mark = "x" if item["checked"] else " "
         who = ""
-        if item.changed_at is not None:
-            verb = "checked" if item.checked else "unchecked"
-            who = f"  ({verb} by {item.changed_by} {utc_text(item.changed_at)}"
-            who += f": {item.note})" if item.note else ")"
-        indent = "  " * item.depth
-        echo(f"  {indent}[{mark}] {item.ref:<22} {item.text}{who}")
+        if item["changed_at"] is not None:
+            verb = "checked" if item["checked"] else "unchecked"
+            who = f"  ({verb} by {item['changed_by']} {utc_text(item['changed_at'])}"
+            who += f": {item['note']})" if item["note"] else ")"
+        indent = "  " * item["depth"]
+        lines.append(f"  {indent}[{mark}] {item['item']:<22} {item['text']}{who}")
+    return lines

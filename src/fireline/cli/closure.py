@@ -12,12 +12,14 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
-    echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
     number_argument,
     recorded,
-    seeing,
+    remote,
+    show_lines,
+    viewing,
     write,
 )
 from fireline.domain import parse_day, parse_incident_id
@@ -36,30 +38,24 @@ def gates(
     as_: AsOption = None,
 ) -> None:
     """The closure gates as a checklist: what must hold before mitigated and resolved/closed."""
-    from fireline import governance, queries
-    from fireline.domain import iso_utc
-    from fireline.service import utc_now
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        found = fetch(server, f"/api/v1/incidents/{wanted}/gates")
+    else:
+        from fireline.reads import incidents
 
-    with seeing(as_, "gates", parse_incident_id(incident_id)) as (conn, ctx, _visible):
-        state = queries.get_state(conn, incident_id)
-        now = iso_utc(utc_now())
-        unmet = governance.unmet_gates(
-            ctx.policy,
-            conn,
-            state,
-            ctx.ladder(state.ladder),
-            now=now,
-            public_key=ctx.signer.public_key,
-        )
-        excepted = governance.excepted_gates(conn, state.id)
+        with viewing(as_) as (ctx, identity):
+            found = incidents.gates(ctx, identity, wanted)
     if format_ is Format.json:
-        emit_json({"unmet": unmet, "excepted": excepted})
+        emit_model(found)
         return
-    for gate, items in unmet.items():
-        verdict = "met" if not items else ("excepted" if gate in excepted else "NOT MET")
-        echo(f"{gate}: {verdict}")
-        for item in items:
-            echo(f"  [ ] {item}")
+    lines = []
+    for gate, items in found["unmet"].items():
+        verdict = "met" if not items else ("excepted" if gate in found["excepted"] else "NOT MET")
+        lines.append(f"{gate}: {verdict}")
+        lines.extend(f"  [ ] {item}" for item in items)
+    show_lines(lines)
 
 
 @gate_app.command("except")

@@ -12,10 +12,10 @@ import dataclasses
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
@@ -26,22 +26,23 @@ from fireline.cli import (
     IncidentArg,
     app,
     echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
-    masking,
     open_store,
     recorded,
-    seeing,
+    remote,
+    show_lines,
+    viewing,
 )
 from fireline.domain import EVIDENCE_KINDS, NUMBER_LIMIT, parse_incident_id, parse_when
-from fireline.errors import InvalidCommandError, PolicyDeniedError
+from fireline.errors import InvalidCommandError
 from fireline.terminal import FileRenderer
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-    from fireline.evidence import BlobStore, RegularFile
-    from fireline.queries import EvidenceItem
+    from fireline.evidence import RegularFile
 
 evidence_app = typer.Typer(help="Attach and read evidence.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
@@ -156,35 +157,37 @@ def list_(
     as_: AsOption = None,
 ) -> None:
     """List an incident's evidence."""
-    from fireline import queries
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        items = fetch(server, f"/api/v1/incidents/{wanted}/evidence")
+    else:
+        from fireline.reads import evidence
 
-    with seeing(as_, "evidence list", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
-        items = queries.list_evidence(conn, incident_id)
+        with viewing(as_) as (ctx, identity):
+            items = evidence.evidence_list(ctx, identity, wanted)
     if format_ is Format.json:
-        emit_json([item.as_dict() for item in items])
+        emit_model(items)
         return
-    if not items:
-        echo("no evidence")
-    for item in items:
-        echo(_line(item))
+    show_lines([_line(item) for item in items] or ["no evidence"])
 
 
-def _line(item: EvidenceItem) -> str:
+def _line(item: dict[str, Any]) -> str:
     from fireline.cli.views import utc_text
 
-    if item.ref is not None:
-        what = item.ref
+    if item["ref"] is not None:
+        what = item["ref"]
     else:
-        unscanned = " UNSCANNED" if not item.scanned else ""
-        what = f"{item.name or 'stdin'}  {item.size} B  {item.media_type}{unscanned}"
-        what += f"  sha256:{(item.sha256 or '')[:12]}"
-    redacted = sum(item.redacted.values())
+        unscanned = " UNSCANNED" if not item["scanned"] else ""
+        what = f"{item['name'] or 'stdin'}  {item['size']} B  {item['media_type']}{unscanned}"
+        what += f"  sha256:{(item['sha256'] or '')[:12]}"
+    redacted = sum(item["redacted"].values())
     notes = f"  redacted {redacted}" if redacted else ""
-    if item.sensitive:
-        notes += f"  contains {', '.join(item.sensitive)}"
+    if item["sensitive"]:
+        notes += f"  contains {', '.join(item['sensitive'])}"
     return (
-        f"{item.label:<4} {item.kind:<11} {what}  by {item.added_by} "
-        f"{utc_text(item.added_at)}{notes}"
+        f"{item['id']:<4} {item['kind']:<11} {what}  by {item['added_by']} "
+        f"{utc_text(item['added_at'])}{notes}"
     )
 
 
@@ -197,37 +200,49 @@ def show(
     as_: AsOption = None,
 ) -> None:
     """Show one piece of evidence: digest, size, type, who, when, what was redacted."""
-    from fireline import queries
+    number = parse_evidence_id(evidence_id)
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        item = fetch(server, f"/api/v1/incidents/{wanted}/evidence/{number}")
+    else:
+        from fireline.reads import evidence
+
+        with viewing(as_) as (ctx, identity):
+            item = evidence.evidence_show(ctx, identity, wanted, number)
+    if format_ is Format.json:
+        emit_model(item)
+        return
+    show_lines(render_item(item, wanted))
+
+
+def render_item(item: dict[str, Any], incident_id: str) -> list[str]:
     from fireline.cli.views import utc_text
 
-    number = parse_evidence_id(evidence_id)
-    with seeing(as_, "evidence show", parse_incident_id(incident_id)) as (conn, _ctx, _visible):
-        item = queries.get_evidence(conn, incident_id, number)
-    if format_ is Format.json:
-        emit_json(item.as_dict())
-        return
-    rows = [("Evidence", f"{item.label} on {incident_id} (event {item.seq})"), ("Kind", item.kind)]
-    if item.ref is not None:
-        rows.append(("Reference", item.ref))
+    rows = [
+        ("Evidence", f"{item['id']} on {incident_id} (event {item['seq']})"),
+        ("Kind", item["kind"]),
+    ]
+    if item["ref"] is not None:
+        rows.append(("Reference", item["ref"]))
     else:
         rows += [
-            ("File", item.name or "(standard input)"),
-            ("SHA-256", item.sha256 or ""),
-            ("Size", f"{item.size} bytes"),
-            ("Media type", item.media_type or ""),
-            ("Scanned", "yes" if item.scanned else "NO (stored unscanned: not text)"),
+            ("File", item["name"] or "(standard input)"),
+            ("SHA-256", item["sha256"] or ""),
+            ("Size", f"{item['size']} bytes"),
+            ("Media type", item["media_type"] or ""),
+            ("Scanned", "yes" if item["scanned"] else "NO (stored unscanned: not text)"),
         ]
-        redactions = ", ".join(f"{kind} ×{count}" for kind, count in item.redacted.items())
-        rows.append(("Redacted", redactions or ("nothing" if item.scanned else "—")))
-        rows.append(("Contains", ", ".join(item.sensitive) or "—"))
+        redactions = ", ".join(f"{kind} ×{count}" for kind, count in item["redacted"].items())
+        rows.append(("Redacted", redactions or ("nothing" if item["scanned"] else "—")))
+        rows.append(("Contains", ", ".join(item["sensitive"]) or "—"))
     rows += [
-        ("Source", item.source or "—"),
-        ("Captured", utc_text(item.captured_at)),
-        ("Added", f"{utc_text(item.added_at)} by {item.added_by}"),
-        ("Note", item.note or "—"),
+        ("Source", item["source"] or "—"),
+        ("Captured", utc_text(item["captured_at"])),
+        ("Added", f"{utc_text(item['added_at'])} by {item['added_by']}"),
+        ("Note", item["note"] or "—"),
     ]
-    for label, value in rows:
-        echo(f"{label + ':':<12} {value}")
+    return [f"{label + ':':<12} {value}" for label, value in rows]
 
 
 @evidence_app.command("get")
@@ -245,58 +260,63 @@ def get(
 
     PII in a text file is masked unless the viewer holds the `sensitive` clearance; a file
     stored unscanned cannot be masked, so only they may get it."""
-    from fireline import queries
-
     number = parse_evidence_id(evidence_id)
-    with seeing(as_, "evidence get", parse_incident_id(incident_id)) as (conn, ctx, _visible):
-        item = queries.get_evidence(conn, incident_id, number)
-        if item.sha256 is None:
-            raise InvalidCommandError(
-                f"{item.label} on {incident_id} is a reference ({item.ref}); it has no file"
-            )
-        precision = masking()
-        if precision is not None and not item.scanned:
-            raise PolicyDeniedError(
-                f"{item.label} on {incident_id} was stored unscanned (not text), so PII in it "
-                "cannot be masked; only holders of the sensitive clearance may get it"
-            )
-        masked = precision is not None  # always: the ingest-time findings are only a hint
-        if output is None and sys.stdout.isatty():
-            if not item.scanned:
-                raise InvalidCommandError(
-                    f"{item.label} on {incident_id} is not text (stored unscanned); "
-                    "write it to a file with --output"
-                )
-            with _terminal() as screen:
-                _copy(ctx.blobs, item.sha256, screen, precision if masked else None)
-            return
-        if output is None:
-            sys.stdout.flush()
-            _copy(ctx.blobs, item.sha256, sys.stdout.buffer, precision if masked else None)
-            sys.stdout.buffer.flush()
-            return
-        partial = output.with_name(f".{output.name}.part")
-        try:
-            with partial.open("wb") as handle:
-                _copy(ctx.blobs, item.sha256, handle, precision if masked else None)
-            os.replace(partial, output)
-        except OSError as exc:
-            raise InvalidCommandError(f"cannot write {output}: {exc.strerror or exc}") from None
-        finally:
-            partial.unlink(missing_ok=True)
-    how = f"with {', '.join(item.sensitive)} masked" if masked else f"{item.size} bytes"
-    echo(f"{item.label}: {how} written to {output}")
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        from fireline.client.downloads import evidence_content
 
+        with evidence_content(server, wanted, number) as download:
+            label, scanned, masked, sensitive, size = download.facts
+            _deliver(download.copy_to, output, label=label, scanned=scanned, incident=wanted)
+    else:
+        from fireline.reads import evidence
 
-def _copy(blobs: BlobStore, sha256: str, dst: BinaryIO, precision: float | None) -> None:
-    """The blob's bytes to `dst` (re-checked by the store); PII masked if `precision` is set."""
-    if precision is None:
-        blobs.copy_to(sha256, dst)
+        with viewing(as_) as (ctx, identity):
+            content = evidence.content(ctx, identity, wanted, number)
+            item = content.item
+            label, scanned, masked = item["id"], content.scanned, content.masked
+            sensitive, size = item["sensitive"], item["size"]
+            _deliver(content.copy_to, output, label=label, scanned=scanned, incident=wanted)
+    if output is None:
         return
-    from fireline.redaction import mask_stream
+    how = f"with {', '.join(sensitive)} masked" if masked else f"{size} bytes"
+    echo(f"{label}: {how} written to {output}")
 
-    with blobs.open(sha256) as src:
-        mask_stream(src, dst, coordinate_precision=precision)
+
+def _deliver(
+    copy_to: Callable[[BinaryIO], None],
+    output: Path | None,
+    *,
+    label: str,
+    scanned: bool,
+    incident: str,
+) -> None:
+    """The bytes to a terminal (text only, controls escaped), standard output, or `output`
+    (written beside it first, so a failed copy leaves no partial file)."""
+    if output is None and sys.stdout.isatty():
+        if not scanned:
+            raise InvalidCommandError(
+                f"{label} on {incident} is not text (stored unscanned); "
+                "write it to a file with --output"
+            )
+        with _terminal() as screen:
+            copy_to(screen)
+        return
+    if output is None:
+        sys.stdout.flush()
+        copy_to(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    partial = output.with_name(f".{output.name}.part")
+    try:
+        with partial.open("wb") as handle:
+            copy_to(handle)
+        os.replace(partial, output)
+    except OSError as exc:
+        raise InvalidCommandError(f"cannot write {output}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class _Screen(io.RawIOBase):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from fireline.cli import AsOption, IncidentArg, app, echo, guarded, open_store, plural
+from fireline.cli import AsOption, IncidentArg, app, echo, guarded, plural, remote, viewing
 from fireline.domain import parse_incident_id
+from fireline.errors import InvalidCommandError
 
 
 @app.command("export")
@@ -26,37 +27,42 @@ def export(
     as_: AsOption = None,
 ) -> None:
     """Export the incident workspace: record, timeline, evidence, ledger, PROV, postmortem."""
-    from fireline.export.writer import export_incident
-    from fireline.service import resolve_identity
-
     wanted = parse_incident_id(incident_id)
-    ctx = open_store()
-    try:
-        result = export_incident(
-            ctx,
-            wanted,
-            actor=resolve_identity(as_, ctx.settings),
-            out=out,
-            masked=not unmasked,
-            archive=zip_,
-        )
-    finally:
-        ctx.close()
-    kind = "masked" if result.masked else "UNMASKED"
+    server = remote(as_)
+    if server is not None:
+        from fireline.client.downloads import export_zip
+
+        if not zip_:
+            raise InvalidCommandError(
+                "in client mode the server sends the export as a zip: add --zip"
+            )
+        path, result = export_zip(server, wanted, out=out, unmasked=unmasked)
+    else:
+        from fireline.reads import export as exporting
+
+        with viewing(as_) as (ctx, identity):
+            written = exporting.export(
+                ctx, identity, wanted, out=out, masked=not unmasked, archive=zip_
+            )
+        path, result = written.path, exporting.summary(written)
+    show_export(path, result)
+
+
+def show_export(path: Path, result: dict[str, Any]) -> None:
+    """What an export wrote, and the warning about unsalted digests when there is one."""
+    r = result
+    kind = "masked" if r["masked"] else "UNMASKED"
+    echo(f"exported {r['incident_id']} up to event {r['seq']} ({kind}) to {path}", masked=False)
+    withheld = f", {r['withheld']} withheld (binary, cannot be masked)" if r["withheld"] else ""
     echo(
-        f"exported {result.incident_id} up to event {result.seq} ({kind}) to {result.path}",
+        f"  {plural(r['files'], 'file')}, {plural(r['evidence_files'], 'evidence file')}"
+        f"{withheld}; recorded as {r['incident_id']} event {r['event_seq']} (export.created)",
         masked=False,
     )
-    withheld = f", {result.withheld} withheld (binary, cannot be masked)" if result.withheld else ""
-    echo(
-        f"  {plural(result.files, 'file')}, {plural(result.evidence_files, 'evidence file')}"
-        f"{withheld}; recorded as {result.incident_id} event {result.event_seq} (export.created)",
-        masked=False,
-    )
-    echo(f"  check it offline: fireline verify {result.path}", masked=False)
-    if result.unsalted:
+    echo(f"  check it offline: fireline verify {path}", masked=False)
+    if r["unsalted"]:
         typer.echo(
-            f"fireline: warning: {plural(result.unsalted, 'masked event')} predate salted "
+            f"fireline: warning: {plural(r['unsalted'], 'masked event')} predate salted "
             "digests (event format v1): their digests can confirm a guessed masked value",
             err=True,
         )

@@ -17,10 +17,12 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
-    echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
     recorded,
+    remote,
+    show_lines,
     write,
 )
 from fireline.domain import parse_incident_id
@@ -38,23 +40,26 @@ def check(format_: FormatOption = Format.table) -> None:
 
     An incident you may not see is counted, never named: "FROZEN by a restricted incident".
     """
-    from fireline.freeze import check_as_configured, report
+    from fireline.freeze import FreezeStatus, report
 
-    status = check_as_configured()
+    server = remote()
+    if server is not None:
+        found = fetch(server, "/api/v1/freeze")
+    else:
+        from fireline.reads import freeze
+
+        found = freeze.as_configured()
+    status = FreezeStatus(
+        [(f["incident_id"], f["severity"], f["status"]) for f in found["frozen"]],
+        restricted=found["restricted"],
+    )
     if format_ is Format.json:
-        keys = ("incident_id", "severity", "status")
-        emit_json(
-            {
-                "frozen": [dict(zip(keys, row, strict=True)) for row in status.shown],
-                "restricted": status.restricted,
-            }
-        )
+        emit_model(found)
         if status.frozen:
             raise typer.Exit(1)
         return
     code, lines = report(status)
-    for line in lines:
-        echo(line, masked=False)
+    show_lines(lines)
     if code:
         raise typer.Exit(code)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fireline.cli import Format, FormatOption, app, echo, emit_json, guarded, load
+from fireline.cli import Format, FormatOption, app, echo, emit_json, fetch, guarded, load, remote
 from fireline.errors import InvalidCommandError
+
+if TYPE_CHECKING:
+    from fireline.policy import PolicyEngine, TestResult
 
 policy_app = typer.Typer(help="Inspect and test the policy bundle.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
@@ -17,25 +21,34 @@ app.add_typer(policy_app, name="policy")
 @guarded
 def show(format_: FormatOption = Format.table) -> None:
     """Which bundle is in force, its digest (recorded on every event) and its modules."""
-    from fireline.policy import PolicyEngine
+    server = remote()
+    if server is not None:
+        shown = fetch(server, "/api/v1/policy")
+    else:
+        from fireline.policy import PolicyEngine
 
-    engine = PolicyEngine.load(load().policy_dir)
+        shown = bundle_model(PolicyEngine.load(load().policy_dir))
     if format_ is Format.json:
-        emit_json(
-            {
-                "bundle": engine.source,
-                "digest": engine.digest,
-                "modules": [m.path for m in engine.modules],
-                "tests": [m.path for m in engine.tests],
-            }
-        )
+        emit_json({key: shown[key] for key in ("bundle", "digest", "modules", "tests")})
         return
-    echo(f"bundle  {engine.source}", masked=False)
-    echo(f"digest  {engine.digest}", masked=False)
-    for module in engine.modules:
-        echo(f"module  {module.path} (package {module.package})", masked=False)
-    for module in engine.tests:
-        echo(f"tests   {module.path} (package {module.package})", masked=False)
+    echo(f"bundle  {shown['bundle']}", masked=False)
+    echo(f"digest  {shown['digest']}", masked=False)
+    for path, package in shown["module_packages"]:
+        echo(f"module  {path} (package {package})", masked=False)
+    for path, package in shown["test_packages"]:
+        echo(f"tests   {path} (package {package})", masked=False)
+
+
+def bundle_model(engine: PolicyEngine) -> dict[str, Any]:
+    """What `policy show` prints of a bundle (the API's `GET /api/v1/policy` answers the same)."""
+    return {
+        "bundle": engine.source,
+        "digest": engine.digest,
+        "modules": [m.path for m in engine.modules],
+        "tests": [m.path for m in engine.tests],
+        "module_packages": [[m.path, m.package] for m in engine.modules],
+        "test_packages": [[m.path, m.package] for m in engine.tests],
+    }
 
 
 @policy_app.command("check")
@@ -66,17 +79,27 @@ def run_tests(
     """Run the bundle's own tests (`*_test.rego`); exit 1 if any fails."""
     from pathlib import Path
 
-    from fireline.policy import PolicyEngine
+    server = None if bundle else remote()
+    if server is not None:
+        answer = fetch(server, "/api/v1/policy/test")
+    else:
+        from fireline.policy import PolicyEngine
 
-    engine = PolicyEngine.load(Path(bundle) if bundle else load().policy_dir)
-    results = engine.run_tests()
+        engine = PolicyEngine.load(Path(bundle) if bundle else load().policy_dir)
+        answer = test_model(engine.source, engine.run_tests())
+    results = answer["results"]
     if not results:
-        raise InvalidCommandError(f"policy bundle {engine.source} has no tests (*_test.rego)")
+        raise InvalidCommandError(f"policy bundle {answer['bundle']} has no tests (*_test.rego)")
     for result in results:
-        mark = "ok  " if result.passed else "FAIL"
-        detail = f" — {result.detail}" if result.detail else ""
-        echo(f"{mark} {result.name}{detail}", masked=False)
-    failed = sum(not r.passed for r in results)
+        mark = "ok  " if result["passed"] else "FAIL"
+        detail = f" — {result['detail']}" if result["detail"] else ""
+        echo(f"{mark} {result['name']}{detail}", masked=False)
+    failed = sum(not r["passed"] for r in results)
     echo(f"{len(results) - failed} passed, {failed} failed", masked=False)
     if failed:
         raise typer.Exit(1)
+
+
+def test_model(source: str, results: list[TestResult]) -> dict[str, Any]:
+    """`policy test`'s results as data (the API's `GET /api/v1/policy/test` answers the same)."""
+    return {"bundle": source, "results": [dataclasses.asdict(r) for r in results]}

@@ -17,10 +17,14 @@ from fireline.cli import (
     count_option,
     echo,
     emit_json,
+    emit_model,
+    fetch,
     guarded,
     load,
     plural,
     reading,
+    remote,
+    show_lines,
 )
 from fireline.cli.runbook import runbook_app
 from fireline.errors import InvalidCommandError
@@ -66,30 +70,21 @@ def search(
     format_: FormatOption = Format.table,
 ) -> None:
     """Full-text search of the indexed runbooks, best match first."""
-    from fireline.suggest import engine
-    from fireline.suggest.store import full_text_matches, load_corpus
-
     if not text.strip():
         raise InvalidCommandError("search text is empty")
-    with reading() as (conn, _settings):
-        _info, corpus = load_corpus(conn)
-        hits = engine.search(corpus, text, among=full_text_matches(conn, text), limit=limit)
-    rows = [
-        {
-            "path": h.document.path,
-            "id": h.document.id,
-            "title": h.document.title,
-            "score": round(h.confidence, 3),
-        }
-        for h in hits
-    ]
+    server = remote()
+    if server is not None:
+        rows = fetch(server, "/api/v1/runbooks/search", {"q": text, "limit": limit})
+    else:
+        from fireline.reads import store
+
+        with reading() as (conn, _settings):
+            rows = store.runbook_search(conn, text, limit=limit)
     if format_ is Format.json:
-        emit_json(rows)
+        emit_model(rows)
         return
-    if not rows:
-        echo("no runbook matches", masked=False)
-    for row in rows:
-        echo(f"{row['score']:.3f}  {row['path']}  {row['title']}", masked=False)
+    lines = [f"{row['score']:.3f}  {row['path']}  {row['title']}" for row in rows]
+    show_lines(lines or ["no runbook matches"])
 
 
 @runbook_app.command("suggest")
@@ -114,24 +109,33 @@ def suggest(
     format_: FormatOption = Format.table,
 ) -> None:
     """Runbooks for an alert, each with its reason; none when nothing fits well enough."""
-    from fireline.suggest import engine
     from fireline.suggest.alert import parse_alerts
-    from fireline.suggest.store import load_corpus
 
-    alerts = parse_alerts(_read_json(alert), source=str(alert))
-    with reading() as (conn, settings):
-        _info, corpus = load_corpus(conn)
-    found = engine.suggest(corpus, alerts, threshold=settings.suggest_threshold, limit=limit)
-    shown = found if ranked else engine.fitting(found)
+    data = _read_json(alert)
+    alerts = parse_alerts(data, source=str(alert))
+    server = remote()
+    if server is not None:
+        from fireline.client.transport import call
+
+        found = call(
+            server, "POST", "/api/v1/runbooks/suggest", json=data, params={"limit": limit}
+        ).json()
+    else:
+        from fireline.reads import store
+
+        with reading() as (conn, settings):
+            found = store.runbook_suggest(conn, settings, list(alerts), limit=limit)
+    fitting = [item for item in found if item["fits"]]
+    shown = found if ranked else fitting
     if format_ is Format.json:
-        emit_json([s.as_json() for s in shown])
+        emit_model(shown)
         return
-    if not engine.fitting(found):
-        echo("no runbook fits this alert well enough (abstained)", masked=False)
+    lines = [] if fitting else ["no runbook fits this alert well enough (abstained)"]
     for n, item in enumerate(shown, 1):
-        flag = "fits" if item.fits else "low confidence"
-        echo(f"{n}. {item.path}  {item.title}  (score {item.score:.3f}, {flag})", masked=False)
-        echo(f"   {item.reason}", masked=False)
+        flag = "fits" if item["fits"] else "low confidence"
+        lines.append(f"{n}. {item['path']}  {item['title']}  (score {item['score']:.3f}, {flag})")
+        lines.append(f"   {item['reason']}")
+    show_lines(lines)
 
 
 def _read_json(path: Path) -> object:

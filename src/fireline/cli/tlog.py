@@ -18,7 +18,7 @@ from fireline.cli import (
     guarded,
     number_argument,
     open_store,
-    seeing,
+    viewing,
 )
 from fireline.domain import parse_incident_id
 from fireline.errors import InvalidCommandError
@@ -125,13 +125,17 @@ def prove(
     wanted = parse_incident_id(incident_id)
     if seq < 1:
         raise InvalidCommandError(f"seq {seq} is not an event number (1 or more)")
-    with seeing(as_, "prove", wanted) as (conn, ctx, _visible):
+    from fireline.reads.sight import see
+
+    with viewing(as_) as (ctx, identity):
+        see(ctx, identity, "prove", wanted)  # need-to-know and the access trail
         with read_only(ctx.engine) as probe:  # a missing event signs nothing
             if tlog.find_leaf(probe, wanted, seq) is None:
                 raise NotFoundError(f"no event {seq} in {wanted}")
         note, _origin, _vkey = _current_note(ctx)
         size = notes.parse(note, source="checkpoint")[0].size
-        proof = make_proof(conn, wanted, seq, size=size)
+        with read_only(ctx.engine) as conn:
+            proof = make_proof(conn, wanted, seq, size=size)
     if format_ is Format.json:
         emit_json({**proof.as_dict(), "checkpoint": note}, masked=False)
         return

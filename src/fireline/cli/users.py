@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,11 +12,14 @@ from fireline.cli import (
     FormatOption,
     app,
     echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
     open_store,
     reading,
     recorded,
+    remote,
+    show_lines,
     write,
 )
 
@@ -67,23 +69,31 @@ def update(
 @guarded
 def list_(format_: FormatOption = Format.table) -> None:
     """List registered users."""
-    from fireline.domain import REGISTRY_CHAIN
-    from fireline.governance import list_users
-    from fireline.ledger.store import get_checkpoint
+    server = remote()
+    if server is not None:
+        registry = fetch(server, "/api/v1/users")
+    else:
+        from fireline.reads import store
 
-    with reading() as (conn, _settings):
-        found = list_users(conn)
-        started = get_checkpoint(conn, REGISTRY_CHAIN) is not None
+        with reading() as (conn, _settings):
+            registry = store.users(conn)
     if format_ is Format.json:
-        emit_json([asdict(user) for user in found])
+        emit_model(registry["users"])
         return
-    if not found and started:
-        echo("no registered users, yet the registry was started: run `fireline rebuild`")
+    show_lines(render_users(registry))
+
+
+def render_users(registry: dict[str, Any]) -> list[str]:
+    found = registry["users"]
+    lines = []
+    if not found and registry["started"]:
+        lines.append("no registered users, yet the registry was started: run `fireline rebuild`")
     elif not found:
-        echo("no registered users (everyone acts as a responder until the first is added)")
+        lines.append("no registered users (everyone acts as a responder until the first is added)")
     for user in found:
-        clearances = f"  clearances: {', '.join(user.clearances)}" if user.clearances else ""
-        echo(f"{user.name:<16} {', '.join(user.roles)}{clearances}")
+        clearances = f"  clearances: {', '.join(user['clearances'])}" if user["clearances"] else ""
+        lines.append(f"{user['name']:<16} {', '.join(user['roles'])}{clearances}")
+    return lines
 
 
 @user_app.command("password")

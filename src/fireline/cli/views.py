@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -15,20 +14,21 @@ from fireline.cli import (
     FormatOption,
     IncidentArg,
     app,
-    echo,
-    emit_json,
+    emit_model,
+    fetch,
     guarded,
+    load,
     plural,
-    seeing,
+    remote,
+    show_lines,
+    viewing,
 )
 from fireline.domain import iso_utc, parse_incident_id, parse_status
 from fireline.errors import InvalidCommandError
+from fireline.reads.params import since_moment
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
-    from fireline.progress import ChecklistSummary
-    from fireline.queries import IncidentDetail, TimelineEntry
+    from fireline.client.transport import Server
 
 TzOption = Annotated[
     str | None, typer.Option("--tz", help="Local zone shown beside UTC (default: config timezone).")
@@ -65,31 +65,34 @@ def list_(
     as_: AsOption = None,
 ) -> None:
     """List incidents, worst severity first."""
-    from fireline import queries
     from fireline.domain import Status
 
     wanted = {parse_status(s) for s in status} or set(Status)
     if open_:
         wanted.discard(Status.CLOSED)
     statuses = tuple(s.value for s in wanted)
+    server = remote(as_)
+    if server is not None:
+        rows = fetch(server, "/api/v1/incidents", {"status": sorted(statuses)})
+    else:
+        from fireline.reads import incidents
 
-    def listed(conn: Connection) -> list[str]:
-        return [row.id for row in queries.list_incidents(conn, statuses=statuses)]
-
-    # Only the incidents this listing shows count as read (and go on the access trail).
-    with seeing(as_, "list", among=listed) as (conn, _ctx, visible):
-        rows = queries.list_incidents(conn, statuses=statuses)
-    rows = [row for row in rows if row.id in visible]
+        with viewing(as_) as (ctx, identity):
+            rows = incidents.list_incidents(ctx, identity, statuses=statuses)
     if format_ is Format.json:
-        emit_json([row.as_dict() for row in rows])
+        emit_model(rows)
         return
+    show_lines(render_list(rows))
+
+
+def render_list(rows: list[dict[str, Any]]) -> list[str]:
     if not rows:
-        echo("no incidents")
-    for row in rows:
-        echo(
-            f"{row.id}  {row.severity:<5} {row.status:<13} ic={row.ic or '—':<10} "
-            f"{utc_text(row.declared_at)}  {row.title}"
-        )
+        return ["no incidents"]
+    return [
+        f"{row['id']}  {row['severity']:<5} {row['status']:<13} ic={row['ic'] or '—':<10} "
+        f"{utc_text(row['declared_at'])}  {row['title']}"
+        for row in rows
+    ]
 
 
 @app.command()
@@ -101,104 +104,108 @@ def show(
     as_: AsOption = None,
 ) -> None:
     """Show one incident: severity, status, roles, updates, action items, governance."""
-    from fireline import governance, progress, queries
-
     local = None if tz is None else zone(tz)  # refuse a bad zone before anything is read
-    with seeing(as_, "show", parse_incident_id(incident_id)) as (conn, ctx, _visible):
-        detail = queries.get_incident(conn, incident_id, ladders=ctx.settings.ladders)
-        grants = governance.list_breakglass(conn, incident_id)
-        checklists = progress.list_checklists(conn, incident_id)
-    settings = ctx.settings
-    now = datetime.now(UTC)
-    active = [g for g in grants if g.is_active(iso_utc(now))]
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        detail = fetch(server, f"/api/v1/incidents/{wanted}")
+    else:
+        from fireline.reads import incidents
+
+        with viewing(as_) as (ctx, identity):
+            detail = incidents.get_incident(ctx, identity, wanted)
     if format_ is Format.json:
-        emit_json(
-            {
-                **detail.as_dict(),
-                "active_breakglass": [asdict(g) for g in active],
-                "checklists": [c.as_dict() for c in checklists],
-            }
-        )
+        emit_model(detail)
         return
-    for line in render_detail(detail, local or zone(settings.timezone), now):
-        echo(line)
-    for g in active:
-        echo(f"Breakglass #{g.seq}: {g.grantee} — {g.scope}, until {utc_text(g.expires_at)}")
-    for line in render_checklists(checklists):
-        echo(line)
+    now = datetime.now(UTC)
+    lines = render_detail(detail, local or zone(load().timezone), now)
+    for g in detail["active_breakglass"]:
+        lines.append(
+            f"Breakglass #{g['seq']}: {g['grantee']} — {g['scope']}, "
+            f"until {utc_text(g['expires_at'])}"
+        )
+    show_lines(lines + render_checklists(detail["checklists"]))
 
 
-def render_checklists(checklists: list[ChecklistSummary]) -> list[str]:
+def render_checklists(checklists: list[dict[str, Any]]) -> list[str]:
     """Progress per checklist and per section, e.g. `Triage Checklist 2/5`."""
     if not checklists:
         return []
-    done, total = sum(c.done for c in checklists), sum(c.total for c in checklists)
+    done, total = sum(c["done"] for c in checklists), sum(c["total"] for c in checklists)
     lines = [f"Checklists: {done}/{total} items checked (`fireline checklist` lists them)"]
     for c in checklists:
-        origin = "built-in" if c.builtin else c.path
-        lines.append(f"  {c.name}  {c.title}  {c.done}/{c.total}  ({origin})")
-        for s in c.sections:
-            lines.append(f"    {s.section or '(no section)'} {s.done}/{s.total}")
+        origin = "built-in" if c["builtin"] else c["path"]
+        lines.append(f"  {c['name']}  {c['title']}  {c['done']}/{c['total']}  ({origin})")
+        for s in c["sections"]:
+            lines.append(f"    {s['section'] or '(no section)'} {s['done']}/{s['total']}")
     return lines
 
 
-def render_detail(d: IncidentDetail, tz: ZoneInfo, now: datetime) -> list[str]:
-    s = d.summary
+def render_detail(d: dict[str, Any], tz: ZoneInfo, now: datetime) -> list[str]:
     lines = [
-        f"{s.id}  {s.severity} ({d.ladder})  {s.status}",
-        s.title,
-        f"Impact: {d.impact or '—'}",
-        f"Declared {utc_text(s.declared_at)} ({local_text(s.declared_at, tz)}) by {d.declared_by}",
+        f"{d['id']}  {d['severity']} ({d['ladder']})  {d['status']}",
+        d["title"],
+        f"Impact: {d['impact'] or '—'}",
+        f"Declared {utc_text(d['declared_at'])} ({local_text(d['declared_at'], tz)}) "
+        f"by {d['declared_by']}",
     ]
-    if d.detected_at:
-        lines.append(f"Detected {utc_text(d.detected_at)}")
+    if d["detected_at"]:
+        lines.append(f"Detected {utc_text(d['detected_at'])}")
     for label, stamp in (
-        ("Mitigated", d.mitigated_at),
-        ("Resolved", d.resolved_at),
-        ("Closed", d.closed_at),
+        ("Mitigated", d["mitigated_at"]),
+        ("Resolved", d["resolved_at"]),
+        ("Closed", d["closed_at"]),
     ):
         if stamp:
             lines.append(f"{label} {utc_text(stamp)}")
     datasets = [
         f"{x['dataset_id']}:{x['version_id']}" if x["version_id"] else x["dataset_id"]
-        for x in d.datasets
+        for x in d["datasets"]
     ]
     lines.append(
-        f"Systems: {', '.join(d.systems) or '—'}   Datasets: {', '.join(datasets) or '—'}   "
-        f"Labels: {', '.join(d.labels) or '—'}   Flags: {', '.join(d.flags) or '—'}"
+        f"Systems: {', '.join(d['systems']) or '—'}   Datasets: {', '.join(datasets) or '—'}   "
+        f"Labels: {', '.join(d['labels']) or '—'}   Flags: {', '.join(d['flags']) or '—'}"
     )
     lines.append("Roles:")
-    for t in d.roles:
-        until = f"until {utc_text(t.released_at)}" if t.released_at else "(current)"
-        lines.append(f"  {t.role:<19} {t.holder:<12} from {utc_text(t.assigned_at)} {until}")
-    if d.missing_roles:
-        lines.append(f"  missing for {s.severity}: {', '.join(d.missing_roles)}")
-    if s.next_update_due:
-        minutes = int((_parse(s.next_update_due) - now).total_seconds() // 60)
-        when = f"in {minutes} min" if minutes >= 0 else f"OVERDUE by {-minutes} min"
-        lines.append(f"Next update due {utc_text(s.next_update_due)} ({when})")
-    if d.latest_update:
-        u = d.latest_update
-        lines.append(f"Latest update #{u.number} ({u.status}) at {utc_text(u.ts)} by {u.actor}")
-    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(d.entry_counts.items()))
-    lines.append(f"Entries: {counts or 'none'}")
-    open_items = sum(1 for item in d.action_items if item.status == "open")
-    lines.append(f"Action items: {open_items} open / {len(d.action_items)} total")
-    for item in d.action_items:
+    for t in d["roles"]:
+        until = f"until {utc_text(t['released_at'])}" if t["released_at"] else "(current)"
         lines.append(
-            f"  #{item.number} [{item.status}] {item.priority} {item.title} — owner {item.owner}, "
-            f"due {item.due or 'unset'}"
+            f"  {t['role']:<19} {t['holder']:<12} from {utc_text(t['assigned_at'])} {until}"
         )
-    if d.freezes_deploys:
+    if d["missing_roles"]:
+        lines.append(f"  missing for {d['severity']}: {', '.join(d['missing_roles'])}")
+    if d["next_update_due"]:
+        minutes = int((_parse(d["next_update_due"]) - now).total_seconds() // 60)
+        when = f"in {minutes} min" if minutes >= 0 else f"OVERDUE by {-minutes} min"
+        lines.append(f"Next update due {utc_text(d['next_update_due'])} ({when})")
+    if d["latest_update"]:
+        u = d["latest_update"]
+        lines.append(
+            f"Latest update #{u['number']} ({u['status']}) at {utc_text(u['ts'])} by {u['actor']}"
+        )
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(d["entry_counts"].items()))
+    lines.append(f"Entries: {counts or 'none'}")
+    items = d["action_items"]
+    open_items = sum(1 for item in items if item["status"] == "open")
+    lines.append(f"Action items: {open_items} open / {len(items)} total")
+    lines.extend(render_action_item(item, indent="  ") for item in items)
+    if d["freezes_deploys"]:
         lines.append("Deploy freeze: ACTIVE (lift with `fireline freeze lift`)")
-    if d.postmortem_done_at:
-        lines.append(f"Postmortem: done {utc_text(d.postmortem_done_at)}")
-    elif d.postmortem_due:
-        lines.append(f"Postmortem: due {d.postmortem_due}")
-    if d.governance_reviewed_by:
-        lines.append(f"Governance review: signed off by {d.governance_reviewed_by}")
-    lines.append(f"Events: {d.event_count} (check with `fireline verify`)")
+    if d["postmortem_done_at"]:
+        lines.append(f"Postmortem: done {utc_text(d['postmortem_done_at'])}")
+    elif d["postmortem_due"]:
+        lines.append(f"Postmortem: due {d['postmortem_due']}")
+    if d["governance_reviewed_by"]:
+        lines.append(f"Governance review: signed off by {d['governance_reviewed_by']}")
+    lines.append(f"Events: {d['event_count']} (check with `fireline verify`)")
     return lines
+
+
+def render_action_item(item: dict[str, Any], *, indent: str = "") -> str:
+    return (
+        f"{indent}#{item['number']} [{item['status']}] {item['priority']} {item['title']} "
+        f"— owner {item['owner']}, due {item['due'] or 'unset'}"
+    )
 
 
 @app.command()
@@ -222,45 +229,63 @@ def timeline(
     as_: AsOption = None,
 ) -> None:
     """The incident's timeline: its events, UTC and local time, corrections marked."""
-    from fireline import queries
     from fireline.events import parse_kind
 
     # Refuse bad options before anything is read (a read of a restricted incident is recorded).
     local = None if tz is None else zone(tz)
     kinds = frozenset(parse_kind(k) for k in kind)
-    start = None if since is None else iso_utc(_since(since, datetime.now(UTC)))
+    start = None if since is None else iso_utc(since_moment(since, datetime.now(UTC)))
     last = None if limit is None else _count("--limit", limit)
-    with seeing(as_, "timeline", parse_incident_id(incident_id)) as (conn, ctx, _visible):
-        entries = queries.get_timeline(conn, incident_id)
-    view = queries.select_timeline(entries, kinds=kinds, since=start, limit=last, unfold=all_)
-    local = local or zone(ctx.settings.timezone)
+    wanted = parse_incident_id(incident_id)
+    server = remote(as_)
+    if server is not None:
+        view = _fetch_timeline(server, wanted, kinds, start, last, all_)
+    else:
+        from fireline.reads import incidents
+
+        with viewing(as_) as (ctx, identity):
+            view = incidents.timeline(
+                ctx, identity, wanted, kinds=kinds, since=start, last=last, unfold=all_
+            )
+    local = local or zone(load().timezone)
+    entries = view["entries"]
     if format_ is Format.json:
-        emit_json([{**asdict(e), "local": local_text(e.ts, local)} for e in view.entries])
+        emit_model([{**e, "local": local_text(e["ts"], local)} for e in entries])
         return
-    if not view.entries and (kinds or since or limit):
-        echo("no events match")
-    for entry in view.entries:
-        echo(render_entry(entry, local))
-    if view.folded:
-        echo(f"({plural(view.folded, 'access read')} folded; --all to show)")
+    lines = [render_entry(entry, local) for entry in entries]
+    if not entries and (kinds or since or limit):
+        lines.insert(0, "no events match")
+    if view["folded"]:
+        lines.append(f"({plural(view['folded'], 'access read')} folded; --all to show)")
+    show_lines(lines)
 
 
-def _since(text: str, now: datetime) -> datetime:
-    """`--since`: a moment (ISO 8601, naive means UTC) or a span back from now (30m, 2h, 1d)."""
-    from fireline.domain import parse_duration, parse_when
-
-    try:
-        return now - parse_duration("--since", text)
-    except (InvalidCommandError, OverflowError):  # a span or year too large to be meant
-        pass
-    try:
-        return parse_when("--since", text)
-    except (InvalidCommandError, OverflowError):  # a span or year too large to be meant
-        pass
-    raise InvalidCommandError(
-        f"malformed --since {text!r}; expected ISO 8601 like 2026-11-23T14:00Z "
-        "or a span back from now like 30m, 2h, 1d"
-    )
+def _fetch_timeline(
+    server: Server,
+    incident_id: str,
+    kinds: frozenset[str],
+    since: str | None,
+    last: int | None,
+    unfold: bool,
+) -> dict[str, Any]:
+    """Every page of the narrowed timeline from the server, as one model."""
+    params: dict[str, Any] = {"kind": sorted(kinds), "all": unfold}
+    if since is not None:
+        params["since"] = since
+    if last is not None:
+        params["last"] = last
+    entries: list[Any] = []
+    after = 0
+    while True:
+        page = fetch(
+            server,
+            f"/api/v1/incidents/{incident_id}/timeline",
+            {**params, "after_seq": after, "limit": 1000},
+        )
+        entries.extend(page["entries"])
+        if page["next_after_seq"] is None:
+            return {**page, "entries": entries}
+        after = page["next_after_seq"]
 
 
 def _count(field: str, text: str) -> int:
@@ -278,24 +303,24 @@ def _listed(value: object) -> str:
     return str(value)
 
 
-def render_entry(e: TimelineEntry, tz: ZoneInfo) -> str:
-    kind = e.kind.split(".", 1)[-1] if e.kind.startswith("entry.") else e.kind
-    text = e.summary if e.summary is not None else "[erased]"
+def render_entry(e: dict[str, Any], tz: ZoneInfo) -> str:
+    kind = e["kind"].split(".", 1)[-1] if e["kind"].startswith("entry.") else e["kind"]
+    text = e["summary"] if e["summary"] is not None else "[erased]"
     notes = []
-    if e.at:
-        notes.append(f"at {utc_text(e.at)}")
-    if e.detail:
+    if e["at"]:
+        notes.append(f"at {utc_text(e['at'])}")
+    if e["detail"]:
         notes.extend(
-            f"{key} {_listed(value)}" for key, value in e.detail.items() if key != "reason"
+            f"{key} {_listed(value)}" for key, value in e["detail"].items() if key != "reason"
         )
-    if e.corrects_seq is not None:
-        notes.append(f"corrects #{e.corrects_seq}")
-    if e.corrected_by_seq is not None:
-        notes.append(f"corrected by #{e.corrected_by_seq}")
-    if e.erased_by_seq is not None:
-        notes.append(f"erased by #{e.erased_by_seq}")
+    if e["corrects_seq"] is not None:
+        notes.append(f"corrects #{e['corrects_seq']}")
+    if e["corrected_by_seq"] is not None:
+        notes.append(f"corrected by #{e['corrected_by_seq']}")
+    if e["erased_by_seq"] is not None:
+        notes.append(f"erased by #{e['erased_by_seq']}")
     suffix = f"  [{'; '.join(notes)}]" if notes else ""
     return (
-        f"{e.seq:>4}  {utc_text(e.ts)}  {local_text(e.ts, tz):<27} {e.actor:<12} {kind:<22} "
-        f"{text}{suffix}"
+        f"{e['seq']:>4}  {utc_text(e['ts'])}  {local_text(e['ts'], tz):<27} {e['actor']:<12} "
+        f"{kind:<22} {text}{suffix}"
     )

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,6 +119,8 @@ class PolicyEngine:
         self.source = source
         self.digest = digest_of(modules)
         self._runner = _interpreter()
+        # One interpreter takes one input at a time: the server asks from many threads.
+        self._lock = threading.Lock()
         entry = _compile(modules, [_path_of(rule) for rule in ENTRY_POINTS], source=source)
         if not any(module.package == "fireline.authz" for module in modules):
             raise PolicyUndecidableError(f"policy bundle {source} has no package fireline.authz")
@@ -156,7 +159,8 @@ class PolicyEngine:
         bundle's own tests. Raises PolicyFailure when the rule is undefined or the engine fails.
         """
         try:
-            value = _query(self._runner, self._bundle(rule), policy_input)
+            with self._lock:
+                value = _query(self._runner, self._bundle(rule), policy_input)
         except ConfigError as exc:
             raise PolicyFailure(exc.message) from None
         except _EvaluationFailed as exc:
@@ -167,7 +171,8 @@ class PolicyEngine:
 
     def _answer(self, rule: str, reader: Callable[[Any], T], policy_input: Mapping[str, Any]) -> T:
         try:
-            value = _query(self._runner, self._compiled[rule], policy_input)
+            with self._lock:
+                value = _query(self._runner, self._compiled[rule], policy_input)
         except _EvaluationFailed as exc:
             raise self._undecidable(rule, policy_input, str(exc)) from None
         if value is _UNDEFINED:
