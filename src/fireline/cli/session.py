@@ -1,0 +1,113 @@
+"""`fireline login|logout`: trade a password for a stored token, and give the token back.
+
+The password is asked without echo (or read from standard input with `--password-stdin`, for
+scripts); the token lands in the owner-only credentials file (`fireline.client.credentials`).
+Nothing here opens a store: these commands only talk to the server.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from fireline.cli import app, echo, guarded
+from fireline.errors import InvalidCommandError
+
+
+@app.command()
+@guarded
+def login(
+    url: Annotated[str, typer.Argument(help="The fireline server, e.g. https://fireline.example.")],
+    user: Annotated[str, typer.Option("--user", help="The account to log in as.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from standard input (a first line; a second line is the "
+            "new password when the server demands a change).",
+        ),
+    ] = False,
+) -> None:
+    """Log in to a fireline server: stores a token (0600) that client mode then uses."""
+    from fireline.client import credentials, session
+
+    lines = _stdin_lines() if password_stdin else None
+    password = lines.pop(0) if lines else (None if lines is not None else _ask(url, user))
+    if password is None:
+        raise InvalidCommandError("--password-stdin: standard input holds no password")
+
+    def new_password() -> str:
+        if lines is not None:
+            if not lines:
+                raise InvalidCommandError(
+                    "the server requires a new password: give it on the second line of "
+                    "standard input"
+                )
+            return lines.pop(0)
+        return _ask_new(user)
+
+    stored = session.login(url, user, password, new_password=new_password)
+    path = credentials.save(stored)
+    until = f"; the token expires {stored.expires_at}" if stored.expires_at else ""
+    echo(f"logged in to {stored.url} as {stored.user}{until}", masked=False)
+    echo(f"  token stored in {path} (mode 0600)", masked=False)
+
+
+def _stdin_lines() -> list[str]:
+    """Up to two lines of standard input (password, new password), line ends removed."""
+    text = sys.stdin.read(16 * 1024)
+    return [line.rstrip("\r") for line in text.split("\n")[:2] if line.rstrip("\r")]
+
+
+def _ask(url: str, user: str) -> str:
+    import getpass
+
+    try:
+        return getpass.getpass(f"Password for {user} at {url}: ")
+    except (EOFError, KeyboardInterrupt):
+        raise InvalidCommandError("no password given") from None
+
+
+def _ask_new(user: str) -> str:
+    import getpass
+
+    typer.echo("The server requires a new password for this account.", err=True)
+    try:
+        first = getpass.getpass(f"New password for {user}: ")
+        again = getpass.getpass("Again: ")
+    except (EOFError, KeyboardInterrupt):
+        raise InvalidCommandError("no new password given") from None
+    if first != again:
+        raise InvalidCommandError("the two new passwords differ; nothing was changed")
+    if not first:
+        raise InvalidCommandError("an empty password cannot be set")
+    return first
+
+
+@app.command()
+@guarded
+def logout(
+    forget: Annotated[
+        bool,
+        typer.Option(
+            "--forget", help="Delete the stored login without revoking it (server unreachable)."
+        ),
+    ] = False,
+) -> None:
+    """Revoke the stored token on its server and delete it here."""
+    from fireline.client import credentials, session
+
+    done = session.logout(forget=forget)
+    if done is None:
+        echo(f"not logged in (no {credentials.credentials_path()})", masked=False)
+        return
+    how = (
+        "token revoked"
+        if done.revoked
+        else "token deleted here only, not revoked"
+        if forget
+        else "the server no longer took the token"
+    )
+    echo(f"logged out of {done.url} ({how})", masked=False)
