@@ -34,16 +34,16 @@ def login(
     from fireline.client import credentials, session
 
     lines = _stdin_lines() if password_stdin else None
-    password = lines.pop(0) if lines else (None if lines is not None else _ask(url, user))
-    if password is None:
+    password = _ask(url, user) if lines is None else lines.pop(0) if lines else ""
+    if not password and lines is not None:
         raise InvalidCommandError("--password-stdin: standard input holds no password")
 
     def new_password() -> str:
         if lines is not None:
             if not lines:
                 raise InvalidCommandError(
-                    "the server requires a new password: give it on the second line of "
-                    "standard input"
+                    "the server requires the password to be changed first; put the new one "
+                    "on the second line of standard input"
                 )
             return lines.pop(0)
         return _ask_new(user)
@@ -57,8 +57,10 @@ def login(
 
 def _stdin_lines() -> list[str]:
     """Up to two lines of standard input (password, new password), line ends removed."""
-    text = sys.stdin.read(16 * 1024)
-    return [line.rstrip("\r") for line in text.split("\n")[:2] if line.rstrip("\r")]
+    lines = [line.removesuffix("\r") for line in sys.stdin.read(16 * 1024).split("\n")[:2]]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def _ask(url: str, user: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -145,6 +146,7 @@ def call(
     A 401 becomes AuthenticationError (exit 8) telling to log in again, unless `relogin` is
     False (`fireline login` itself, whose 401 is a wrong password).
     """
+    _load_httpx()
     import httpx
 
     sent = dict(headers or {})
@@ -173,8 +175,43 @@ def call(
             )
         )
     if not response.is_success:
-        raise refusal(response, server)
+        error = refusal(response, server)
+        if (
+            isinstance(error, RemoteError)
+            and error.error == "HTTPError"
+            and error.http_status
+            in (
+                404,
+                405,
+            )
+        ):
+            # The route itself is missing (not a missing incident: that is NotFoundError).
+            error = own(
+                RemoteError(
+                    f"the fireline server at {server.url} has no {method} {path.split('?')[0]} "
+                    "(is it another fireline version?)",
+                    exit_code=error.exit_code,
+                    http_status=error.http_status,
+                    error=error.error,
+                )
+            )
+        raise error
     return response
+
+
+def _load_httpx() -> None:
+    """Import httpx without its command-line tool: `httpx/__init__` loads `httpx._main`
+    (click and rich, a third of its import time) only to offer `httpx.main`, which client
+    mode never calls. A None entry makes that one import fail the way httpx expects when the
+    tool's extras are missing; it is removed again so a later explicit import still works."""
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        import httpx  # noqa: F401
+    finally:
+        if sys.modules.get("httpx._main", False) is None:
+            del sys.modules["httpx._main"]
 
 
 def _why(exc: Exception) -> str:
