@@ -166,3 +166,26 @@ def test_a_one_time_password_without_a_new_one_is_refused(
     )
     assert credentials.load() is None
     one_line(login(server.url, "admin", f"{once}\n{once}\n"), 2, "the new password must differ")
+
+
+def test_token_commands_talk_to_the_server_in_client_mode(server: LiveServer) -> None:
+    assert login(server.url, "alice", PASSWORD).exit_code == 0
+    runner = CliRunner()
+    made = runner.invoke(app, ["token", "create", "--name", "ci-freeze", "--expires", "7d"])
+    assert made.exit_code == 0, made.output
+    head, text, note = made.stdout.splitlines()
+    assert head.startswith("token ")
+    assert "(ci-freeze, read) for alice, expires " in head
+    assert note == "shown once: store it now (fireline keeps only its SHA-256)"
+    token_id = head.split()[1]
+    read = httpx.get(server.url + "/api/v1/tokens", headers={"Authorization": f"Bearer {text}"})
+    assert read.status_code == 200
+    listed = runner.invoke(app, ["token", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert any(line.startswith(f"{token_id}  alice") for line in listed.stdout.splitlines())
+    revoked = runner.invoke(app, ["token", "revoke", token_id])
+    assert revoked.stdout == f"token {token_id} revoked (revoked)\n"
+    gone = httpx.get(server.url + "/api/v1/tokens", headers={"Authorization": f"Bearer {text}"})
+    assert gone.status_code == 401
+    one_line(runner.invoke(app, ["token", "create", "--name", "x", "--expires", "soon"]), 2, "")
+    one_line(runner.invoke(app, ["token", "list", "--as", "bob"]), 2, "--as is not accepted")

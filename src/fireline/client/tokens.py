@@ -1,4 +1,4 @@
-"""API tokens in client mode: `fireline token create|list|revoke` over `/api/v1/tokens`.
+"""API tokens in client mode: `fireline token create|list|revoke|expiry` over `/api/v1/tokens`.
 
 The server makes, lists and revokes them (`fireline.api.accounts`); a token's text is shown
 once, in the answer that creates it, and never stored here.
@@ -7,6 +7,7 @@ once, in the answer that creates it, and never stored here.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fireline.client.transport import Server, call, json_body
 from fireline.errors import StoreError
@@ -35,7 +36,14 @@ def list_tokens(server: Server) -> list[dict[str, Any]]:
 
 def revoke_token(server: Server, token_id: str) -> dict[str, Any]:
     """Revoke a token by id; the record as it now stands."""
-    return _object(server, call(server, "DELETE", f"{TOKENS_PATH}/{token_id}"))
+    return _object(server, call(server, "DELETE", f"{TOKENS_PATH}/{quote(token_id, safe='')}"))
+
+
+def change_expiry(server: Server, token_id: str, expires_in: str) -> dict[str, Any]:
+    """A new expiry for a live token, counted from now; the record as it now stands."""
+    body = {"expires_in": expires_in}
+    path = f"{TOKENS_PATH}/{quote(token_id, safe='')}"
+    return _object(server, call(server, "PATCH", path, json=body))
 
 
 def _object(server: Server, response: Any) -> dict[str, Any]:
