@@ -130,11 +130,11 @@ def main() -> None:
             ("local show", [*fireline(), "show", incident], local),
             ("--help", [*fireline(), "--help"], env),
         ]
-        print(f"python -c pass            {bare:7.1f} ms")  # noqa: T201
-        print(f"python -c 'import httpx'  {floor:7.1f} ms  (the raw limit)")  # noqa: T201
+        print(f"python -c pass            {bare:7.1f} ms")
+        print(f"python -c 'import httpx'  {floor:7.1f} ms  (the raw limit)")
         for label, argv, environ in rows:
             median, _ = wall_ms(argv, environ, args.runs)
-            print(  # noqa: T201
+            print(
                 f"fireline {label:<16} {median:7.1f} ms  {median / floor:4.2f}x httpx import  "
                 f"{median / TARGET_MS:4.2f}x the {TARGET_MS:.0f} ms target"
             )
