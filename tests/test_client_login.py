@@ -3,8 +3,12 @@ token, a one-time password is replaced on the way, logout revokes the token on t
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +25,7 @@ from fireline.errors import AuthenticationError
 from fireline.service import Identity, execute, open_context
 from tests.conftest import Store
 from tests.live_server import LiveServer, free_port
+from tests.test_imports import CLIENT_FORBIDDEN, REPORT_AT_EXIT
 
 PASSWORD = "correct horse battery staple"
 
@@ -189,3 +194,24 @@ def test_token_commands_talk_to_the_server_in_client_mode(server: LiveServer) ->
     assert gone.status_code == 401
     one_line(runner.invoke(app, ["token", "create", "--name", "x", "--expires", "soon"]), 2, "")
     one_line(runner.invoke(app, ["token", "list", "--as", "bob"]), 2, "--as is not accepted")
+
+
+def test_a_successful_client_write_and_read_load_no_store_or_policy_engine(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """The import pin of tests/test_imports.py, on the success path against the real server."""
+    assert login(server.url, "alice", PASSWORD).exit_code == 0
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("FIRELINE_HOME", None)
+    code = REPORT_AT_EXIT.format(forbidden=CLIENT_FORBIDDEN)
+    for args in (("declare", "Checkout 5xx", "--sev", "SEV2"), ("list",)):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.splitlines()[-1] == "LOADED:", (args, done.stderr)
+    assert not (tmp_path / "fireline-data").exists()

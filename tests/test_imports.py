@@ -42,7 +42,7 @@ CLIENT_FORBIDDEN = (
     "fireline.ledger.store",
 )
 
-_REPORT_AT_EXIT = """
+REPORT_AT_EXIT = """
 import sys
 from fireline.launcher import main
 sys.argv = ["fireline", *sys.argv[1:]]
@@ -63,7 +63,7 @@ def loaded_in_client_mode(*args: str, env: dict[str, str]) -> tuple[str, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    code = _REPORT_AT_EXIT.format(forbidden=CLIENT_FORBIDDEN)
+    code = REPORT_AT_EXIT.format(forbidden=CLIENT_FORBIDDEN)
     result = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
@@ -76,12 +76,15 @@ def loaded_in_client_mode(*args: str, env: dict[str, str]) -> tuple[str, str]:
     return loaded, result.stderr
 
 
-def test_client_mode_writes_load_neither_sqlalchemy_nor_the_policy_engine(tmp_path: Path) -> None:
+def test_client_mode_loads_neither_sqlalchemy_nor_the_policy_engine(tmp_path: Path) -> None:
     env = {"FIRELINE_TOKEN": "t", "XDG_CONFIG_HOME": str(tmp_path)}
     for args in (
         ("log", "INC-20261123-001", "fact", "5xx rate 38%"),
         ("declare", "Checkout 5xx", "--sev", "SEV1"),
         ("role", "assign", "INC-20261123-001", "scribe", "bob"),
+        ("show", "INC-20261123-001"),
+        ("timeline", "INC-20261123-001"),
+        ("token", "list"),
     ):
         loaded, stderr = loaded_in_client_mode(*args, env=env)
         assert "cannot reach the fireline server" in stderr, stderr  # it did go to the server

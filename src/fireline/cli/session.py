@@ -32,7 +32,11 @@ def login(
 ) -> None:
     """Log in to a fireline server: stores a token (0600) that client mode then uses."""
     from fireline.client import credentials, session
+    from fireline.client.transport import server_url
 
+    server_url(url)  # a bad URL is refused before a password is asked for
+    if not user.strip():
+        raise InvalidCommandError("give the user to log in as: --user NAME")
     lines = _stdin_lines() if password_stdin else None
     password = _ask(url, user) if lines is None else lines.pop(0) if lines else ""
     if not password and lines is not None:
@@ -63,24 +67,32 @@ def _stdin_lines() -> list[str]:
     return lines
 
 
-def _ask(url: str, user: str) -> str:
+def _secret(prompt: str) -> str:
+    """A password typed at the terminal, never echoed. Without a terminal getpass would fall
+    back to reading standard input with the echo on: refused instead."""
     import getpass
+    import warnings
 
-    try:
-        return getpass.getpass(f"Password for {user} at {url}: ")
-    except (EOFError, KeyboardInterrupt):
-        raise InvalidCommandError("no password given") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(prompt)
+        except getpass.GetPassWarning:
+            raise InvalidCommandError(
+                "there is no terminal to ask the password on: pipe it in with --password-stdin"
+            ) from None
+        except (EOFError, KeyboardInterrupt):
+            raise InvalidCommandError("no password given") from None
+
+
+def _ask(url: str, user: str) -> str:
+    return _secret(f"Password for {user} at {url}: ")
 
 
 def _ask_new(user: str) -> str:
-    import getpass
-
     typer.echo("The server requires a new password for this account.", err=True)
-    try:
-        first = getpass.getpass(f"New password for {user}: ")
-        again = getpass.getpass("Again: ")
-    except (EOFError, KeyboardInterrupt):
-        raise InvalidCommandError("no new password given") from None
+    first = _secret(f"New password for {user}: ")
+    again = _secret("Again: ")
     if first != again:
         raise InvalidCommandError("the two new passwords differ; nothing was changed")
     if not first:
