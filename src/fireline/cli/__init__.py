@@ -323,9 +323,9 @@ def viewing(as_: str | None) -> Iterator[tuple[Context, Identity]]:
 def fetch(server: Server, path: str, params: Any = None) -> Any:
     """GET a read model from the server (`fireline.api.reads`): the same model, masked the
     same way, as the local read returns."""
-    from fireline.client.transport import call
+    from fireline.client.transport import call, json_body
 
-    return call(server, "GET", path, params=params).json()
+    return json_body(call(server, "GET", path, params=params), server)
 
 
 def recorded(events: list[Event]) -> None:
