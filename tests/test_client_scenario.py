@@ -117,6 +117,9 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 FIRST_REFUSAL = STEPS.index(("bob", ("status", INC, "resolved")))
+STEPS.insert(FIRST_REFUSAL, ("alice", ("user", "update", "dana", "--role", "responder")))
+STEPS.insert(FIRST_REFUSAL, ("alice", ("user", "add", "frank", "--role", "responder")))
+FIRST_REFUSAL += 2
 FIRST_READ = STEPS.index(("alice", ("show", INC)))
 
 
@@ -138,7 +141,8 @@ def normal(text: str) -> str:
 
 
 def prepared(home: Path) -> dict[str, str]:
-    """A fresh store at `home` with the scenario's registry; one write token per person."""
+    """A fresh store at `home` with the scenario's registry; one token per person: admin scope
+    for the registry's admins (the user commands need it), write scope for everyone else."""
     settings = load_settings({"FIRELINE_HOME": str(home)}, cwd=home.parent)
     engine, _ = initialise(settings)
     engine.dispose()
@@ -153,7 +157,7 @@ def prepared(home: Path) -> dict[str, str]:
                 ActorId(name),
                 user=name,
                 name=f"scenario-{name}",
-                scope="write",
+                scope="admin" if "admin" in CAST[name] else "write",
                 expires_in=timedelta(hours=1),
             )
             tokens[name] = issued.text

@@ -67,9 +67,9 @@ def _stdin_lines() -> list[str]:
     return lines
 
 
-def _secret(prompt: str) -> str:
+def ask_secret(prompt: str, *, stdin_flag: str = "--password-stdin") -> str:
     """A password typed at the terminal, never echoed. Without a terminal getpass would fall
-    back to reading standard input with the echo on: refused instead."""
+    back to reading standard input with the echo on: refused instead, naming `stdin_flag`."""
     import getpass
     import warnings
 
@@ -79,20 +79,20 @@ def _secret(prompt: str) -> str:
             return getpass.getpass(prompt)
         except getpass.GetPassWarning:
             raise InvalidCommandError(
-                "there is no terminal to ask the password on: pipe it in with --password-stdin"
+                f"there is no terminal to ask the password on: pipe it in with {stdin_flag}"
             ) from None
         except (EOFError, KeyboardInterrupt):
             raise InvalidCommandError("no password given") from None
 
 
 def _ask(url: str, user: str) -> str:
-    return _secret(f"Password for {user} at {url}: ")
+    return ask_secret(f"Password for {user} at {url}: ")
 
 
 def _ask_new(user: str) -> str:
     typer.echo("The server requires a new password for this account.", err=True)
-    first = _secret(f"New password for {user}: ")
-    again = _secret("Again: ")
+    first = ask_secret(f"New password for {user}: ")
+    again = ask_secret("Again: ")
     if first != again:
         raise InvalidCommandError("the two new passwords differ; nothing was changed")
     if not first:
