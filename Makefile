@@ -58,6 +58,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/accounts.py
+	$(BIN)/python bench/client.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/api_edge.py
 	$(BIN)/python bench/api_reads.py

@@ -73,6 +73,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("store", ["sqlite"] if only_sqlite else BACKENDS, indirect=True)
 
 
+@pytest.fixture(autouse=True)
+def local_mode(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts in local mode: no FIRELINE_URL or FIRELINE_TOKEN from the caller's
+    shell, and a config dir of its own, so a developer's stored login never steers a test."""
+    for key in ("FIRELINE_URL", "FIRELINE_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
 @pytest.fixture
 def store(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -241,13 +241,15 @@ def test_scopes_and_other_users_tokens(client: Client) -> None:
         headers=bearer(admin.json()["token"]),
     )
     assert added.status_code == 201
-    assert added.json()["name"] == "dana"
+    assert added.json()["user"]["name"] == "dana"
+    assert [e["kind"] for e in added.json()["events"]] == ["user.added"]
     changed = http.patch(
         "/api/v1/users/dana",
         json={"roles": ["responder", "steward"]},
         headers=bearer(admin.json()["token"]),
     )
-    assert changed.json()["roles"] == ["responder", "steward"]
+    assert changed.json()["user"]["roles"] == ["responder", "steward"]
+    assert [e["kind"] for e in changed.json()["events"]] == ["user.updated"]
     problem(
         http.post("/api/v1/users", json={"name": "x", "roles": ["admin"]}, headers=bearer(alice)),
         403,

@@ -30,6 +30,9 @@ class FirelineError(Exception):
 
     exit_code = 1
     http_status = 500
+    # True when the message quotes only the user's own configuration (a server URL, a file of
+    # theirs), not stored data: shown redacted but without PII masking, so an IP stays legible.
+    unmasked = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -6,7 +6,7 @@ decides (only registry admins change the registry).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,7 @@ from fireline.commands import AddUser, UpdateUser
 from fireline.db import read_only
 from fireline.errors import NotFoundError
 from fireline.service import Context, execute
+from fireline.wire import event_to_json
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 UserName = Annotated[
@@ -50,6 +51,14 @@ class UserRecord(BaseModel):
     updated_at: str
 
 
+class UserWrite(BaseModel):
+    """A registry write's answer: its events (the shape of every write route, which client
+    mode prints like local mode) and the user as it now stands."""
+
+    events: list[dict[str, Any]]
+    user: UserRecord
+
+
 class UserList(BaseModel):
     users: list[UserRecord]
     started: bool  # the registry's chain has begun: an empty list then means a rebuild is due
@@ -74,18 +83,19 @@ def users(request: Request, principal: Reader) -> UserList:
 
 
 @router.post("/users", status_code=201, responses=problems.responses(401, 403, 422))
-def add_user(body: UserBody, request: Request, principal: Admin) -> UserRecord:
+def add_user(body: UserBody, request: Request, principal: Admin) -> UserWrite:
     """Register a user (`user.added`)."""
     ctx = context(request)
     command = AddUser(name=body.name, roles=tuple(body.roles), clearances=tuple(body.clearances))
-    (event,) = serialised(lambda: execute(command, principal.actor, ctx=ctx))
-    return _user(ctx, (event.payload or {})["name"])
+    events = serialised(lambda: execute(command, principal.actor, ctx=ctx))
+    name = (events[0].payload or {})["name"]
+    return UserWrite(events=[event_to_json(e) for e in events], user=_user(ctx, name))
 
 
 @router.patch("/users/{name}", responses=problems.responses(401, 403, 404, 422))
-def update_user(name: UserName, body: UserChange, request: Request, principal: Admin) -> UserRecord:
+def update_user(name: UserName, body: UserChange, request: Request, principal: Admin) -> UserWrite:
     """Replace a user's roles and clearances (`user.updated`)."""
     ctx = context(request)
     command = UpdateUser(name=name, roles=tuple(body.roles), clearances=tuple(body.clearances))
-    serialised(lambda: execute(command, principal.actor, ctx=ctx))
-    return _user(ctx, name)
+    events = serialised(lambda: execute(command, principal.actor, ctx=ctx))
+    return UserWrite(events=[event_to_json(e) for e in events], user=_user(ctx, name))

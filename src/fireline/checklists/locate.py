@@ -11,13 +11,13 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from fireline.db import runbook_index
 from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.runbooks.files import runbook_files
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class Source:
 
 def indexed_paths(conn: Connection, runbook_id: str) -> list[Path]:
     """Files the runbook index (`fireline runbook index DIR`) lists under this id."""
+    import sqlalchemy as sa  # here, not at import: client mode locates runbooks without a store
+
+    from fireline.db import runbook_index
+
     rows = conn.execute(
         sa.select(runbook_index.c.folder, runbook_index.c.path)
         .where(runbook_index.c.runbook_id == runbook_id)

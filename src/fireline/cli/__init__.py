@@ -89,16 +89,18 @@ class RootGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-def _say(line: str) -> None:
+def _say(line: str, *, masked: bool = True) -> None:
     """One stderr line, redacted and masked (messages quote input), every control character and
-    line break shown as an escape (`fireline.terminal`).
+    line break shown as an escape (`fireline.terminal`). `masked=False` (an error quoting only
+    the user's own configuration, `FirelineError.unmasked`) still redacts.
 
     Fail closed: if the redactor itself fails, the message is withheld rather than shown raw.
     """
     try:
         from fireline.redaction import Redactor, mask
 
-        line = mask(Redactor().redact(line).text)
+        line = Redactor().redact(line).text
+        line = mask(line) if masked else line
     except Exception:
         line = f"{line.partition(': ')[0]}: (message withheld: it could not be redacted)"
     typer.echo(render_line(line), err=True)
@@ -174,7 +176,7 @@ def _boundary(fn: Callable[P, R], code: int | None) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except FirelineError as exc:
-            _say(f"fireline: error: {exc.message}")
+            _say(f"fireline: error: {exc.message}", masked=not exc.unmasked)
             raise typer.Exit(exc.exit_code if code is None else code) from None
         except OSError as exc:
             if exc.errno != errno.ENAMETOOLONG:
@@ -246,8 +248,39 @@ def report_tightened(changes: Iterable[str]) -> None:
         typer.echo(render_line(f"fireline: note: {change}"), err=True)
 
 
+def remote(as_: str | None = None) -> Server | None:
+    """The server this command talks to in client mode (FIRELINE_URL or `fireline login`), or
+    None in local mode. In client mode `--as` is refused: the server acts as the logged-in
+    user, whom no option can change."""
+    from fireline.client.transport import configured
+
+    server = configured()
+    if server is not None and as_ is not None:
+        raise InvalidCommandError(
+            "--as is not accepted in client mode: the server acts as the logged-in user"
+        )
+    return server
+
+
+def local_only(command: str) -> None:
+    """Refuse a command that acts on a store itself (init, rebuild, demo, serve) in client
+    mode, rather than run it on a local store the user did not mean."""
+    if remote() is not None:
+        raise InvalidCommandError(
+            f"`fireline {command}` works on a local store and does not run in client mode "
+            "(FIRELINE_URL or a stored login names a server); run it where the store is, "
+            "or with FIRELINE_URL set empty"
+        )
+
+
 def write(command: Command, as_: str | None) -> list[Event]:
-    """Run one command through the service as the resolved actor."""
+    """Run one command through the service as the resolved actor, or, in client mode, on the
+    server as the logged-in user (the same events come back)."""
+    server = remote(as_)
+    if server is not None:
+        from fireline.client.writes import send
+
+        return send(server, command)
     from fireline.service import execute, resolve_identity
 
     ctx = open_store()
@@ -287,27 +320,12 @@ def viewing(as_: str | None) -> Iterator[tuple[Context, Identity]]:
         ctx.close()
 
 
-def remote(as_: str | None = None) -> Server | None:
-    """The server to read from in client mode (FIRELINE_URL), else None: read locally.
-
-    `--as` is refused there: the server acts as the authenticated user, never as a name given.
-    """
-    from fireline.client.transport import configured
-
-    server = configured()
-    if server is not None and as_ is not None:
-        raise InvalidCommandError(
-            "--as is not accepted in client mode: the server acts as the user you logged in as"
-        )
-    return server
-
-
 def fetch(server: Server, path: str, params: Any = None) -> Any:
     """GET a read model from the server (`fireline.api.reads`): the same model, masked the
     same way, as the local read returns."""
-    from fireline.client.transport import call
+    from fireline.client.transport import call, json_body
 
-    return call(server, "GET", path, params=params).json()
+    return json_body(call(server, "GET", path, params=params), server)
 
 
 def recorded(events: list[Event]) -> None:
@@ -335,6 +353,7 @@ from fireline.cli import (  # noqa: E402
     role,
     runbook,
     serve,
+    session,
     suggest,
     tlog,
     tokens,
@@ -359,6 +378,7 @@ __all__ = [
     "role",
     "runbook",
     "serve",
+    "session",
     "suggest",
     "tlog",
     "tokens",

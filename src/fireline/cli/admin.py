@@ -20,6 +20,7 @@ from fireline.cli import (
     fetch,
     guarded,
     load,
+    local_only,
     open_store,
     plural,
     reading,
@@ -38,6 +39,7 @@ def init() -> None:
     from fireline.permissions import secure_store
     from fireline.schema import initialise
 
+    local_only("init")
     settings = load()
     home = settings.home
     if home.exists() and not home.is_dir():
@@ -290,6 +292,7 @@ def rebuild(as_: AsOption = None) -> None:
     from fireline.service import open_context, resolve_identity
     from fireline.service import rebuild as replay
 
+    local_only("rebuild")
     ctx = open_context(load())
     try:
         count = replay(ctx, actor=resolve_identity(as_, ctx.settings))
@@ -314,6 +317,7 @@ def demo(
     from fireline.scenario import play_sev1
     from fireline.service import resolve_identity
 
+    local_only("demo")
     ctx = open_store()
     try:
         with ctx.engine.connect() as conn:

@@ -6,7 +6,7 @@ checklist; checking and unchecking items are events with who and when.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -31,6 +31,9 @@ from fireline.cli import (
 )
 from fireline.cli.runbook import runbook_app
 from fireline.domain import parse_incident_id
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ItemsArg = Annotated[
     list[str],
@@ -65,8 +68,10 @@ def attach(
 
     inc = parse_incident_id(incident_id)
     folder = load().runbook_dir
-    with reading() as (conn, _settings):  # the runbook index, for an id runbook_dir lacks
-        indexed = indexed_paths(conn, runbook)
+    indexed: list[Path] = []
+    if remote(as_) is None:  # client mode has no local index: ids resolve in runbook_dir
+        with reading() as (conn, _settings):  # the runbook index, for an id runbook_dir lacks
+            indexed = indexed_paths(conn, runbook)
     source = read_source(locate(runbook, runbook_dir=folder, indexed=indexed), runbook_dir=folder)
     command = AttachRunbook(
         incident_id=inc, path=source.path, content=source.content, git_commit=source.git_commit

@@ -29,6 +29,7 @@ from fireline.cli import (
     emit_model,
     fetch,
     guarded,
+    load,
     open_store,
     recorded,
     remote,
@@ -42,10 +43,15 @@ from fireline.terminal import FileRenderer
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
+    from fireline.client.transport import Server
+    from fireline.commands import AddEvidence
     from fireline.evidence import RegularFile
+    from fireline.ledger.chain import Event
 
 evidence_app = typer.Typer(help="Attach and read evidence.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
+
+CHUNK = 64 * 1024  # upload chunk: small enough to stop soon after the size limit
 
 EvidenceArg = Annotated[str, typer.Argument(metavar="EVIDENCE", help="An evidence id like E1.")]
 
@@ -111,6 +117,10 @@ def add(
         source=source,
         captured_at=captured,
     )
+    server = remote(as_)
+    if server is not None:
+        recorded(_upload(server, command, path, unscanned=unscanned))
+        return
     # A signal mid-read must still remove the staging file (and record nothing).
     with interruptible() as guard:
         ctx = open_store()
@@ -135,6 +145,31 @@ def add(
         finally:
             ctx.close()
         recorded(events)
+
+
+def _upload(
+    server: Server, command: AddEvidence, path: str | None, *, unscanned: bool
+) -> list[Event]:
+    """Client mode: the reference, or the file streamed to the server under the same limit
+    and the same checks as a local add (a file that changes while it is read is refused
+    before the upload ends, so the server never records it)."""
+    from fireline.client.writes import send, upload
+    from fireline.evidence import bounded
+
+    if path is None:
+        return send(server, command)
+    limit = load().evidence_max_bytes
+    name = None if path == "-" else Path(path).name
+    with _opened(path, limit=limit) as (src, regular):
+        source = bounded(src, limit=limit, label=name or "standard input")
+
+        def chunks() -> Iterator[bytes]:
+            while chunk := source.read(CHUNK):
+                yield chunk
+            if regular is not None:
+                regular.check_unchanged()
+
+        return upload(server, command, chunks(), name=name, unscanned=unscanned)
 
 
 @contextmanager

@@ -1,11 +1,13 @@
 """`fireline token create|list|revoke|expiry`: API tokens for the local actor, as events.
 
 The token's text is printed once, by `create`, and kept nowhere: the store holds its SHA-256.
+In client mode each command calls `/api/v1/tokens` as the logged-in user instead (`--as` is
+refused there like everywhere in client mode).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +21,7 @@ from fireline.cli import (
     guarded,
     open_store,
     recorded,
+    remote,
 )
 
 token_app = typer.Typer(help="Make, list and revoke API tokens.", no_args_is_help=True)
@@ -40,8 +43,20 @@ def create(
     format_: FormatOption = Format.table,
 ) -> None:
     """Make an API token for yourself; its text is shown this once."""
-    from fireline.accounts import issue_token
     from fireline.domain import parse_duration
+
+    server = remote(as_)
+    if server is not None:
+        if expires is not None:
+            parse_duration("--expires", expires)  # the same one line as local mode
+        from fireline.client import tokens
+
+        made = tokens.create_token(server, name=name, scope=scope, expires_in=expires)
+        mine = [t for t in tokens.list_tokens(server) if t.get("id") == made.get("id")]
+        made["user"] = mine[0].get("user", "") if mine else server.user or ""
+        _show_created(made, format_)
+        return
+    from fireline.accounts import issue_token
     from fireline.service import resolve_identity
 
     ctx = open_store()
@@ -57,25 +72,30 @@ def create(
         )
     finally:
         ctx.close()
+    made = {
+        "token": issued.text,
+        "id": issued.id,
+        "user": issued.user,
+        "name": issued.name,
+        "scope": issued.scope,
+        "expires_at": issued.expires_at,
+    }
+    _show_created(made, format_)
+
+
+def _show_created(made: dict[str, Any], format_: Format) -> None:
     if format_ is Format.json:
-        emit_json(
-            {
-                "token": issued.text,
-                "id": issued.id,
-                "user": issued.user,
-                "name": issued.name,
-                "scope": issued.scope,
-                "expires_at": issued.expires_at,
-            },
-            masked=False,
-        )
+        emit_json({key: made.get(key) for key in _CREATED}, masked=False)
         return
     echo(
-        f"token {issued.id} ({issued.name}, {issued.scope}) for {issued.user}, "
-        f"expires {issued.expires_at}"
+        f"token {made['id']} ({made['name']}, {made['scope']}) for {made['user']}, "
+        f"expires {made['expires_at']}"
     )
-    echo(issued.text, masked=False)
+    echo(str(made["token"]), masked=False)
     echo("shown once: store it now (fireline keeps only its SHA-256)", masked=False)
+
+
+_CREATED = ("token", "id", "user", "name", "scope", "expires_at")
 
 
 @token_app.command("list")
@@ -88,6 +108,15 @@ def list_(
     format_: FormatOption = Format.table,
 ) -> None:
     """List your tokens (never their text): id, name, scope, state, expiry, last use."""
+    server = remote(as_)
+    if server is not None:
+        from fireline.client import tokens
+
+        records = tokens.list_tokens(server)  # everyone's only for an admin-scope credential
+        if not all_ and server.user is not None:
+            records = [t for t in records if t.get("user") == server.user]
+        _show_list(records, format_)
+        return
     from fireline import governance
     from fireline.accounts.tokens import list_tokens
     from fireline.db import read_only
@@ -109,16 +138,20 @@ def list_(
             found = list_tokens(conn, ctx.clock(), user=None if all_ else identity.actor)
     finally:
         ctx.close()
+    _show_list([token.to_json() for token in found], format_)
+
+
+def _show_list(records: list[dict[str, Any]], format_: Format) -> None:
     if format_ is Format.json:
-        emit_json([token.to_json() for token in found])
+        emit_json(records)
         return
-    if not found:
+    if not records:
         echo("no tokens")
-    for token in found:
-        used = token.last_used_at or "never used"
+    for token in records:
+        used = token.get("last_used_at") or "never used"
         echo(
-            f"{token.id}  {token.user:<12} {token.name:<20} {token.scope:<5} {token.state:<7} "
-            f"expires {token.expires_at}  last used {used}"
+            f"{token['id']}  {token['user']:<12} {token['name']:<20} {token['scope']:<5} "
+            f"{token['state']:<7} expires {token['expires_at']}  last used {used}"
         )
 
 
@@ -133,6 +166,13 @@ def revoke(
     from fireline.cli import write
     from fireline.commands import RevokeToken
 
+    server = remote(as_)
+    if server is not None:  # the server records the revocation (token.revoked) itself
+        from fireline.client import tokens
+
+        record = tokens.revoke_token(server, token_id)
+        echo(f"token {record.get('id', token_id)} revoked ({record.get('state', 'revoked')})")
+        return
     recorded(write(RevokeToken(token_id=token_id, reason=reason), as_))
 
 
@@ -149,4 +189,11 @@ def expiry(
     from fireline.domain import parse_duration
 
     lifetime = parse_duration("--expires", expires)
+    server = remote(as_)
+    if server is not None:
+        from fireline.client import tokens
+
+        record = tokens.change_expiry(server, token_id, expires)
+        echo(f"token {record.get('id', token_id)} now expires {record.get('expires_at')}")
+        return
     recorded(write(ChangeTokenExpiry(token_id=token_id, expires_in=lifetime), as_))

@@ -124,19 +124,17 @@ def password(
 
 
 def _read_password(stdin: bool) -> str:
-    import getpass
     import sys
 
     from fireline.accounts.verifiers import check_new_password
+    from fireline.cli.session import ask_secret
     from fireline.errors import InvalidCommandError
 
     if stdin:
         line = sys.stdin.readline()
         return check_new_password(line.removesuffix("\n").removesuffix("\r"))
-    if not sys.stdin.isatty():
-        raise InvalidCommandError("no terminal to ask the password on; pipe it in with --stdin")
-    first = check_new_password(getpass.getpass("New password: "))
-    if getpass.getpass("Again: ") != first:
+    first = check_new_password(ask_secret("New password: ", stdin_flag="--stdin"))
+    if ask_secret("Again: ", stdin_flag="--stdin") != first:
         raise InvalidCommandError("the two passwords differ; nothing was set")
     return first
 

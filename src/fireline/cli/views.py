@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -28,6 +27,8 @@ from fireline.errors import InvalidCommandError
 from fireline.reads.params import since_moment
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from fireline.client.transport import Server
 
 TzOption = Annotated[
@@ -36,6 +37,8 @@ TzOption = Annotated[
 
 
 def zone(name: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # here: zoneinfo costs start-up time
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
