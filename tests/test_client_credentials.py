@@ -180,7 +180,7 @@ def test_a_group_readable_login_refuses_every_command_with_nothing_written(
 
 @pytest.mark.parametrize(
     "args",
-    [("init",), ("rebuild",), ("demo",)],
+    [("init",), ("rebuild",), ("demo",), ("serve",)],
 )
 def test_store_commands_refuse_in_client_mode(
     cli: Cli, store: Store, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]

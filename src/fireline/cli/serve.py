@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli import app, echo, guarded, load, open_store
+from fireline.cli import app, echo, guarded, load, local_only, open_store
 from fireline.errors import ConfigError
 
 HostOption = Annotated[
@@ -40,6 +40,7 @@ def serve(host: HostOption = None, port: PortOption = None, workers: WorkersOpti
 
     from fireline.api.serving import uvicorn_options
 
+    local_only("serve")
     settings = load()
     open_store().close()  # fail here, in one line, if the store cannot be served
     bind = settings.serve_host if host is None else host.strip()
