@@ -330,15 +330,7 @@ async def runbook_suggest(
 
 @router.get("/policy", summary="The policy bundle in force: its digest and modules")
 def policy_show(request: Request, _principal: Reader) -> Model:
-    engine = context_of(request).policy
-    return {
-        "bundle": engine.source,
-        "digest": engine.digest,
-        "modules": [m.path for m in engine.modules],
-        "tests": [m.path for m in engine.tests],
-        "module_packages": [[m.path, m.package] for m in engine.modules],
-        "test_packages": [[m.path, m.package] for m in engine.tests],
-    }
+    return store.policy_bundle(context_of(request).policy)
 
 
 @router.get("/policy/test", summary="Run the bundle's own tests")

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from fireline import untrusted_json, wire
-from fireline.api import metrics
+from fireline.api import metrics, problems
 from fireline.api.auth import Principal, requires
 from fireline.commands import Command
 from fireline.errors import InvalidCommandError, PolicyDeniedError
@@ -56,32 +56,9 @@ class Recorded(BaseModel):
     events: list[EventModel]
 
 
-class Problem(BaseModel):
-    """An RFC 9457 problem body (`application/problem+json`)."""
+# Every write route's refusals, documented as problem bodies.
+PROBLEMS = problems.responses(401, 403, 404, 413, 422, 503)
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    error: str
-    exit_code: int
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
-    }
-
-
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: _problem("No valid credentials"),
-    403: _problem("The token's scope or the policy refuses it"),
-    404: _problem("No such incident (or one the caller may not see)"),
-    413: _problem("The body is too large"),
-    422: _problem("The body or a value in it is malformed, or the command is refused"),
-    503: _problem("The store is unavailable or the server is shutting down"),
-}
 
 router = APIRouter(tags=["writes"])
 

@@ -11,7 +11,7 @@ from fireline.cli import Format, FormatOption, app, echo, emit_json, fetch, guar
 from fireline.errors import InvalidCommandError
 
 if TYPE_CHECKING:
-    from fireline.policy import PolicyEngine, TestResult
+    from fireline.policy import TestResult
 
 policy_app = typer.Typer(help="Inspect and test the policy bundle.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
@@ -26,8 +26,9 @@ def show(format_: FormatOption = Format.table) -> None:
         shown = fetch(server, "/api/v1/policy")
     else:
         from fireline.policy import PolicyEngine
+        from fireline.reads.store import policy_bundle
 
-        shown = bundle_model(PolicyEngine.load(load().policy_dir))
+        shown = policy_bundle(PolicyEngine.load(load().policy_dir))
     if format_ is Format.json:
         emit_json({key: shown[key] for key in ("bundle", "digest", "modules", "tests")})
         return
@@ -37,18 +38,6 @@ def show(format_: FormatOption = Format.table) -> None:
         echo(f"module  {path} (package {package})", masked=False)
     for path, package in shown["test_packages"]:
         echo(f"tests   {path} (package {package})", masked=False)
-
-
-def bundle_model(engine: PolicyEngine) -> dict[str, Any]:
-    """What `policy show` prints of a bundle (the API's `GET /api/v1/policy` answers the same)."""
-    return {
-        "bundle": engine.source,
-        "digest": engine.digest,
-        "modules": [m.path for m in engine.modules],
-        "tests": [m.path for m in engine.tests],
-        "module_packages": [[m.path, m.package] for m in engine.modules],
-        "test_packages": [[m.path, m.package] for m in engine.tests],
-    }
 
 
 @policy_app.command("check")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from fireline.config import Settings
+    from fireline.policy import PolicyEngine
     from fireline.service.identity import Identity
     from fireline.suggest.alert import Alert
 
@@ -134,3 +135,16 @@ def runbook_suggest(
     _info, corpus = load_corpus(conn)
     found = engine.suggest(corpus, alerts, threshold=settings.suggest_threshold, limit=limit)
     return masked([s.as_json() for s in found], DEFAULT_GRID)
+
+
+def policy_bundle(engine: PolicyEngine) -> Model:
+    """The policy bundle in force, as `policy show` prints it and `GET /api/v1/policy` answers:
+    where it comes from, its digest, its modules and tests with their packages."""
+    return {
+        "bundle": engine.source,
+        "digest": engine.digest,
+        "modules": [m.path for m in engine.modules],
+        "tests": [m.path for m in engine.tests],
+        "module_packages": [[m.path, m.package] for m in engine.modules],
+        "test_packages": [[m.path, m.package] for m in engine.tests],
+    }
