@@ -129,6 +129,26 @@ def test_login_issues_a_write_token_that_authenticates(client: Client, seeded: S
     assert "sha256" not in token
 
 
+def test_login_may_ask_for_an_admin_token_only_for_a_registry_admin(client: Client) -> None:
+    http = client()
+    answer = http.post(
+        "/api/v1/login", json={"user": "alice", "password": ALICE_PW, "scope": "admin"}
+    )
+    assert answer.status_code == 200, answer.text
+    admin = answer.json()["token"]
+    (token,) = http.get("/api/v1/tokens", headers=bearer(admin)).json()["tokens"]
+    assert token["scope"] == "admin"
+    added = http.post(
+        "/api/v1/users", json={"name": "dana", "roles": ["responder"]}, headers=bearer(admin)
+    )
+    assert added.status_code == 201, added.text
+    engine = http.app.state.context.engine  # type: ignore[attr-defined]
+    before = registry_kinds(engine)
+    refused = http.post("/api/v1/login", json={"user": "bob", "password": BOB_PW, "scope": "admin"})
+    assert "needs the registry role admin" in problem(refused, 422)["detail"]
+    assert registry_kinds(engine) == before
+
+
 def test_unknown_user_and_wrong_password_get_the_same_answer(client: Client, seeded: Store) -> None:
     http = client()
     before = registry_kinds(http.app.state.context.engine)  # type: ignore[attr-defined]
@@ -269,6 +289,7 @@ def test_a_viewer_keeps_their_own_tokens(client: Client) -> None:
         ("/api/v1/login", {"user": "alice", "password": ""}, "password"),
         ("/api/v1/login", {"user": "alice", "password": ALICE_PW, "otp": "1"}, "otp"),
         ("/api/v1/login", {"user": "alice"}, "password"),
+        ("/api/v1/login", {"user": "alice", "password": ALICE_PW, "scope": "root"}, "scope"),
         ("/api/v1/tokens", {"name": "x", "scope": "root"}, "scope"),
         ("/api/v1/tokens", {"name": "x", "scope": "read", "expires_in": "soon"}, "expires_in"),
         ("/api/v1/tokens", {"name": "x", "scope": "read", "expires_in": "400d"}, "--expires"),

@@ -4,6 +4,7 @@ token, a one-time password is replaced on the way, logout revokes the token on t
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -77,6 +78,16 @@ def test_login_stores_a_working_token_owner_only(server: LiveServer) -> None:
     assert mine["id"] == saved.token_id
     assert mine["name"].startswith("login-")
     assert mine["scope"] == "write"
+
+
+def test_login_with_admin_scope_manages_the_registry(server: LiveServer) -> None:
+    argv = ["login", server.url, "--user", "alice", "--password-stdin", "--scope", "admin"]
+    assert CliRunner().invoke(app, argv, input=PASSWORD + "\n").exit_code == 0
+    added = CliRunner().invoke(app, ["user", "add", "bob", "--role", "responder"])
+    assert added.exit_code == 0, added.output
+    assert re.fullmatch(r"REGISTRY event \d+: user.added\n", added.stdout)
+    argv[-1] = "root"
+    one_line(CliRunner().invoke(app, argv, input=PASSWORD), 2, "unknown scope 'root'")
 
 
 def test_a_wrong_password_is_one_line_exit_8_and_stores_nothing(server: LiveServer) -> None:

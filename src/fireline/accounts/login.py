@@ -116,8 +116,11 @@ def _count_failure(
         execute(lock, ActorId(user), ctx=ctx)
 
 
-def login(ctx: Context, user: str, password: str, *, address: str, host: str) -> IssuedToken:
-    """Exchange a password for a fresh write-scope token named `login-<host>`."""
+def login(
+    ctx: Context, user: str, password: str, *, address: str, host: str, scope: str = "write"
+) -> IssuedToken:
+    """Exchange a password for a fresh token named `login-<host>`: write scope unless asked
+    for another (admin needs the registry role admin, checked like any token's)."""
     name, must_change = verify_password(ctx, user, password, address=address)
     if must_change:
         raise PasswordChangeRequiredError(
@@ -129,7 +132,7 @@ def login(ctx: Context, user: str, password: str, *, address: str, host: str) ->
         ActorId(name),
         user=name,
         name=f"login-{host}",
-        scope="write",
+        scope=scope,
         expires_in=ctx.settings.login_token_expiry,
     )
 

@@ -41,6 +41,10 @@ class LoginBody(Strict):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
         description="Names the token `login-<host>`; the client address when left out.",
     )
+    scope: Literal["read", "write", "admin"] = Field(
+        default="write",
+        description="The token's scope; admin needs the registry role admin.",
+    )
 
 
 class LoginAnswer(BaseModel):
@@ -104,12 +108,18 @@ class TokenList(BaseModel):
 
 @router.post("/login", responses=problems.responses(401, 403, 422, 429))
 def login(body: LoginBody, request: Request) -> LoginAnswer:
-    """Exchange a user's password for a fresh write-scope token (`login-<host>`)."""
+    """Exchange a user's password for a fresh token (`login-<host>`), write scope unless the
+    body asks for another."""
     ctx = context(request)
     address = client_address(request, ctx.settings)
     issued = serialised(
         lambda: accounts.login(
-            ctx, body.user, body.password, address=address, host=body.host or address
+            ctx,
+            body.user,
+            body.password,
+            address=address,
+            host=body.host or address,
+            scope=body.scope,
         )
     )
     return LoginAnswer(

@@ -29,12 +29,21 @@ def login(
             "new password when the server demands a change).",
         ),
     ] = False,
+    scope: Annotated[
+        str,
+        typer.Option(
+            "--scope",
+            help="The login token's scope: read, write or admin (admin: registry admins only).",
+        ),
+    ] = "write",
 ) -> None:
     """Log in to a fireline server: stores a token (0600) that client mode then uses."""
     from fireline.client import credentials, session
     from fireline.client.transport import server_url
 
-    server_url(url)  # a bad URL is refused before a password is asked for
+    server_url(url)  # a bad URL or scope is refused before a password is asked for
+    if scope not in ("read", "write", "admin"):
+        raise InvalidCommandError(f"unknown scope {scope!r}; allowed: read, write, admin")
     if not user.strip():
         raise InvalidCommandError("give the user to log in as: --user NAME")
     lines = _stdin_lines() if password_stdin else None
@@ -52,7 +61,7 @@ def login(
             return lines.pop(0)
         return _ask_new(user)
 
-    stored = session.login(url, user, password, new_password=new_password)
+    stored = session.login(url, user, password, new_password=new_password, scope=scope)
     path = credentials.save(stored)
     until = f"; the token expires {stored.expires_at}" if stored.expires_at else ""
     echo(f"logged in to {stored.url} as {stored.user}{until}", masked=False)

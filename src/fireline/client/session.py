@@ -33,7 +33,9 @@ class LoggedOut:
     revoked: bool
 
 
-def login(url: str, user: str, password: str, *, new_password: NewPassword) -> Credentials:
+def login(
+    url: str, user: str, password: str, *, new_password: NewPassword, scope: str = "write"
+) -> Credentials:
     """Log in and return the login to store. AuthenticationError (exit 8) on a wrong user or
     password; a password change the server demands goes through `new_password`."""
     server = Server(server_url(url), None)
@@ -42,7 +44,7 @@ def login(url: str, user: str, password: str, *, new_password: NewPassword) -> C
     if not password:
         raise InvalidCommandError("an empty password cannot log in")
     try:
-        answer = _post(server, LOGIN_PATH, _login_body(user, password))
+        answer = _post(server, LOGIN_PATH, _login_body(user, password, scope))
     except RemoteError as exc:
         if not _must_change(exc):
             raise
@@ -54,17 +56,17 @@ def login(url: str, user: str, password: str, *, new_password: NewPassword) -> C
         body = {"user": user, "password": password, "new_password": fresh}
         answer = _post(server, PASSWORD_PATH, body)
         if not isinstance(answer.get("token"), str):  # changed, but no token handed out
-            answer = _post(server, LOGIN_PATH, _login_body(user, fresh))
+            answer = _post(server, LOGIN_PATH, _login_body(user, fresh, scope))
     return _credentials(server, user, answer)
 
 
-def _login_body(user: str, password: str) -> dict[str, str]:
+def _login_body(user: str, password: str, scope: str) -> dict[str, str]:
     """The login request; `host` names the token `login-<this machine>` in `token list`
     (left out when the host name is not one the server accepts: it then uses the address)."""
     import re
     import socket
 
-    body = {"user": user, "password": password}
+    body = {"user": user, "password": password, "scope": scope}
     host = socket.gethostname().split(".")[0]
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", host):
         body["host"] = host
