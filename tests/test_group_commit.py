@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from fireline.commands import AddEvidence, AddUser, Declare, LogEntry, Transition
+from fireline.commands import AddEvidence, AddUser, Declare, LogEntry, RecordAccess, Transition
 from fireline.config import load_settings
 from fireline.domain import REGISTRY_CHAIN, ActorId, IncidentId
 from fireline.errors import InvalidCommandError, NotFoundError, PolicyDeniedError, StoreError
 from fireline.integrity import load_store_public_key, verify_store
 from fireline.ledger import store as ledger
 from fireline.ledger.chain import Event
-from fireline.service import Context, Identity, execute_batch, open_context
+from fireline.service import Context, Identity, execute, execute_batch, open_context
 from fireline.service.evidence import staged_file
 from fireline.service.writer import Writer
 from tests.conftest import Store
@@ -139,6 +139,36 @@ def test_the_writer_acknowledges_only_committed_writes(ctx: Context) -> None:
     assert acknowledged == recorded
     assert sum(sizes) == len(futures)
     assert max(sizes) > 1, "concurrent writes were never grouped"
+    verified(ctx)
+
+
+def test_writes_beside_the_writer_share_its_connection_one_at_a_time(ctx: Context) -> None:
+    """The server's read service records the access trail with `execute` on the Context the
+    writer commits through: the unit of work hands its connection to one thread at a time."""
+    inc = make_incident(ctx, labels=("restricted",))
+    writer = Writer(ctx, batch_size=8).start()
+    failures: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for _ in range(20):
+                execute(RecordAccess(incident_id=inc, view="show"), ALICE, ctx=ctx)
+        except BaseException as exc:  # any failure is the test's finding
+            failures.append(exc)
+
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    acknowledged = [writer.submit(fact(inc, f"fact {n}"), ALICE) for n in range(40)]
+    for future in acknowledged:
+        future.result(timeout=60)
+    for thread in readers:
+        thread.join(120)
+    writer.stop()
+    assert failures == []
+    kinds = [e.kind for e in chain(ctx, inc)]
+    assert kinds.count("access.read") == 60
+    assert kinds.count("entry.fact") == 40
     verified(ctx)
 
 

@@ -7,6 +7,7 @@ Nothing here writes rows: the ledger store and the projections own their tables.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -515,24 +516,29 @@ def store_errors() -> Iterator[None]:
 
 
 class UnitOfWork:
-    """Write transactions on one connection kept open between them (one thread's worth).
+    """Write transactions on one connection kept open between them.
 
     Each `transaction()` commits once if its block returns and rolls back if it raises. Holding
     the connection instead of checking one out per write halves SQLAlchemy's share of a durable
-    append; a connection the driver reports dead is replaced on the next transaction.
+    append; a connection the driver reports dead is replaced on the next transaction. The
+    connection is one thread's at a time: in the server the group-commit writer, the account
+    routes and the read service's access trail all write through it, so a transaction holds a
+    lock for its whole length.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Connection | None = None
+        self._lock = threading.RLock()  # re-entry fails in begin(), loudly, not by hanging
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        connection = self._connection
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self._connection = self.engine.connect()
-        with store_errors(), connection.begin():
-            yield connection
+        with self._lock:
+            connection = self._connection
+            if connection is None or connection.closed or connection.invalidated:
+                connection = self._connection = self.engine.connect()
+            with store_errors(), connection.begin():
+                yield connection
 
     def close(self) -> None:
         if self._connection is not None:
