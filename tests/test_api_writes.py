@@ -131,7 +131,8 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
     ):
         answer = api.send(command)
         assert answer.status_code in (200, 201), answer.text
-        assert answer.json()["name"] == getattr(command, "name", None)
+        assert answer.json()["user"]["name"] == getattr(command, "name", None)
+        assert answer.json()["events"][0]["incident_id"] == "REGISTRY"
     api.ok(c.OverrideRole(incident_id=inc, role="scribe", holder="bob", reason="IC away"))
     upload = api.client.post(
         wire.EVIDENCE_UPLOAD.format(incident_id=inc),
