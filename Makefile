@@ -25,7 +25,7 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/fireline init
 	$(BIN)/fireline demo --if-new
-	$(BIN)/fireline user bootstrap
+	$(BIN)/fireline user bootstrap --user alice  # the demo's IC becomes the first admin
 	$(BIN)/fireline serve
 
 lint: $(VENV)/.dev

@@ -330,15 +330,15 @@ def demo(
         ctx.close()
     echo(f"played the SEV1 scenario as {incident_id}", masked=False)
     echo(
-        "next (the incident is restricted: only its responders see it, so read as its IC):",
+        "next (the incident is restricted: only its responders see it, so read as its IC, alice):",
         masked=False,
     )
     program = invocation()
     for hint in (
-        "list --as alice",
-        f"show {incident_id} --as alice",
-        f"timeline {incident_id} --tz America/Chicago --as alice",
-        f"gates {incident_id} --as alice",
-        "verify",
+        "list",
+        f"show {incident_id}",
+        f"timeline {incident_id} --tz America/Chicago",
+        f"gates {incident_id}",
     ):
-        echo(f"  {program} {hint}", masked=False)
+        echo(f"  FIRELINE_ACTOR=alice {program} {hint}", masked=False)
+    echo(f"  {program} verify", masked=False)
