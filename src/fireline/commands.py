@@ -22,6 +22,7 @@ class Declare:
     flags: tuple[str, ...] = ()
     ic: str | None = None
     detected_at: datetime | None = None
+    drill: bool = False  # an exercise: never freezes deploys, labelled DRILL everywhere
 
 
 @dataclass(frozen=True, kw_only=True)

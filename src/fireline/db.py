@@ -20,7 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -127,6 +127,7 @@ incidents = sa.Table(
     _ts("next_update_due", nullable=True),
     sa.Column("freeze", sa.Boolean, nullable=False, server_default=sa.false()),
     _ts("freeze_lifted_at", nullable=True),
+    sa.Column("drill", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("postmortem_due", sa.String(10), nullable=True),
     sa.Column("postmortem_owner", sa.String(64), nullable=True),
     _ts("postmortem_done_at", nullable=True),

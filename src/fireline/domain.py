@@ -36,6 +36,35 @@ EVIDENCE_KINDS = ("logs", "screenshot", "query", "config-diff", "dashboard", "tr
 NUMBER_LIMIT = 2**31 - 1
 
 
+# fireline's own services write as system actors `<kind>:<name>` (`intake:prom-prod`,
+# `notifier:outbox`, `scheduler:deadlines`). `parse_actor` refuses the colon, so no user, login
+# or `--as` can ever claim one; only service code builds them, with `system_actor`.
+SYSTEM_ACTOR_KINDS = ("intake", "notifier", "scheduler")
+_SYSTEM_DEFAULT_NAMES = {"notifier": "outbox", "scheduler": "deadlines"}
+
+
+def system_actor(kind: str, name: str = "") -> ActorId:
+    """The actor a fireline service records its writes under, e.g. `intake:prom-prod`."""
+    if kind not in SYSTEM_ACTOR_KINDS:
+        raise InvalidCommandError(
+            f"unknown system actor kind {kind!r}; one of {', '.join(SYSTEM_ACTOR_KINDS)}"
+        )
+    name = name or _SYSTEM_DEFAULT_NAMES.get(kind, "")
+    return ActorId(f"{kind}:{parse_actor(name)}")
+
+
+def system_kind(actor: str) -> str | None:
+    """The service kind of a system actor (`intake` for `intake:prom-prod`), else None."""
+    kind, colon, name = actor.partition(":")
+    if colon and kind in SYSTEM_ACTOR_KINDS and _ACTOR_ID.fullmatch(name):
+        return kind
+    return None
+
+
+def is_system_actor(actor: str) -> bool:
+    return system_kind(actor) is not None
+
+
 def format_incident_id(day: date, number: int) -> IncidentId:
     """The id of the `number`-th incident declared on `day` (UTC): INC-YYYYMMDD-NNN."""
     return IncidentId(f"INC-{day:%Y%m%d}-{number:03d}")

@@ -112,6 +112,7 @@ class IncidentDeclared(Payload):
     next_update_at: str | None = None
     freeze: bool = False
     checklists: list[RunbookAttached] = []  # the level's built-in stage checklists
+    drill: bool = False
 
 
 class RoleAssigned(Payload):

@@ -30,7 +30,7 @@ from fireline.db import (
     updates,
     users,
 )
-from fireline.domain import REGISTRY_CHAIN, Ladder
+from fireline.domain import REGISTRY_CHAIN, Ladder, system_kind
 from fireline.errors import IntegrityError, NotFoundError, PolicyDeniedError
 from fireline.policy import PolicyEngine
 
@@ -127,6 +127,7 @@ def actor_view(conn: Connection, actor: str) -> dict[str, Any]:
             "registered": row is not None,
             "roles": [] if row is None else queries.decode_json(row[0]),
             "clearances": [] if row is None else queries.decode_json(row[1]),
+            "system": system_kind(actor),  # fireline's own services: intake, notifier, …
         },
         "registry": {"empty": empty},
     }

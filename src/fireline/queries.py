@@ -85,6 +85,7 @@ class IncidentSummary:
     declared_at: str
     last_activity_at: str
     next_update_due: str | None
+    drill: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,6 +147,7 @@ class IncidentState:
     freeze_lifted_at: str | None
     # When the incident began as far as the record knows: detection, else declaration.
     started_at: str
+    drill: bool = False
 
 
 _IC = (
@@ -169,6 +171,7 @@ _SUMMARY = sa.select(
     incidents.c.declared_at,
     heads.c.ts.label("last_activity_at"),
     incidents.c.next_update_due,
+    incidents.c.drill,
 ).join(heads, heads.c.incident_id == incidents.c.id)
 
 
@@ -205,6 +208,7 @@ _STATE = DriverStatement(
         incidents.c.freeze_lifted_at,
         incidents.c.declared_at,
         incidents.c.detected_at,
+        incidents.c.drill,
     ).where(incidents.c.id == sa.bindparam("incident_id"))
 )
 _CURRENT_ROLES = DriverStatement(
@@ -223,7 +227,7 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
     status, severity, rank, ladder, due, labels, flags, declared_by, freeze, lifted = row[:10]
-    declared_at, detected_at = row[10:]
+    declared_at, detected_at, drill = row[10:]
     return IncidentState(
         IncidentId(incident_id),
         Status(status),
@@ -237,6 +241,7 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
         bool(freeze),
         lifted,
         min(declared_at, detected_at or declared_at),
+        bool(drill),
     )
 
 

@@ -38,6 +38,9 @@ def declare(
     detected_at: Annotated[
         str | None, typer.Option(help="When it was detected (ISO 8601).")
     ] = None,
+    drill: Annotated[
+        bool, typer.Option("--drill", help="An exercise: never freezes deploys, shown as DRILL.")
+    ] = False,
     as_: AsOption = None,
 ) -> None:
     """Declare an incident; prints its new id."""
@@ -54,6 +57,7 @@ def declare(
             flags=tuple(flag),
             ic=ic,
             detected_at=_when("--detected-at", detected_at),
+            drill=drill,
         ),
         as_,
     )

@@ -93,7 +93,7 @@ def render_list(rows: list[dict[str, Any]]) -> list[str]:
         return ["no incidents"]
     return [
         f"{row['id']}  {row['severity']:<5} {row['status']:<13} ic={row['ic'] or '—':<10} "
-        f"{utc_text(row['declared_at'])}  {row['title']}"
+        f"{utc_text(row['declared_at'])}  {'DRILL ' if row.get('drill') else ''}{row['title']}"
         for row in rows
     ]
 
@@ -146,7 +146,8 @@ def render_checklists(checklists: list[dict[str, Any]]) -> list[str]:
 
 def render_detail(d: dict[str, Any], tz: ZoneInfo, now: datetime) -> list[str]:
     lines = [
-        f"{d['id']}  {d['severity']} ({d['ladder']})  {d['status']}",
+        f"{d['id']}  {d['severity']} ({d['ladder']})  {d['status']}"
+        + ("  DRILL (an exercise)" if d.get("drill") else ""),
         d["title"],
         f"Impact: {d['impact'] or '—'}",
         f"Declared {utc_text(d['declared_at'])} ({local_text(d['declared_at'], tz)}) "

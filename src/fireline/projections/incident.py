@@ -48,6 +48,7 @@ def _declared(conn: Connection, event: Event, p: Payload) -> None:
             "detected_at": p["detected_at"],
             "next_update_due": p["next_update_at"],
             "freeze": p.get("freeze", False),
+            "drill": p.get("drill", False),
         },
     )
     for checklist in p.get("checklists", ()):

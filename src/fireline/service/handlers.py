@@ -72,8 +72,9 @@ def _declare(call: Call, cmd: Declare) -> Plan:
         "flags": choices("policy flag", cmd.flags, settings.policy_flags),
         "detected_at": detected("--detected-at", cmd.detected_at, call.now),
         "next_update_at": due_after(call.now, level.update_cadence_minutes),
-        "freeze": level.freeze,
+        "freeze": level.freeze and not cmd.drill,  # a drill never freezes deploys
         "checklists": builtin_checklists(level),  # attached by this very event
+        "drill": cmd.drill,
     }
     ic = None if cmd.ic is None else parse_actor(cmd.ic)
     day = call.now.astimezone(UTC).date()
@@ -149,7 +150,7 @@ def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
                     "to_rank": level.rank,
                     "reason": require_text("reason", cmd.reason, limit=2000),
                     "next_update_at": due,
-                    "freeze": level.freeze,
+                    "freeze": level.freeze and not state.drill,
                     # A level that needs a stage checklist the incident lacks attaches it now.
                     "checklists": builtin_checklists(
                         level, progress.attached_checklists(call.conn, state.id)

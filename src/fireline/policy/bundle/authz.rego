@@ -51,6 +51,29 @@ known if open_registry
 
 known if input.actor.registered
 
+# fireline's own services write as system actors (`intake:<source>`, `notifier:outbox`,
+# `scheduler:deadlines`), names no user can hold. Each may write only the event kinds of its
+# job, listed here per kind; anything else is refused like any unlisted write.
+system_kind := kind if {
+	kind := object.get(input.actor, "system", null)
+	is_string(kind)
+}
+
+system_writes := {
+	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached"},
+	"notifier": set(),
+	"scheduler": set(),
+}
+
+known if system_kind
+
+deny contains msg if {
+	kind := system_kind
+	some event in input.events
+	not event.kind in system_writes[kind]
+	msg := concat("", [input.actor.id, " may not write ", event.kind])
+}
+
 actor_roles := object.get(input.actor, "roles", [])
 
 admin if "admin" in actor_roles

@@ -23,6 +23,10 @@ cleared if {
 	role in cleared_roles
 }
 
+# fireline's own services (intake, notifier, scheduler) act for the record on every incident;
+# what they may write is limited by kind in authz.rego.
+cleared if is_string(object.get(input.actor, "system", null))
+
 assigned(incident) if input.actor.id in incident.acting_ic
 
 assigned(incident) if {
