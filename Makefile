@@ -16,8 +16,12 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 	touch $@
 
 # Everything the tests, linters and benchmarks need.
+# axe-core (accessibility checks the browser tests inject) comes from the npm registry.
+AXE_CORE := axe-core@4.11
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	command -v npm > /dev/null && npm install --silent --prefix $(VENV)/node $(AXE_CORE) \
+		|| echo "npm missing: browser tests will fail their axe-core checks"
 	touch $@ $(VENV)/.runtime
 
 # Initialise (idempotent), play the demo SEV1 incident into a new store only, create the admin
@@ -43,6 +47,7 @@ smoke:
 	@echo "smoke: fireline --help works from a runtime-only install"
 
 test: lint
+	@test -x /usr/bin/chromium || echo "*** BROWSER TESTS WILL BE SKIPPED: no /usr/bin/chromium (apt-get install -y chromium) ***"
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90
 
 quick: $(VENV)/.dev

@@ -167,7 +167,7 @@ API_HEADERS = {
     [
         ("GET", "/healthz", 200),
         ("GET", "/openapi.json", 200),
-        ("GET", "/no/such/route", 404),
+        ("GET", "/api/v1/no/such/route", 404),
         ("POST", "/api/v1/incidents/X/notes", 422),
         ("GET", "/api/v1/crash", 500),
     ],

@@ -117,6 +117,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("token_max_expiry", "365d", "Longest lifetime an API token may be given."),
     Setting("login_token_expiry", "30d", "Lifetime of the token `POST /api/v1/login` issues."),
     Setting(
+        "web_session_expiry",
+        "12h",
+        "Lifetime of a web UI session (its login token and cookie); logout revokes it sooner.",
+    ),
+    Setting(
+        "web_secure_cookie",
+        "false",
+        "Mark the web session cookie Secure even on plain HTTP (it always is over HTTPS); "
+        "set true behind a TLS-terminating proxy.",
+    ),
+    Setting(
         "auth_proxy_header",
         "",
         "Header a trusted reverse proxy names the signed-in user in (e.g. X-Forwarded-User); "
@@ -228,6 +239,8 @@ class Settings:
     token_default_expiry: timedelta = timedelta(days=90)
     token_max_expiry: timedelta = timedelta(days=365)
     login_token_expiry: timedelta = timedelta(days=30)
+    web_session_expiry: timedelta = timedelta(hours=12)
+    web_secure_cookie: bool = False
     auth_proxy_header: str | None = None
     trusted_proxies: tuple[IPNetwork, ...] = ()
     login_max_failures: int = 5
@@ -339,11 +352,12 @@ def _account_settings(values: Mapping[str, str]) -> dict[str, Any]:
             "token_default_expiry",
             "token_max_expiry",
             "login_token_expiry",
+            "web_session_expiry",
             "login_window",
             "login_lockout",
         )
     }
-    for key in ("token_default_expiry", "login_token_expiry"):
+    for key in ("token_default_expiry", "login_token_expiry", "web_session_expiry"):
         if durations[key] > durations["token_max_expiry"]:
             raise ConfigError(
                 f"setting {key!r} ({values[key]}) is longer than token_max_expiry "
@@ -359,6 +373,7 @@ def _account_settings(values: Mapping[str, str]) -> dict[str, Any]:
         **durations,
         "auth_proxy_header": header or None,
         "trusted_proxies": tuple(_network(part) for part in _csv(values["trusted_proxies"])),
+        "web_secure_cookie": _boolean("web_secure_cookie", values["web_secure_cookie"]),
         "login_max_failures": _count("login_max_failures", values["login_max_failures"]),
         "login_address_max_failures": _count(
             "login_address_max_failures", values["login_address_max_failures"]

@@ -59,6 +59,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     app.include_router(writes.router)
     app.include_router(probes.make_router(settings, app.state.metrics))
     app.include_router(reads.router)
+    from fireline.web import app as web
+
+    web.install(app)  # the pages, their static files and HTML error pages
     return app
 
 

@@ -2,7 +2,9 @@
 `authenticated`, which turns the request's credentials into a Principal or refuses (401).
 
 Credentials, in order: `Authorization: Bearer fl_…` (an API token, looked up by its SHA-256
-and compared in constant time), else the trusted reverse proxy's `auth_proxy_header`, believed
+and compared in constant time), else the web session cookie together with its CSRF header
+(`api.cookies`: a page's own script calling the API), else the trusted reverse proxy's
+`auth_proxy_header`, believed
 only when the peer address is in `trusted_proxies` and naming a registered user (scope write:
 an admin operation needs an admin token). Nothing else: the server never accepts `--as`, the
 actor is the authenticated user. A refusal writes nothing.
@@ -19,6 +21,7 @@ from fastapi import Depends, Request
 
 from fireline import governance
 from fireline.accounts.tokens import holder
+from fireline.api.cookies import cookie_session
 from fireline.config import IPNetwork, Settings
 from fireline.db import read_only
 from fireline.domain import ActorId, parse_actor
@@ -52,6 +55,10 @@ def authenticated(request: Request) -> Principal:
         if scheme.lower() != "bearer" or not credentials.strip():
             raise AuthenticationError("send the token as Authorization: Bearer <token>")
         token = holder(ctx.engine, credentials.strip(), ctx.clock())
+        return Principal(ActorId(token.user), cast(Scope, token.scope), token.id)
+    session = cookie_session(request)
+    if session is not None:
+        token = holder(ctx.engine, session, ctx.clock())
         return Principal(ActorId(token.user), cast(Scope, token.scope), token.id)
     proxied = proxy_user(request, ctx.settings)
     if proxied is not None:

@@ -1,9 +1,10 @@
 """Security headers on every response, error bodies included.
 
-API responses are data, never a page: `default-src 'none'` and no framing. The one page the
-server renders, `/docs` (Swagger UI), loads its script and stylesheet from jsdelivr's CDN and
-boots from one inline script (and sets inline styles), so its policy allows exactly those and
-nothing else.
+API responses are data, never a page: `default-src 'none'` and no framing. The web UI's pages
+(every path outside the API's) may load only the server's own scripts, styles, images and
+event streams: no inline script or style, no other origin. `/docs` (Swagger UI) loads its
+script and stylesheet from jsdelivr's CDN and boots from one inline script (and sets inline
+styles), so its policy allows exactly those and nothing else.
 """
 
 from __future__ import annotations
@@ -19,7 +20,24 @@ DOCS_CSP = (
     "connect-src 'self'; "
     "frame-ancestors 'none'"
 )
+PAGE_CSP = (
+    "default-src 'none'; "
+    "script-src 'self'; "
+    "style-src 'self'; "
+    "img-src 'self' data:; "
+    "connect-src 'self'; "
+    "form-action 'self'; "
+    "base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json")
+
+
+def is_page(path: str) -> bool:
+    """True for a path the web UI answers (a page, its static files, its event streams)."""
+    return not path.startswith(API_PREFIXES) and path not in DOCS_PATHS
+
 
 _FIXED: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -33,7 +51,7 @@ _REPLACED = frozenset({name for name, _ in _FIXED} | {b"content-security-policy"
 
 def security_headers(path: str) -> list[tuple[bytes, bytes]]:
     """The headers every response to `path` carries."""
-    csp = DOCS_CSP if path in DOCS_PATHS else API_CSP
+    csp = DOCS_CSP if path in DOCS_PATHS else PAGE_CSP if is_page(path) else API_CSP
     return [*_FIXED, (b"content-security-policy", csp.encode("ascii"))]
 
 
