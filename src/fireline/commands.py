@@ -95,10 +95,22 @@ class AddActionItem:
     owner: str
     due: date | None = None
     priority: str = "P2"
+    verification: str | None = None
+    tracker: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class CompleteActionItem:
+    """Done: refused unless the item has its verification (given here if it had none)."""
+
+    incident_id: IncidentId
+    number: int
+    note: str = ""
+    verification: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyActionItem:
     incident_id: IncidentId
     number: int
     note: str = ""
@@ -181,9 +193,52 @@ class LockAccount:
 
 @dataclass(frozen=True, kw_only=True)
 class SchedulePostmortem:
+    """`due` given, or None: postmortem_business_days after the incident was resolved."""
+
+    incident_id: IncidentId
+    owner: str
+    due: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DraftPostmortem:
+    incident_id: IncidentId
+    template: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditPostmortem:
+    incident_id: IncidentId
+    section: str
+    text: str
+    external: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitPostmortem:
+    incident_id: IncidentId
+    reviewers: tuple[str, ...]
+    external: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovePostmortem:
+    incident_id: IncidentId
+    external: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishPostmortem:
+    incident_id: IncidentId
+    external: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPostmortemOverdue:
+    """Written by the deadline scheduler, never through a route."""
+
     incident_id: IncidentId
     due: date
-    owner: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -329,6 +384,7 @@ Command = (
     | PublishUpdate
     | AddActionItem
     | CompleteActionItem
+    | VerifyActionItem
     | CorrectEntry
     | EraseEntry
     | AddUser
@@ -340,6 +396,12 @@ Command = (
     | LockAccount
     | SchedulePostmortem
     | CompletePostmortem
+    | DraftPostmortem
+    | EditPostmortem
+    | SubmitPostmortem
+    | ApprovePostmortem
+    | PublishPostmortem
+    | RecordPostmortemOverdue
     | ReviewGovernance
     | RequestGateException
     | ApproveGateException

@@ -112,6 +112,18 @@ SETTINGS: tuple[Setting, ...] = (
         "0.53",
         "`runbook suggest` abstains when no text match reaches this confidence (0 to 1).",
     ),
+    # Postmortems (docs/postmortems.md).
+    Setting(
+        "postmortem_business_days",
+        "5",
+        "A postmortem is due this many business days after the incident is resolved (1 to 30).",
+    ),
+    Setting(
+        "holidays_file",
+        "",
+        "File of holidays skipped when counting business days: one YYYY-MM-DD a line, "
+        "`#` comments; empty means weekends only.",
+    ),
     # Accounts and authentication (docs/accounts.md).
     Setting("token_default_expiry", "90d", "Lifetime of an API token made without --expires."),
     Setting("token_max_expiry", "365d", "Longest lifetime an API token may be given."),
@@ -257,6 +269,8 @@ class Settings:
     metrics_public: bool = True
     cors_origins: tuple[str, ...] = ()
     shutdown_timeout: int = int(setting_default("shutdown_timeout"))
+    postmortem_business_days: int = 5
+    holidays_file: Path | None = None
 
     @property
     def key_path(self) -> Path:
@@ -338,6 +352,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         metrics_public=_boolean("metrics_public", values["metrics_public"]),
         cors_origins=_origins(values["cors_origins"]),
         shutdown_timeout=_seconds("shutdown_timeout", values["shutdown_timeout"], high=3600),
+        postmortem_business_days=_whole_in(
+            "postmortem_business_days", values["postmortem_business_days"], 1, 30
+        ),
+        holidays_file=_path(values["holidays_file"], cwd) if values["holidays_file"] else None,
     )
 
 

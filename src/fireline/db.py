@@ -20,7 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0014"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -193,6 +193,23 @@ action_items = sa.Table(
     _ts("completed_at", nullable=True),
     sa.Column("completed_by", sa.String(64), nullable=True),
     sa.Column("note", sa.Text, nullable=False),
+    sa.Column("verification", sa.Text, nullable=True),  # 0014: the test or monitor that proves it
+    sa.Column("tracker", sa.Text, nullable=True),
+    _ts("verified_at", nullable=True),
+    sa.Column("verified_by", sa.String(64), nullable=True),
+)
+
+# One row per incident whose postmortem has begun (scheduled or drafted): the fold of its
+# postmortem events (`fireline.postmortem.document`) and the states lists filter on.
+postmortems = sa.Table(
+    "postmortems",
+    metadata,
+    _id(),
+    sa.Column("template", sa.String(32), nullable=True),
+    sa.Column("state", sa.String(16), nullable=True, index=True),
+    sa.Column("external_state", sa.String(16), nullable=True),
+    sa.Column("due", sa.String(10), nullable=True),
+    sa.Column("doc", sa.JSON, nullable=False),
 )
 
 users = sa.Table(
@@ -386,6 +403,7 @@ PROJECTION_TABLES = (
     timeline,
     updates,
     action_items,
+    postmortems,
     users,
     breakglass,
     gate_exceptions,

@@ -184,16 +184,32 @@ class UpdatePublished(Payload):
 
 
 class ActionItemAdded(Payload):
+    """An action item. `verification` (the test or monitor that proves the fix) and `tracker`
+    (a link to an external issue) came later: events written before them have neither."""
+
     names: ClassVar[frozenset[str]] = frozenset({"owner"})
+    verbatim: ClassVar[frozenset[str]] = frozenset({"tracker"})
 
     number: int
     title: str = Field(min_length=1)
     owner: str
     due: str | None = None
     priority: str
+    verification: str | None = None
+    tracker: str | None = None
 
 
 class ActionItemCompleted(Payload):
+    """Done; `verification` is given here when the item was added without one."""
+
+    number: int
+    note: str = ""
+    verification: str | None = None
+
+
+class ActionItemVerified(Payload):
+    """The verification ran and proved the fix: done → verified."""
+
     number: int
     note: str = ""
 
@@ -280,10 +296,76 @@ class AccountLocked(Payload):
 
 
 class PostmortemScheduled(Payload):
+    """When the postmortem is due and who writes it. A due date computed from the resolution
+    records how (`business_days` after `resolved_at`, `holidays` skipped); older events and an
+    explicit `--due` have none of the three."""
+
     names: ClassVar[frozenset[str]] = frozenset({"owner"})
+    verbatim: ClassVar[frozenset[str]] = frozenset({"due", "resolved_at"})
 
     due: str
     owner: str
+    business_days: int | None = None
+    resolved_at: str | None = None
+    holidays: list[str] | None = None
+
+
+class PostmortemSection(Payload):
+    name: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
+class PostmortemDrafted(Payload):
+    """A draft generated from the record up to event `through_seq`, in both versions: the
+    internal one and the external one (written for sharing: no names, refs or restricted
+    sections). Human edits are `postmortem.edited` events on top."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"template"})
+
+    template: str
+    through_seq: int = Field(ge=1)
+    sections: list[PostmortemSection]
+    external_sections: list[PostmortemSection]
+
+
+class PostmortemEdited(Payload):
+    """A human rewrote one section of one version; `reopened` when that version was in review
+    or approved and goes back to draft (its approvals no longer hold)."""
+
+    section: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    external: bool = False
+    reopened: bool = False
+
+
+class PostmortemSubmitted(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"reviewers"})
+
+    external: bool = False
+    reviewers: list[str] = Field(min_length=1)
+
+
+class PostmortemApproved(Payload):
+    """One reviewer's approval; `authors` are who wrote the version (the policy refuses an
+    author's own approval); `complete` once every reviewer has approved."""
+
+    names: ClassVar[frozenset[str]] = frozenset({"authors"})
+
+    external: bool = False
+    authors: list[str]
+    complete: bool
+
+
+class PostmortemPublished(Payload):
+    external: bool = False
+
+
+class PostmortemOverdue(Payload):
+    """The postmortem was not published by its due date (recorded once per due date)."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"due"})
+
+    due: str
 
 
 class PostmortemCompleted(Payload):
@@ -391,6 +473,7 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "update.published": UpdatePublished,
     "action_item.added": ActionItemAdded,
     "action_item.completed": ActionItemCompleted,
+    "action_item.verified": ActionItemVerified,
     "user.added": UserRecord,
     "user.updated": UserRecord,
     "password.set": PasswordSet,
@@ -400,6 +483,12 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "account.locked": AccountLocked,
     "postmortem.scheduled": PostmortemScheduled,
     "postmortem.completed": PostmortemCompleted,
+    "postmortem.drafted": PostmortemDrafted,
+    "postmortem.edited": PostmortemEdited,
+    "postmortem.submitted": PostmortemSubmitted,
+    "postmortem.approved": PostmortemApproved,
+    "postmortem.published": PostmortemPublished,
+    "postmortem.overdue": PostmortemOverdue,
     "governance.reviewed": GovernanceReviewed,
     "gate.exception": GateException,
     "gate.approved": GateApproved,

@@ -48,6 +48,10 @@ class ActionItem:
     completed_at: str | None
     completed_by: str | None
     note: str
+    verification: str | None = None
+    tracker: str | None = None
+    verified_at: str | None = None
+    verified_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -360,6 +364,10 @@ def list_action_items(conn: Connection, incident_id: str) -> list[ActionItem]:
             r.completed_at,
             r.completed_by,
             r.note,
+            r.verification,
+            r.tracker,
+            r.verified_at,
+            r.verified_by,
         )
         for r in rows
     ]
@@ -482,46 +490,6 @@ def _timeline_entry(row: sa.Row[Any]) -> TimelineEntry:
 
 
 _TIMELINE_FIELDS = tuple(f.name for f in fields(TimelineEntry))
-
-
-def action_item_status(conn: Connection, incident_id: str, number: int) -> str | None:
-    return conn.execute(
-        sa.select(action_items.c.status).where(
-            action_items.c.incident_id == incident_id, action_items.c.number == number
-        )
-    ).scalar()
-
-
-@dataclass(frozen=True)
-class EvidenceItem:
-    """One piece of evidence: a stored file (`sha256` names its blob) or a reference (`ref`)."""
-
-    number: int
-    seq: int
-    kind: str
-    ref: str | None
-    sha256: str | None
-    size: int | None
-    media_type: str | None
-    name: str | None
-    source: str
-    captured_at: str | None
-    note: str
-    scanned: bool
-    redacted: dict[str, int]
-    sensitive: list[str]
-    added_at: str
-    added_by: str
-
-    @property
-    def label(self) -> str:
-        return f"E{self.number}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.label, **asdict(self)}
-
-
-_EVIDENCE_FIELDS = tuple(f.name for f in fields(EvidenceItem))
 
 
 def _evidence_item(row: sa.Row[Any]) -> EvidenceItem:

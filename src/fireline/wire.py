@@ -94,6 +94,12 @@ ROUTES: tuple[Route, ...] = (
         f"{INCIDENT}/actions/{{number}}/complete",
         "Complete an action item",
     ),
+    Route(
+        commands.VerifyActionItem,
+        "POST",
+        f"{INCIDENT}/actions/{{number}}/verify",
+        "Verify a done action item",
+    ),
     Route(commands.AttachRunbook, "POST", f"{INCIDENT}/runbooks", "Attach a runbook checklist"),
     Route(commands.CheckItem, "POST", f"{INCIDENT}/checklist/check", "Check checklist items"),
     Route(commands.UncheckItem, "POST", f"{INCIDENT}/checklist/uncheck", "Uncheck items"),
@@ -111,6 +117,16 @@ ROUTES: tuple[Route, ...] = (
         f"{INCIDENT}/postmortem/complete",
         "Record the postmortem as done",
     ),
+    Route(
+        commands.DraftPostmortem,
+        "POST",
+        f"{INCIDENT}/postmortem/draft",
+        "Draft the postmortem from the record",
+    ),
+    Route(commands.EditPostmortem, "POST", f"{INCIDENT}/postmortem/sections", "Edit a section"),
+    Route(commands.SubmitPostmortem, "POST", f"{INCIDENT}/postmortem/submit", "Submit for review"),
+    Route(commands.ApprovePostmortem, "POST", f"{INCIDENT}/postmortem/approve", "Approve it"),
+    Route(commands.PublishPostmortem, "POST", f"{INCIDENT}/postmortem/publish", "Publish it"),
     Route(commands.ReviewGovernance, "POST", f"{INCIDENT}/reviews", "Record a governance review"),
     Route(
         commands.RequestGateException,
@@ -146,7 +162,9 @@ ROUTES: tuple[Route, ...] = (
 )
 ROUTE_OF: dict[type[Any], Route] = {route.command: route for route in ROUTES}
 # Commands that only fireline itself writes, as a side effect of a read or an export.
-INTERNAL: frozenset[type[Any]] = frozenset({commands.RecordAccess, commands.RecordExport})
+INTERNAL: frozenset[type[Any]] = frozenset(
+    {commands.RecordAccess, commands.RecordExport, commands.RecordPostmortemOverdue}
+)
 # Built by the accounts routes (`/login`, `/password`, `/tokens`) from what a caller may say
 # (a password, a token's name and scope): the hash and the token id are made on the server.
 ACCOUNT_COMMANDS: frozenset[type[Any]] = frozenset(

@@ -77,6 +77,9 @@ class ActionItem:
     status: str = "open"
     completed_at: str | None = None
     note: str = ""
+    verification: str | None = None
+    tracker: str | None = None
+    verified_at: str | None = None
 
 
 @dataclass
@@ -129,6 +132,7 @@ class Record:
     postmortem_owner: str | None = None
     postmortem_link: str | None = None
     governance_review: tuple[str, str] | None = None
+    postmortem: dict[str, Any] | None = None  # fireline.postmortem.document's fold, once begun
     redactions: dict[str, int] = field(default_factory=dict)
     sensitive: dict[str, list[int]] = field(default_factory=dict)  # PII kind → events with it
     erasures: list[tuple[int, int, str]] = field(default_factory=list)

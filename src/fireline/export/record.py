@@ -22,8 +22,10 @@ from fireline.export.model import (
     Record,
 )
 from fireline.ledger.chain import Event
+from fireline.postmortem.summaries import POSTMORTEM_SUMMARIES
 
 ENTRY_PREFIX = "entry."
+_Handler = Callable[[Record, Event, Mapping[str, Any]], str]
 
 
 def exported_prefix(events: Sequence[Event]) -> list[Event]:
@@ -230,7 +232,14 @@ def _evidence(r: Record, e: Event, p: Mapping[str, Any]) -> str:
 def _action_added(r: Record, e: Event, p: Mapping[str, Any]) -> str:
     number = int(p["number"])
     r.action_items[number] = ActionItem(
-        number, str(p["title"]), str(p["owner"]), p.get("due"), str(p["priority"]), e.ts
+        number,
+        str(p["title"]),
+        str(p["owner"]),
+        p.get("due"),
+        str(p["priority"]),
+        e.ts,
+        verification=p.get("verification"),
+        tracker=p.get("tracker"),
     )
     due = f", due {p['due']}" if p.get("due") else ""
     return f"Action #{number}: {p['title']} (owner {p['owner']}{due}, {p['priority']})"
@@ -240,16 +249,40 @@ def _action_done(r: Record, e: Event, p: Mapping[str, Any]) -> str:
     item = r.action_items.get(int(p["number"]))
     if item is not None:
         item.status, item.completed_at, item.note = "done", e.ts, str(p.get("note", ""))
+        item.verification = p.get("verification") or item.verification
     return f"Action #{p['number']} done" + (f": {p['note']}" if p.get("note") else "")
+
+
+def _action_verified(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    item = r.action_items.get(int(p["number"]))
+    if item is not None:
+        item.status, item.verified_at = "verified", e.ts
+    return f"Action #{p['number']} verified" + (f": {p['note']}" if p.get("note") else "")
+
+
+def _postmortem(summary: Callable[[Mapping[str, Any]], str]) -> _Handler:
+    """Fold a postmortem event into the record's document (`fireline.postmortem.document`)."""
+
+    def fold_event(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+        from fireline.postmortem import document
+
+        r.postmortem = document.apply(
+            r.postmortem or document.empty(), e.kind, p, actor=e.actor, ts=e.ts, seq=e.seq
+        )
+        return summary(p)
+
+    return fold_event
 
 
 def _pm_scheduled(r: Record, e: Event, p: Mapping[str, Any]) -> str:
     r.postmortem_due, r.postmortem_owner = str(p["due"]), str(p["owner"])
+    _postmortem(lambda p: "")(r, e, p)
     return f"Postmortem due {p['due']} (owner {p['owner']})"
 
 
 def _pm_done(r: Record, e: Event, p: Mapping[str, Any]) -> str:
     r.postmortem_link = str(p["link"])
+    _postmortem(lambda p: "")(r, e, p)
     return f"Postmortem done: {p['link']}"
 
 
@@ -258,7 +291,7 @@ def _reviewed(r: Record, e: Event, p: Mapping[str, Any]) -> str:
     return f"Governance review signed off: {p['outcome']}"
 
 
-_HANDLERS: dict[str, Callable[[Record, Event, Mapping[str, Any]], str]] = {
+_HANDLERS: dict[str, _Handler] = {
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
     "role.overridden": lambda r, e, p: f"Admin override: {_role_assigned(r, e, p)}: {p['reason']}",
@@ -280,8 +313,10 @@ _HANDLERS: dict[str, Callable[[Record, Event, Mapping[str, Any]], str]] = {
     "checklist.item_unchecked": _marker(False),
     "action_item.added": _action_added,
     "action_item.completed": _action_done,
+    "action_item.verified": _action_verified,
     "postmortem.scheduled": _pm_scheduled,
     "postmortem.completed": _pm_done,
+    **{kind: _postmortem(summary) for kind, summary in POSTMORTEM_SUMMARIES.items()},
     "governance.reviewed": _reviewed,
     "gate.exception": lambda r, e, p: (
         f"Exception requested for gate {p['gate']} (as {p['as_role']}): {p['justification']}"

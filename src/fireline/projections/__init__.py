@@ -16,7 +16,14 @@ from fireline.db import PROJECTION_TABLES, DriverStatement, timeline
 from fireline.domain import SENSITIVE_LOCATION
 from fireline.ledger import store
 from fireline.ledger.chain import Event
-from fireline.projections import checklists, credentials, evidence, governance, incident
+from fireline.projections import (
+    checklists,
+    credentials,
+    evidence,
+    governance,
+    incident,
+    postmortems,
+)
 from fireline.projections.kinds import Applier, Payload
 from fireline.projections.summaries import SUMMARIES
 
@@ -29,7 +36,9 @@ _HANDLERS: dict[str, Applier] = {
     **checklists.HANDLERS,
     **evidence.HANDLERS,
     **credentials.HANDLERS,
+    **postmortems.HANDLERS,
 }
+_ALSO: dict[str, Applier] = postmortems.ALSO  # a second projection of a kind another owns
 
 
 def apply(conn: Connection, event: Event) -> None:
@@ -56,6 +65,9 @@ def apply(conn: Connection, event: Event) -> None:
     handler = _HANDLERS.get(event.kind)
     if handler is not None and p is not None:
         handler(conn, event, p)
+    also = _ALSO.get(event.kind)
+    if also is not None and p is not None:
+        also(conn, event, p)
     if p is not None and "coordinates" in p.get("sensitive", ()):
         incident.add_flag(conn, event.incident_id, SENSITIVE_LOCATION)
 

@@ -182,6 +182,8 @@ def _action_added(conn: Connection, event: Event, p: Payload) -> None:
             "created_at": event.ts,
             "created_by": event.actor,
             "note": "",
+            "verification": p.get("verification"),
+            "tracker": p.get("tracker"),
         },
     )
 
@@ -192,7 +194,23 @@ def _action_completed(conn: Connection, event: Event, p: Payload) -> None:
         .where(
             action_items.c.incident_id == event.incident_id, action_items.c.number == p["number"]
         )
-        .values(status="done", completed_at=event.ts, completed_by=event.actor, note=p["note"])
+        .values(
+            status="done",
+            completed_at=event.ts,
+            completed_by=event.actor,
+            note=p["note"],
+            **({"verification": p["verification"]} if p.get("verification") else {}),
+        )
+    )
+
+
+def _action_verified(conn: Connection, event: Event, p: Payload) -> None:
+    conn.execute(
+        action_items.update()
+        .where(
+            action_items.c.incident_id == event.incident_id, action_items.c.number == p["number"]
+        )
+        .values(status="verified", verified_at=event.ts, verified_by=event.actor)
     )
 
 
@@ -208,4 +226,5 @@ HANDLERS: dict[str, Applier] = {
     "update.published": _update_published,
     "action_item.added": _action_added,
     "action_item.completed": _action_completed,
+    "action_item.verified": _action_verified,
 }

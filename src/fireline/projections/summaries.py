@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fireline.postmortem.summaries import POSTMORTEM_SUMMARIES
 from fireline.projections.kinds import Payload
 
 
@@ -50,6 +51,9 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "action_item.completed": lambda p: (
         f"Action #{p['number']} done" + (f": {p['note']}" if p["note"] else "")
     ),
+    "action_item.verified": lambda p: (
+        f"Action #{p['number']} verified" + (f": {p['note']}" if p["note"] else "")
+    ),
     "user.added": lambda p: f"User {p['name']} added as {', '.join(p['roles'])}",
     "user.updated": lambda p: f"User {p['name']} now {', '.join(p['roles'])}",
     "password.set": lambda p: (
@@ -71,6 +75,7 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     ),
     "postmortem.scheduled": lambda p: f"Postmortem due {p['due']} (owner {p['owner']})",
     "postmortem.completed": lambda p: f"Postmortem done: {p['link']}",
+    **POSTMORTEM_SUMMARIES,
     "governance.reviewed": lambda p: f"Governance review signed off: {p['outcome']}",
     "gate.exception": lambda p: (
         f"Exception requested for gate {p['gate']} (as {p['as_role']}): {p['justification']}"

@@ -19,7 +19,6 @@ from fireline.commands import (
     RequestGateException,
     ReviewGovernance,
     RevokeBreakglass,
-    SchedulePostmortem,
     UpdateUser,
 )
 from fireline.domain import (
@@ -27,7 +26,6 @@ from fireline.domain import (
     REGISTRY_CHAIN,
     REGISTRY_ROLES,
     IncidentId,
-    check_due,
     iso_utc,
     parse_actor,
     require_text,
@@ -40,7 +38,6 @@ from fireline.service.plan import (
     Plan,
     choices,
     require_open,
-    today,
 )
 
 
@@ -72,13 +69,6 @@ def _update_user(call: Call, cmd: UpdateUser) -> Plan:
     if governance.get_user(call.conn, entry["name"]) is None:
         raise NotFoundError(f"no user {entry['name']}; add them with `fireline user add`")
     return Plan(IncidentId(REGISTRY_CHAIN), [("user.updated", entry)])
-
-
-def _schedule_postmortem(call: Call, cmd: SchedulePostmortem) -> Plan:
-    state = call.incident
-    due = check_due("--due", cmd.due, today=today(call))
-    payload = {"due": due.isoformat(), "owner": parse_actor(cmd.owner)}
-    return Plan(state.id, [("postmortem.scheduled", payload)])
 
 
 def _complete_postmortem(call: Call, cmd: CompletePostmortem) -> Plan:
@@ -212,7 +202,6 @@ def unmasked_refusal(actor: str) -> str:
 GOVERNANCE_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     AddUser: _add_user,
     UpdateUser: _update_user,
-    SchedulePostmortem: _schedule_postmortem,
     CompletePostmortem: _complete_postmortem,
     ReviewGovernance: _review_governance,
     RequestGateException: _request_gate_exception,

@@ -3,6 +3,7 @@ act, correct and erase. Each validates against the locked state and returns a Pl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
@@ -21,6 +22,7 @@ from fireline.commands import (
     PublishUpdate,
     ReleaseRole,
     Transition,
+    VerifyActionItem,
 )
 from fireline.domain import (
     ENTRY_KINDS,
@@ -270,23 +272,67 @@ def _add_action_item(call: Call, cmd: AddActionItem) -> Plan:
                     if cmd.due is None
                     else check_due("--due", cmd.due, today=today(call)).isoformat(),
                     "priority": priority,
+                    "verification": _verification(cmd.verification),
+                    "tracker": _tracker(cmd.tracker),
                 },
             )
         ],
     )
 
 
+def _verification(text: str | None) -> str | None:
+    return None if text is None else require_text("--verification", text, limit=2000)
+
+
+_TRACKER = re.compile(r"https?://[^\s/]+\S*")
+
+
+def _tracker(link: str | None) -> str | None:
+    """An external tracker issue: an http(s) URL without spaces."""
+    if link is None:
+        return None
+    cleaned = link.strip()
+    if len(cleaned) > 2000 or not _TRACKER.fullmatch(cleaned):
+        shown = cleaned if len(cleaned) <= 60 else cleaned[:60] + "…"
+        raise InvalidCommandError(f"--tracker {shown!r} is not an http(s) link to an issue")
+    return cleaned
+
+
+def _action_item(call: Call, number: int) -> queries.ActionItem:
+    state = call.incident
+    found = [i for i in queries.list_action_items(call.conn, state.id) if i.number == number]
+    if not found:
+        raise NotFoundError(f"no action item #{number} on {state.id}")
+    return found[0]
+
+
 def _complete_action_item(call: Call, cmd: CompleteActionItem) -> Plan:
     state = call.incident
-    status = queries.action_item_status(call.conn, state.id, cmd.number)
-    if status is None:
-        raise NotFoundError(f"no action item #{cmd.number} on {state.id}")
-    if status == "done":
-        raise InvalidCommandError(f"action item #{cmd.number} on {state.id} is already done")
-    return Plan(
-        state.id,
-        [("action_item.completed", {"number": cmd.number, "note": cmd.note.strip()})],
-    )
+    item = _action_item(call, cmd.number)
+    if item.status != "open":
+        raise InvalidCommandError(
+            f"action item #{cmd.number} on {state.id} is already {item.status}"
+        )
+    given = _verification(cmd.verification)
+    if given is None and item.verification is None:
+        raise InvalidCommandError(
+            f"action item #{cmd.number} on {state.id} has no verification (the test or monitor "
+            "that proves the fix); give --verification"
+        )
+    payload = {"number": cmd.number, "note": cmd.note.strip(), "verification": given}
+    return Plan(state.id, [("action_item.completed", payload)])
+
+
+def _verify_action_item(call: Call, cmd: VerifyActionItem) -> Plan:
+    state = call.incident
+    item = _action_item(call, cmd.number)
+    if item.status != "done":
+        raise InvalidCommandError(
+            f"action item #{cmd.number} on {state.id} is {item.status}; only a done item can "
+            "be verified"
+        )
+    payload = {"number": cmd.number, "note": cmd.note.strip()}
+    return Plan(state.id, [("action_item.verified", payload)])
 
 
 def _entry_target(call: Call, seq: int, verb: str) -> queries.TimelineEntry:
@@ -350,6 +396,7 @@ LIFECYCLE_HANDLERS: dict[type[Any], Callable[[Call, Any], Plan]] = {
     PublishUpdate: _publish_update,
     AddActionItem: _add_action_item,
     CompleteActionItem: _complete_action_item,
+    VerifyActionItem: _verify_action_item,
     CorrectEntry: _correct_entry,
     EraseEntry: _erase_entry,
 }
