@@ -492,6 +492,38 @@ def _timeline_entry(row: sa.Row[Any]) -> TimelineEntry:
 _TIMELINE_FIELDS = tuple(f.name for f in fields(TimelineEntry))
 
 
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence: a stored file (`sha256` names its blob) or a reference (`ref`)."""
+
+    number: int
+    seq: int
+    kind: str
+    ref: str | None
+    sha256: str | None
+    size: int | None
+    media_type: str | None
+    name: str | None
+    source: str
+    captured_at: str | None
+    note: str
+    scanned: bool
+    redacted: dict[str, int]
+    sensitive: list[str]
+    added_at: str
+    added_by: str
+
+    @property
+    def label(self) -> str:
+        return f"E{self.number}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.label, **asdict(self)}
+
+
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(EvidenceItem))
+
+
 def _evidence_item(row: sa.Row[Any]) -> EvidenceItem:
     mapping = row._mapping
     item = {name: mapping[name] for name in _EVIDENCE_FIELDS}

@@ -36,6 +36,13 @@ def add(
     owner: Annotated[str, typer.Option(help="Who owns it.")],
     due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD.")] = None,
     priority: Annotated[str, typer.Option(help="P0, P1, P2 or P3.")] = "P2",
+    verification: Annotated[
+        str | None,
+        typer.Option(help="The test or monitor that proves the fix (needed to close it)."),
+    ] = None,
+    tracker: Annotated[
+        str | None, typer.Option(help="Link to the issue in an external tracker.")
+    ] = None,
     as_: AsOption = None,
 ) -> None:
     """Add an action item (allowed after closure too)."""
@@ -49,6 +56,8 @@ def add(
                 owner=owner,
                 due=None if due is None else parse_day("--due", due),
                 priority=priority,
+                verification=verification,
+                tracker=tracker,
             ),
             as_,
         )
@@ -61,18 +70,78 @@ def done(
     incident_id: IncidentArg,
     number: Annotated[int, number_argument("The action item number.")],
     note: Annotated[str, typer.Option(help="How it was done (PR, ticket…).")] = "",
+    verification: Annotated[
+        str | None, typer.Option(help="Its verification, if it was added without one.")
+    ] = None,
     as_: AsOption = None,
 ) -> None:
-    """Mark an action item done."""
+    """Mark an action item done: open → done (refused without its verification)."""
     from fireline.commands import CompleteActionItem
 
     recorded(
         write(
             CompleteActionItem(
-                incident_id=parse_incident_id(incident_id), number=number, note=note
+                incident_id=parse_incident_id(incident_id),
+                number=number,
+                note=note,
+                verification=verification,
             ),
             as_,
         )
+    )
+
+
+@action_app.command("verify")
+@guarded
+def verify(
+    incident_id: IncidentArg,
+    number: Annotated[int, number_argument("The action item number.")],
+    note: Annotated[str, typer.Option(help="What the verification showed.")] = "",
+    as_: AsOption = None,
+) -> None:
+    """Record that a done item's verification proved the fix: done → verified."""
+    from fireline.commands import VerifyActionItem
+
+    recorded(
+        write(
+            VerifyActionItem(incident_id=parse_incident_id(incident_id), number=number, note=note),
+            as_,
+        )
+    )
+
+
+@app.command("actions")
+@guarded
+def actions(
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open items past due.")] = False,
+    owner: Annotated[str | None, typer.Option(help="Only this owner's items.")] = None,
+    format_: FormatOption = Format.table,
+    as_: AsOption = None,
+) -> None:
+    """Action items across every incident you may see, soonest due first."""
+    from fireline.cli.views import render_action_item
+    from fireline.domain import parse_actor
+
+    who = None if owner is None else parse_actor(owner)
+    server = remote(as_)
+    if server is not None:
+        params = {"overdue": overdue, **({} if who is None else {"owner": who})}
+        items = fetch(server, "/api/v1/actions", params)
+    else:
+        from fireline.reads import postmortems
+
+        with viewing(as_) as (ctx, identity):
+            items = postmortems.list_actions(ctx, identity, overdue_only=overdue, owner=who)
+    if format_ is Format.json:
+        emit_model(items)
+        return
+    show_lines(
+        [
+            f"{item['incident_id']} {render_action_item(item)}"
+            + (" OVERDUE" if item["overdue"] else "")
+            for item in items
+        ]
+        or ["no action items"]
     )
 
 

@@ -1,4 +1,4 @@
-"""Definition of done: `gates`, `gate except|approve`, `postmortem`, `review`."""
+"""Definition of done: `gates`, `gate except|approve`, `review`."""
 
 from __future__ import annotations
 
@@ -22,12 +22,10 @@ from fireline.cli import (
     viewing,
     write,
 )
-from fireline.domain import parse_day, parse_incident_id
+from fireline.domain import parse_incident_id
 
 gate_app = typer.Typer(help="Exceptions to closure gates (IC and steward).", no_args_is_help=True)
 app.add_typer(gate_app, name="gate")
-postmortem_app = typer.Typer(help="Schedule and complete the postmortem.", no_args_is_help=True)
-app.add_typer(postmortem_app, name="postmortem")
 
 
 @app.command()
@@ -94,40 +92,6 @@ def approve_exception(
             ApproveGateException(incident_id=parse_incident_id(incident_id), exception_seq=seq), as_
         )
     )
-
-
-@postmortem_app.command("schedule")
-@guarded
-def schedule(
-    incident_id: IncidentArg,
-    due: Annotated[str, typer.Option(help="Due date YYYY-MM-DD.")],
-    owner: Annotated[str, typer.Option(help="Who writes it.")],
-    as_: AsOption = None,
-) -> None:
-    """Schedule the postmortem."""
-    from fireline.commands import SchedulePostmortem
-
-    recorded(
-        write(
-            SchedulePostmortem(
-                incident_id=parse_incident_id(incident_id), due=parse_day("--due", due), owner=owner
-            ),
-            as_,
-        )
-    )
-
-
-@postmortem_app.command("done")
-@guarded
-def done(
-    incident_id: IncidentArg,
-    link: Annotated[str, typer.Option(help="Where the postmortem lives.")],
-    as_: AsOption = None,
-) -> None:
-    """Record the postmortem as written."""
-    from fireline.commands import CompletePostmortem
-
-    recorded(write(CompletePostmortem(incident_id=parse_incident_id(incident_id), link=link), as_))
 
 
 @app.command()

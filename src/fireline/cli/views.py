@@ -206,9 +206,13 @@ def render_detail(d: dict[str, Any], tz: ZoneInfo, now: datetime) -> list[str]:
 
 
 def render_action_item(item: dict[str, Any], *, indent: str = "") -> str:
+    verification = item.get("verification")
+    tracker = item.get("tracker")
     return (
         f"{indent}#{item['number']} [{item['status']}] {item['priority']} {item['title']} "
         f"— owner {item['owner']}, due {item['due'] or 'unset'}"
+        + (f", verify: {verification}" if verification else ", verification missing")
+        + (f", {tracker}" if tracker else "")
     )
 
 

@@ -42,6 +42,9 @@ VIEW_FILES = (
     "30_verification/checks.md",
     "30_verification/metrics.md",
     "90_postmortem/postmortem.md",
+    "90_postmortem/postmortem.html",
+    "90_postmortem/postmortem-external.md",
+    "90_postmortem/postmortem-external.html",
     "90_postmortem/action_items.md",
     "prov/prov.json",
 )
@@ -82,9 +85,27 @@ def render_views(record: Record, params: Params) -> dict[str, bytes]:
         "20_actions/rollback.md": views.rollback_md(record),
         "30_verification/checks.md": views.checks_md(record),
         "30_verification/metrics.md": views.metrics_md(record),
-        "90_postmortem/postmortem.md": views.postmortem_md(record),
+        **_postmortem_views(record),
         "90_postmortem/action_items.md": views.action_items_md(record),
         "prov/prov.json": prov.prov_json(record),
+    }
+
+
+def _postmortem_views(record: Record) -> dict[str, bytes]:
+    """The postmortem as drafted and reviewed (`fireline.postmortem.render`), both versions,
+    Markdown and HTML; before a draft, the seed outline pre-filled from the record."""
+    from fireline.postmortem import render
+
+    internal = render.markdown(record) or views.postmortem_md(record).decode()
+    external = render.markdown(record, external=True) or (
+        f"# Postmortem — {record.incident_id} (external version)\n\n"
+        "_No external version has been drafted._\n"
+    )
+    return {
+        "90_postmortem/postmortem.md": internal.encode(),
+        "90_postmortem/postmortem.html": render.html_page_of(internal).encode(),
+        "90_postmortem/postmortem-external.md": external.encode(),
+        "90_postmortem/postmortem-external.html": render.html_page_of(external).encode(),
     }
 
 

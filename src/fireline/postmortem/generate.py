@@ -168,7 +168,6 @@ def _detection_response(record: Record, external: bool) -> str:
             _detection(record, external),
             "- How we *expected* to detect: " + TODO,
             "",
-            f"- Time to detect: {duration(start, _detected(record))}",
             f"- Time to mitigate: {duration(start, times.get('mitigated'))}",
             f"- Time to recover: {duration(start, times.get('resolved'))}",
             "",
@@ -185,6 +184,8 @@ def _moments(record: Record, external: bool) -> list[tuple[str, str]]:
     start = impact_start(record)
     if start is not None and start != record.opened_at:
         out.append((start, "Impact began (earliest observation)"))
+    if record.detected_at is not None:
+        out.append((record.detected_at, "Detected"))
     for line in record.lines:
         if line.kind in MILESTONE_KINDS or line.kind == "update.published" and not external:
             out.append((line.ts, one_line(line.text)))

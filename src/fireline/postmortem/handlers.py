@@ -50,7 +50,8 @@ def _resolved_at(call: Call) -> str | None:
             incidents.c.id == call.incident.id
         )
     ).one()
-    return row.resolved_at or row.closed_at
+    found: str | None = row.resolved_at or row.closed_at
+    return found
 
 
 def due_from_resolution(call: Call, owner: str) -> dict[str, Any]:

@@ -73,8 +73,11 @@ def markdown_html(text: str) -> str:
 def page_html(record: Record, *, external: bool = False) -> str:
     """The postmortem as a standalone HTML page ("" when none has been drafted)."""
     text = markdown(record, external=external)
-    if not text:
-        return ""
+    return html_page_of(text) if text else ""
+
+
+def html_page_of(text: str) -> str:
+    """A postmortem's Markdown as a standalone HTML page, titled by its first heading."""
     head = text.splitlines()[0].removeprefix("# ")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

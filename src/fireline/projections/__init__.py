@@ -38,7 +38,7 @@ _HANDLERS: dict[str, Applier] = {
     **credentials.HANDLERS,
     **postmortems.HANDLERS,
 }
-_ALSO: dict[str, Applier] = postmortems.ALSO  # a second projection of a kind another owns
+_ALSO: dict[str, Applier] = dict(postmortems.ALSO)  # a second projection of a kind another owns
 
 
 def apply(conn: Connection, event: Event) -> None:

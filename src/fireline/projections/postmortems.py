@@ -46,4 +46,4 @@ HANDLERS: dict[str, Applier] = dict.fromkeys(
     _fold,
 )
 # Folded beside their existing projections (governance.HANDLERS keeps the incident columns).
-ALSO = {"postmortem.scheduled": _fold, "postmortem.completed": _fold}
+ALSO: dict[str, Applier] = {"postmortem.scheduled": _fold, "postmortem.completed": _fold}

@@ -62,7 +62,7 @@ system_kind := kind if {
 system_writes := {
 	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached"},
 	"notifier": set(),
-	"scheduler": set(),
+	"scheduler": {"postmortem.overdue"},
 }
 
 known if system_kind
@@ -251,4 +251,20 @@ deny contains msg if {
 	count(gates.unmet[gate]) > 0
 	not gate in input.incident.excepted_gates
 	msg := concat("", ["gate '", gate, "' is not met: ", concat("; ", gates.unmet[gate])])
+}
+
+# Postmortems are reviewed by someone other than who wrote them: an author (who drafted,
+# edited or submitted that version; the approval event names them) may not approve it.
+deny contains msg if {
+	input.action == "postmortem.approve"
+	some event in input.events
+	input.actor.id in event.payload.authors
+	msg := concat("", [input.actor.id, " wrote this postmortem and may not approve it; another reviewer must"])
+}
+
+# Only the scheduler records a postmortem as overdue.
+deny contains msg if {
+	input.action == "postmortem.overdue"
+	not system_kind
+	msg := concat("", ["only fireline's scheduler records an overdue postmortem (", input.actor.id, " is not it)"])
 }
