@@ -209,6 +209,8 @@ def show(
     if not found["markdown"]:
         show_lines([f"{wanted} has no postmortem draft yet (`fireline postmortem draft`)"])
         return
+    if found["overdue"] and not html:
+        show_lines([f"OVERDUE: this postmortem was due {found['due']}", ""])
     if html:
         from fireline.postmortem.render import html_page_of
 
