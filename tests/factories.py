@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -74,3 +75,10 @@ def projection_state(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
             )
             for table in PROJECTION_TABLES
         }
+
+
+def payload_of(events: list[Event]) -> Mapping[str, Any]:
+    """The payload of the first event written (never erased in a fresh write)."""
+    payload = events[0].payload
+    assert payload is not None
+    return payload

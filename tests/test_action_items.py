@@ -9,11 +9,12 @@ from datetime import date
 import pytest
 
 from fireline.commands import AddActionItem, CompleteActionItem, VerifyActionItem
+from fireline.domain import ActorId
 from fireline.errors import InvalidCommandError
 from fireline.reads import postmortems
 from fireline.service import Context, Identity
 from tests.conftest import Cli
-from tests.factories import make_incident, run, snapshot
+from tests.factories import make_incident, payload_of, run, snapshot
 
 
 def test_an_item_goes_open_done_verified_and_needs_its_verification(ctx: Context) -> None:
@@ -28,9 +29,9 @@ def test_an_item_goes_open_done_verified_and_needs_its_verification(ctx: Context
         run(ctx, AddActionItem(incident_id=inc, title="t", owner="carol", tracker="javascript:x"))
     assert snapshot(ctx.engine) == before
     done = run(ctx, CompleteActionItem(incident_id=inc, number=1, verification="load test"))
-    assert done[0].payload["verification"] == "load test"
+    assert payload_of(done)["verification"] == "load test"
     run(ctx, VerifyActionItem(incident_id=inc, number=1, note="green for a week"))
-    items = postmortems.list_actions(ctx, Identity("alice"))
+    items = postmortems.list_actions(ctx, Identity(ActorId("alice")))
     assert [(i["status"], i["verification"], i["verified_by"]) for i in items] == [
         ("verified", "load test", "alice")
     ]
@@ -62,7 +63,7 @@ def test_actions_across_incidents_honour_need_to_know(cli: Cli, ctx: Context) ->
     assert "https://tracker.example/ISSUE-1" in mine.stdout
     assert len(mine.stdout.splitlines()) == 2
     ctx.clock.advance(days=3)  # type: ignore[attr-defined]
-    late = postmortems.list_actions(ctx, Identity("alice"), overdue_only=True)
+    late = postmortems.list_actions(ctx, Identity(ActorId("alice")), overdue_only=True)
     assert [(i["incident_id"], i["title"]) for i in late] == [(open_inc, "fix carol")]
     bad = cli("action", "done", open_inc, "1", "--verification", " ", actor="alice")
     assert bad.exit_code == 2

@@ -24,14 +24,14 @@ from fireline.commands import (
     Transition,
 )
 from fireline.config import load_settings
-from fireline.domain import IncidentId
+from fireline.domain import ActorId, IncidentId
 from fireline.errors import ConfigError, InvalidCommandError, PolicyDeniedError
 from fireline.postmortem import overdue
 from fireline.postmortem.calendar import add_business_days, parse_holidays
 from fireline.reads import postmortems
 from fireline.service import Context, Identity, open_context, rebuild
 from tests.conftest import Clock, Store
-from tests.factories import make_incident, meet_gates, projection_state, run, snapshot
+from tests.factories import make_incident, meet_gates, payload_of, projection_state, run, snapshot
 
 
 def record_incident(ctx: Context) -> IncidentId:
@@ -66,7 +66,7 @@ def record_incident(ctx: Context) -> IncidentId:
 
 
 def sections(ctx: Context, inc: IncidentId, *, external: bool = False) -> dict[str, str]:
-    model = postmortems.postmortem(ctx, Identity("alice"), inc, external=external)
+    model = postmortems.postmortem(ctx, Identity(ActorId("alice")), inc, external=external)
     return {s["name"]: s["text"] for s in model["sections"]}
 
 
@@ -91,7 +91,11 @@ def test_a_draft_keeps_facts_and_hypotheses_apart(ctx: Context) -> None:
 
 @pytest.mark.parametrize(
     ("template", "heading"),
-    [("kfm", "Where we got lucky"), ("ir", "Prevention / hardening"), ("evidence-kit", "What didn't")],
+    [
+        ("kfm", "Where we got lucky"),
+        ("ir", "Prevention / hardening"),
+        ("evidence-kit", "What didn't"),
+    ],
 )
 def test_every_template_has_its_seed_sections(ctx: Context, template: str, heading: str) -> None:
     inc = record_incident(ctx)
@@ -126,7 +130,7 @@ def test_edits_are_events_and_survive_a_new_draft(ctx: Context) -> None:
     run(ctx, DraftPostmortem(incident_id=inc, template="ir"))
     events = run(ctx, EditPostmortem(incident_id=inc, section="root CAUSE(s)", text="The cache."))
     assert events[0].kind == "postmortem.edited"
-    assert events[0].payload["section"] == "Root cause(s)"
+    assert payload_of(events)["section"] == "Root cause(s)"
     run(ctx, LogEntry(incident_id=inc, kind="mitigation", text="guard deployed"))
     run(ctx, DraftPostmortem(incident_id=inc, template="ir"))
     found = sections(ctx, inc)
@@ -146,13 +150,16 @@ def test_review_states_and_no_self_approval(ctx: Context) -> None:
     assert snapshot(ctx.engine) == before
     # An edit in review sends it back to draft; resubmitted to someone else, it is approved.
     run(ctx, EditPostmortem(incident_id=inc, section="What went well", text="fast rollback"))
-    assert postmortems.postmortem(ctx, Identity("alice"), inc, external=False)["state"] == "draft"
+    assert (
+        postmortems.postmortem(ctx, Identity(ActorId("alice")), inc, external=False)["state"]
+        == "draft"
+    )
     run(ctx, SubmitPostmortem(incident_id=inc, reviewers=("erin",)))
-    assert run(ctx, ApprovePostmortem(incident_id=inc), "erin")[0].payload["complete"] is True
+    assert payload_of(run(ctx, ApprovePostmortem(incident_id=inc), "erin"))["complete"] is True
     with pytest.raises(InvalidCommandError, match="publish the postmortem"):
         run(ctx, PublishPostmortem(incident_id=inc, external=True))
     run(ctx, PublishPostmortem(incident_id=inc))
-    model = postmortems.postmortem(ctx, Identity("alice"), inc, external=False)
+    model = postmortems.postmortem(ctx, Identity(ActorId("alice")), inc, external=False)
     assert (model["state"], model["approvals"]) == ("published", ["erin"])
 
 
@@ -162,10 +169,14 @@ def test_the_external_version_has_no_names_pii_refs_or_restricted_sections(ctx: 
     run(ctx, EditPostmortem(incident_id=inc, section="Root cause(s)", text="bob saw the cache"))
     found = sections(ctx, inc, external=True)
     text = "\n".join(found.values())
-    assert "Decisions" not in found and "Governance & safety review" not in found
+    assert "Decisions" not in found
+    assert "Governance & safety review" not in found
     assert "Hypotheses considered (not causes)" not in found
-    assert "carol" not in text and "alice" not in text and "bob" not in text
-    assert "dash:5xx" not in text and "example.com" not in text
+    assert "carol" not in text
+    assert "alice" not in text
+    assert "bob" not in text
+    assert "dash:5xx" not in text
+    assert "example.com" not in text
     assert found["Root cause(s)"] == "a responder saw the cache"
     # Reviewed apart: submitting it needs the internal version approved first.
     with pytest.raises(InvalidCommandError, match="must be approved before its external"):
@@ -197,9 +208,9 @@ def test_due_is_business_days_after_resolved_with_the_holiday_file(
     ctx = open_context(load_settings(env, cwd=tmp_path), clock=clock)
     try:
         inc = resolved_incident(ctx)  # resolved Monday 2026-11-23
-        event = run(ctx, SchedulePostmortem(incident_id=inc, owner="carol"))[0]
-        assert event.payload["due"] == "2026-12-01"  # 5 business days, Thursday skipped
-        assert event.payload["holidays"] == ["2026-11-26"]
+        event = payload_of(run(ctx, SchedulePostmortem(incident_id=inc, owner="carol")))
+        assert event["due"] == "2026-12-01"  # 5 business days, Thursday skipped
+        assert event["holidays"] == ["2026-11-26"]
         holidays.write_text("not-a-date\n")
         before = snapshot(ctx.engine)
         with pytest.raises(ConfigError, match="line 1: 'not-a-date' is not a date"):
@@ -222,7 +233,7 @@ def test_overdue_is_recorded_once_by_the_scheduler(ctx: Context, clock: Clock) -
         (inc, "postmortem.overdue", "scheduler:deadlines")
     ]
     assert overdue.tick(ctx, clock.now) == []
-    listed = postmortems.list_postmortems(ctx, Identity("alice"), overdue_only=True)
+    listed = postmortems.list_postmortems(ctx, Identity(ActorId("alice")), overdue_only=True)
     assert [(p["incident_id"], p["overdue"]) for p in listed] == [(inc, True)]
 
 
@@ -232,7 +243,7 @@ def test_rebuild_replays_the_postmortem_identically(ctx: Context) -> None:
     run(ctx, EditPostmortem(incident_id=inc, section="What worked", text="the rollback"))
     run(ctx, SubmitPostmortem(incident_id=inc, reviewers=("erin",)))
     before = projection_state(ctx.engine)
-    rebuild(ctx, actor="alice")
+    rebuild(ctx, actor=ActorId("alice"))
     assert projection_state(ctx.engine) == before
 
 
@@ -242,6 +253,6 @@ def test_a_hidden_incident_postmortem_answers_like_a_missing_one(ctx: Context) -
     inc = make_incident(ctx, labels=("restricted",))
     run(ctx, DraftPostmortem(incident_id=inc, template="ir"))
     with pytest.raises(NotFoundError, match=f"^no incident {inc}$"):
-        postmortems.postmortem(ctx, Identity("mallory"), inc, external=False)
-    assert postmortems.list_postmortems(ctx, Identity("mallory")) == []
+        postmortems.postmortem(ctx, Identity(ActorId("mallory")), inc, external=False)
+    assert postmortems.list_postmortems(ctx, Identity(ActorId("mallory"))) == []
     run(ctx, Declare(title="other", severity="SEV3"))

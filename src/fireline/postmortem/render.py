@@ -66,8 +66,13 @@ def _parser() -> Any:
 
 
 def markdown_html(text: str) -> str:
-    """One Markdown text as an HTML fragment: raw HTML escaped, unsafe links refused."""
-    return str(_parser().render(text))
+    """One Markdown text as an HTML fragment: raw HTML escaped, unsafe links refused.
+
+    markdown-it leaves `'` as it is in text; it is written `&#39;` too (the same character in
+    text and in the double-quoted attributes markdown-it writes), so no fragment of it can
+    close a single-quoted attribute wherever the HTML is pasted.
+    """
+    return str(_parser().render(text)).replace("'", "&#39;")
 
 
 def page_html(record: Record, *, external: bool = False) -> str:

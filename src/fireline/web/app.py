@@ -23,6 +23,7 @@ from fireline.web import render, session
 PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.session",
     "fireline.web.pages.incidents",
+    "fireline.web.pages.postmortems",
 )
 
 
