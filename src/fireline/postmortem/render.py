@@ -9,6 +9,7 @@ the export's `verify` re-render `90_postmortem/` and compare. Pure.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from fireline.export.model import Record
@@ -59,6 +60,9 @@ def _status_line(doc: dict[str, Any], version: dict[str, Any], *, external: bool
     return "_" + " · ".join(parts) + "_"
 
 
+_ALIGN = re.compile(r' style="text-align:(left|right|center)"')
+
+
 def _parser() -> Any:
     from markdown_it import MarkdownIt
 
@@ -70,9 +74,11 @@ def markdown_html(text: str) -> str:
 
     markdown-it leaves `'` as it is in text; it is written `&#39;` too (the same character in
     text and in the double-quoted attributes markdown-it writes), so no fragment of it can
-    close a single-quoted attribute wherever the HTML is pasted.
+    close a single-quoted attribute wherever the HTML is pasted. A table column's alignment
+    becomes a class (`align-right`), not an inline style a strict CSP would refuse.
     """
-    return str(_parser().render(text)).replace("'", "&#39;")
+    out = str(_parser().render(text)).replace("'", "&#39;")
+    return _ALIGN.sub(r' class="align-\1"', out)
 
 
 def page_html(record: Record, *, external: bool = False) -> str:
