@@ -10,12 +10,14 @@ the form there and gets the page back with the preview filled. Every read goes t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from fireline.api.auth import Principal
 from fireline.commands import (
     ApprovePostmortem,
     Command,
@@ -31,6 +33,7 @@ from fireline.service import Identity
 from fireline.web import filters, forms
 from fireline.web.nav import NAV, NavLink
 from fireline.web.render import page
+from fireline.web.room import PANELS, RoomPanel
 from fireline.web.session import CsrfChecked, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -250,3 +253,15 @@ def action_board(
         owner=owner,
         overdue=bool(overdue),
     )
+
+
+def _room_panel(request: Request, principal: Principal, incident: Mapping[str, Any]) -> Any:
+    """The room's postmortem panel: its state, due date and a link to the editor."""
+    from fireline.reads import postmortems
+
+    ctx = request.app.state.context
+    model = postmortems.postmortem(ctx, Identity(principal.actor), incident["id"], external=False)
+    return {"pm": model}
+
+
+PANELS.append(RoomPanel("postmortem", "postmortems/panel.html", _room_panel, order=80))
