@@ -51,11 +51,16 @@ def build(home: Path, entries: int, actions: int) -> tuple[service.Context, Inci
     inc = IncidentId(declared[0].incident_id)
     for n in range(entries):
         kind = KINDS[n % len(KINDS)]
-        extra = {"why": "it matched", "approver": "bench"} if kind == "decision" else {}
+        decision = kind == "decision"
         text = f"step {n}: 5xx rate {n % 40}% on node-{n % 7}"
-        service.execute(
-            commands.LogEntry(incident_id=inc, kind=kind, text=text, **extra), ACTOR, ctx=quick
+        entry = commands.LogEntry(
+            incident_id=inc,
+            kind=kind,
+            text=text,
+            why="it matched" if decision else None,
+            approver="bench" if decision else None,
         )
+        service.execute(entry, ACTOR, ctx=quick)
     for n in range(actions):
         item = commands.AddActionItem(
             incident_id=inc, title=f"fix {n}", owner="carol", verification="a test"

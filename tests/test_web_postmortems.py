@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from fireline.commands import AddActionItem, Declare, LogEntry
-from fireline.domain import ActorId
+from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
 from tests.conftest import Store
 from tests.hostile import ALL, SCRIPT, assert_inert
@@ -21,9 +21,9 @@ def team(ctx: Context) -> Context:
     return ctx
 
 
-def declare(ctx: Context, **fields: object) -> str:
-    command = Declare(title=f"API down {ALL}", severity="SEV2", ic="alice", **fields)  # type: ignore[arg-type]
-    return execute(command, ActorId("alice"), ctx=ctx)[0].incident_id
+def declare(ctx: Context, labels: tuple[str, ...] = ()) -> IncidentId:
+    command = Declare(title=f"API down {ALL}", severity="SEV2", ic="alice", labels=labels)
+    return IncidentId(execute(command, ActorId("alice"), ctx=ctx)[0].incident_id)
 
 
 @pytest.mark.slow
@@ -33,7 +33,7 @@ def test_the_editor_drafts_edits_previews_and_reviews(store: Store, team: Contex
         LogEntry(incident_id=inc, kind="root_cause", text=f"pool {SCRIPT}"),
         ActorId("alice"),
         ctx=team,
-    )  # type: ignore[arg-type]
+    )
     with web_client(store) as web:
         empty = web.get(f"/incidents/{inc}/postmortem")
         assert empty.status_code == 200
@@ -65,7 +65,8 @@ def test_the_editor_drafts_edits_previews_and_reviews(store: Store, team: Contex
             f"/incidents/{inc}/postmortem/sections", {"section": "Summary", "text": "It broke."}
         )
         assert saved.status_code == 303
-        web.post(f"/incidents/{inc}/postmortem/review", {"step": "submit", "reviewers": "alice, erin"})
+        submit = {"step": "submit", "reviewers": "alice, erin"}
+        web.post(f"/incidents/{inc}/postmortem/review", submit)
         own = web.post(f"/incidents/{inc}/postmortem/review", {"step": "approve"})
         assert own.status_code == 403
         assert "alice wrote this postmortem and may not approve it" in own.text
@@ -82,7 +83,7 @@ def test_the_editor_drafts_edits_previews_and_reviews(store: Store, team: Contex
 def test_pages_need_a_session_and_hide_restricted_incidents(store: Store, team: Context) -> None:
     hidden = declare(team, labels=("restricted",))
     execute(
-        AddActionItem(incident_id=hidden, title=f"secret {ALL}", owner="carol", verification="t"),  # type: ignore[arg-type]
+        AddActionItem(incident_id=hidden, title=f"secret {ALL}", owner="carol", verification="t"),
         ActorId("alice"),
         ctx=team,
     )

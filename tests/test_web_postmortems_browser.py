@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fireline.commands import AddActionItem, Declare, DraftPostmortem
-from fireline.domain import ActorId
+from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
 from tests.browser import axe, chromium, login, screenshot, web_server
 from tests.conftest import Store
@@ -28,7 +28,7 @@ def test_live_preview_and_board(chromium: Browser, store: Store, ctx: Context) -
     add_user(ctx, "alice")
     alice = ActorId("alice")
     inc = execute(Declare(title=f"API {ALL}", severity="SEV2", ic="alice"), alice, ctx=ctx)[0]
-    incident = inc.incident_id
+    incident = IncidentId(inc.incident_id)
     execute(DraftPostmortem(incident_id=incident, template="ir"), alice, ctx=ctx)
     execute(
         AddActionItem(incident_id=incident, title=f"fix {ALL}", owner="carol", verification="t"),
@@ -38,7 +38,7 @@ def test_live_preview_and_board(chromium: Browser, store: Store, ctx: Context) -
     with web_server(store) as url:
         page = chromium.new_page()
         errors: list[str] = []
-        page.on("console", lambda m: errors.append(page.url + " " + m.text[:60]) if m.type == "error" else None)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         login(page, url, "alice")
         page.goto(f"{url}/incidents/{incident}/postmortem")
         page.fill("#s1-text", "**Live** <script>window.__pwned=1</script>")
