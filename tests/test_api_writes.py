@@ -100,7 +100,7 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
     api.ok(
         c.AddActionItem(incident_id=inc, title="add a test", owner="carol", due=date(2026, 12, 1))
     )
-    api.ok(c.CompleteActionItem(incident_id=inc, number=1, note="merged"))
+    api.ok(c.CompleteActionItem(incident_id=inc, number=1, note="merged", verification="ci"))
     attached = api.ok(c.AttachRunbook(incident_id=inc, path="RBK-api-5xx.md", content=RUNBOOK))
     checklist = attached[0].payload and attached[0].payload["checklist"]
     api.ok(c.CheckItem(incident_id=inc, items=(f"{checklist}:1",), note="looked"))

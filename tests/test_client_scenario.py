@@ -87,7 +87,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("bob", ("evidence", "add", INC, "{api_log}", "--kind", "logs", "--note", "api 5xx")),
     ("bob", ("evidence", "add", INC, "--ref", "ticket:OPS-42", "--note", "the ticket")),
-    ("alice", ("action", "done", INC, "1", "--note", "regression test merged")),
+    ("alice", ("action", "done", INC, "1", "--note", "merged", "--verification", "ci test")),
     # refusals (from FIRST_REFUSAL on): the same line and exit code in both modes, nothing written
     ("bob", ("status", INC, "resolved")),
     ("bob", ("sev", INC, "SEV2", "--reason", "calmer")),

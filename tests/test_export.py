@@ -471,7 +471,10 @@ def test_a_whole_incident_renders_into_the_postmortem_and_action_items(
 
     inc = play_sev1(ctx, declarer=ActorId("alice"))
     meet_gates(ctx, inc)
-    run(ctx, CompleteActionItem(incident_id=inc, number=1, note="test merged"))
+    run(
+        ctx,
+        CompleteActionItem(incident_id=inc, number=1, note="test merged", verification="ci"),
+    )
     run(ctx, ReleaseRole(incident_id=inc, role="scribe"))
     run(ctx, ReviewGovernance(incident_id=inc, outcome="no sensitive data left the store"), "erin")
     result = cli("export", inc, "--out", str(tmp_path), "--as", "alice")

@@ -83,7 +83,10 @@ steps: st.SearchStrategy[Step] = st.one_of(
         words,
         people,
     ),
-    st.builds(lambda n: lambda i: CompleteActionItem(incident_id=i, number=n), st.integers(1, 3)),
+    st.builds(
+        lambda n: lambda i: CompleteActionItem(incident_id=i, number=n, verification="v"),
+        st.integers(1, 3),
+    ),
     st.builds(
         lambda n, w: lambda i: CorrectEntry(incident_id=i, target_seq=n, text=w), seqs, words
     ),

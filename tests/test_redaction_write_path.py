@@ -61,7 +61,10 @@ def tour(ctx: Context) -> tuple[IncidentId, list[str]]:
         ),
     )
     run(ctx, c.AddActionItem(incident_id=incident, title=text(), owner="alice"))
-    run(ctx, c.CompleteActionItem(incident_id=incident, number=1, note=text()))
+    run(
+        ctx,
+        c.CompleteActionItem(incident_id=incident, number=1, note=text(), verification=text()),
+    )
     grant = run(
         ctx,
         c.GrantBreakglass(

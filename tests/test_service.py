@@ -347,7 +347,7 @@ def test_action_items_outlive_closure(ctx: Context) -> None:
             priority="p1",
         ),
     )
-    run(ctx, CompleteActionItem(incident_id=inc, number=1, note="PR 42"))
+    run(ctx, CompleteActionItem(incident_id=inc, number=1, note="PR 42", verification="ci"))
     [item] = detail(ctx, inc).action_items
     assert (item.status, item.priority, item.due, item.note) == (
         "done",
