@@ -101,6 +101,12 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
         c.AddActionItem(incident_id=inc, title="add a test", owner="carol", due=date(2026, 12, 1))
     )
     api.ok(c.CompleteActionItem(incident_id=inc, number=1, note="merged", verification="ci"))
+    api.ok(c.VerifyActionItem(incident_id=inc, number=1, note="green"))
+    api.ok(c.DraftPostmortem(incident_id=inc, template="ir"))
+    api.ok(c.EditPostmortem(incident_id=inc, section="Summary", text="It broke."))
+    api.ok(c.SubmitPostmortem(incident_id=inc, reviewers=("erin",)))
+    api.ok(c.ApprovePostmortem(incident_id=inc), "erin")
+    api.ok(c.PublishPostmortem(incident_id=inc))
     attached = api.ok(c.AttachRunbook(incident_id=inc, path="RBK-api-5xx.md", content=RUNBOOK))
     checklist = attached[0].payload and attached[0].payload["checklist"]
     api.ok(c.CheckItem(incident_id=inc, items=(f"{checklist}:1",), note="looked"))
