@@ -5,6 +5,7 @@ Adapters build these from user input; `service.execute` is the only thing that a
 
 from __future__ import annotations
 
+from typing import ClassVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -373,6 +374,62 @@ class RecordExport:
     archive: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class AddChannel:
+    """A notification channel. `url` (webhooks), `smtp_password` and `signing_secret` are
+    secrets: the handler keeps them in `channel_secrets` and the event records their digest.
+    They are never shown to the policy either (`secret_fields`)."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"url", "smtp_password", "signing_secret"})
+
+    name: str
+    kind: str
+    url: str | None = None
+    to: tuple[str, ...] = ()
+    sender: str = ""
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    smtp_tls: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    signing_secret: str = ""
+    restricted: bool = False
+    drills: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveChannel:
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subscribe:
+    """Send a channel the events (`declared`, `severity`, …) of matching incidents."""
+
+    channel: str
+    events: tuple[str, ...]
+    severities: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDelivery:
+    """The outbox worker's result for one outbox row, recorded on the incident's chain.
+
+    Only the notifier writes it (internal, no route); `lease_owner` must still hold the
+    row's lease, so a worker whose lease ran out never records over another's attempt.
+    """
+
+    incident_id: IncidentId
+    notification_id: str
+    lease_owner: str
+    delivered: bool
+    status: int | None = None
+    reason: str = ""
+    dead: bool = False
+    retry_at: str | None = None
+
+
 Command = (
     Declare
     | AssignRole
@@ -414,4 +471,8 @@ Command = (
     | AddEvidence
     | RecordAccess
     | RecordExport
+    | AddChannel
+    | RemoveChannel
+    | Subscribe
+    | RecordDelivery
 )

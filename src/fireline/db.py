@@ -20,7 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0014"
+SCHEMA_REVISION = "0012"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -397,6 +397,66 @@ freeze_entries = sa.Table(
     sa.Column("digest", sa.String(64), nullable=False),
 )
 
+# Notification channels and subscriptions (notify/): projections of the registry chain's
+# `channel.*` and `subscription.*` events. A channel's secret (webhook URL, SMTP password,
+# signing key) is in no event: the event records its SHA-256 and the value lives only in
+# `channel_secrets`, which is neither a projection nor exported (rebuild keeps it).
+channels = sa.Table(
+    "channels",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("restricted", sa.Boolean, nullable=False),
+    sa.Column("drills", sa.Boolean, nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),  # non-secret: recipients, SMTP host, TLS mode
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # the event's seq
+    sa.Column("channel", sa.String(64), nullable=False, index=True),
+    sa.Column("severities", sa.JSON, nullable=False),  # [] means every severity
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),  # [] means any labels
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+)
+
+channel_secrets = sa.Table(
+    "channel_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),  # JSON: {"url": …} / {"password": …, …}
+)
+
+# The outbox: one row per (event, channel) a subscription matched, inserted in the transaction
+# that records the event. Operational state (not a projection): the worker leases rows, and
+# each attempt's outcome is recorded on the incident's chain as notification.delivered/failed.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),  # the stable idempotency id (UUIDv5)
+    sa.Column("incident_id", sa.String(32), nullable=False),
+    sa.Column("event_seq", sa.Integer, nullable=False),
+    sa.Column("event_kind", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),  # queued | delivered | dead
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _ts("created_at"),
+    _ts("due_at"),  # the next attempt's earliest time
+    _ts("lease_until", nullable=True),
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    _ts("done_at", nullable=True),
+    sa.Column("status", sa.Integer, nullable=True),  # the receiver's last HTTP/SMTP status
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Index("ix_outbox_due", "state", "due_at"),
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -412,6 +472,8 @@ PROJECTION_TABLES = (
     evidence,
     passwords,
     api_tokens,
+    channels,
+    subscriptions,
 )
 
 

@@ -455,6 +455,75 @@ class ChecklistMark(Payload):
     note: str = ""
 
 
+class ChannelAdded(Payload):
+    """A notification channel (registry chain). Its secret (webhook URL, SMTP password,
+    signing key) is not here: `secret_sha256` digests it and `channel_secrets` holds it."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "secret_sha256", "smtp_tls", "url_host", "smtp_host"}
+    )
+    names: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: str = Field(min_length=1)
+    kind: str
+    restricted: bool = False
+    drills: bool = False
+    url_host: str = ""  # where a webhook posts (host only: the path is the secret)
+    to: list[str] = []
+    sender: str = ""
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    smtp_tls: str = ""
+    smtp_user: str = ""
+    secret_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ChannelRemoved(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: str = Field(min_length=1)
+
+
+class SubscriptionAdded(Payload):
+    """Which incidents' events a channel hears: severities and labels ([] = any), events."""
+
+    names: ClassVar[frozenset[str]] = frozenset({"channel", "severities", "events"})
+
+    channel: str = Field(min_length=1)
+    severities: list[str] = []
+    events: list[str] = Field(min_length=1)
+    labels: list[str] = []
+
+
+class NotificationDelivered(Payload):
+    """The receiver took the notification: its status (HTTP, or SMTP 250) and the attempt."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"notification_id", "event_kind"})
+    names: ClassVar[frozenset[str]] = frozenset({"channel"})
+
+    channel: str
+    notification_id: str
+    event_seq: int = Field(ge=1)
+    event_kind: str
+    status: int
+    attempt: int = Field(ge=1)
+
+
+class NotificationFailed(Payload):
+    """An attempt failed, and why; `dead` when no further attempt will be made."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"notification_id", "event_kind"})
+    names: ClassVar[frozenset[str]] = frozenset({"channel"})
+
+    channel: str
+    notification_id: str
+    event_seq: int = Field(ge=1)
+    event_kind: str
+    reason: str = Field(min_length=1)
+    attempt: int = Field(ge=1)
+    dead: bool = False
+
+
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
@@ -501,6 +570,11 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "runbook.attached": RunbookAttached,
     "checklist.item_checked": ChecklistMark,
     "checklist.item_unchecked": ChecklistMark,
+    "channel.added": ChannelAdded,
+    "channel.removed": ChannelRemoved,
+    "subscription.added": SubscriptionAdded,
+    "notification.delivered": NotificationDelivered,
+    "notification.failed": NotificationFailed,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
 

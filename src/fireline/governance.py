@@ -76,6 +76,10 @@ ACTIONS: Mapping[type[Any], str] = {
     c.AddEvidence: "evidence.add",
     c.RecordAccess: "incident.read",
     c.RecordExport: "incident.export",
+    c.AddChannel: "channel.add",
+    c.RemoveChannel: "channel.remove",
+    c.Subscribe: "channel.subscribe",
+    c.RecordDelivery: "notification.record",
 }
 GATES = ("mitigated", "resolved")
 
@@ -432,7 +436,10 @@ def _fields(command: Any) -> dict[str, Any]:
     # Field by field rather than dataclasses.asdict, whose deep copy was a tenth of a decision.
     names = _FIELD_NAMES.get(type(command))
     if names is None:
-        names = _FIELD_NAMES[type(command)] = tuple(f.name for f in dataclasses.fields(command))
+        hidden = getattr(type(command), "secret_fields", frozenset())  # never shown to policy
+        names = _FIELD_NAMES[type(command)] = tuple(
+            f.name for f in dataclasses.fields(command) if f.name not in hidden
+        )
     return {name: _plain(getattr(command, name)) for name in names}
 
 

@@ -29,6 +29,7 @@ from fireline.events import validate_payload
 from fireline.ledger import freeze_record, store
 from fireline.ledger.chain import Event
 from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
+from fireline.notify import outbox
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
@@ -41,6 +42,7 @@ from fireline.service.identity import (
     require_identity,
     resolve_identity,
 )
+from fireline.service.notifying import NOTIFY_HANDLERS, NOTIFY_REGISTRY_COMMANDS
 from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
 
@@ -52,8 +54,9 @@ HANDLERS: dict[type[Any], Handler] = {
     **EVIDENCE_HANDLERS,
     **CREDENTIAL_HANDLERS,
     **POSTMORTEM_HANDLERS,
+    **NOTIFY_HANDLERS,
 }
-ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS)  # written to the registry chain
+ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS, *NOTIFY_REGISTRY_COMMANDS)  # written to the registry chain
 
 __all__ = [
     "HANDLERS",
@@ -115,8 +118,6 @@ def execute_batch(batch: Sequence[tuple[Command, Identity]], *, ctx: Context) ->
                 command, identity = batch[i]
                 outcomes[i] = _savepointed(conn, command, identity, ctx, pending)
             freeze_record.seal(conn, pending, signer=ctx.signer)  # the last lock taken
-            # Outbox seam: rows for notifiers are inserted here, in this same transaction, so a
-            # notification exists exactly when the events it announces were committed.
     except FirelineError as exc:
         redact_error(ctx.redactor, exc)
         return [exc] * len(batch)
@@ -251,6 +252,9 @@ def _execute_in(
         store.erase_payload(conn, plan.incident_id, seq)
     for event in new_events:
         projections.apply(conn, event)
+    # The outbox: a notification exists exactly when the events it announces commit (this
+    # transaction, or this command's savepoint in a batch).
+    outbox.enqueue(conn, new_events)
     for effect in plan.effects:
         effect()  # durable before the commit: an event never names a missing blob
     if bound:  # last: a change is noted only once nothing else of this command can fail

@@ -268,3 +268,21 @@ deny contains msg if {
 	not system_kind
 	msg := concat("", ["only fireline's scheduler records an overdue postmortem (", input.actor.id, " is not it)"])
 }
+
+# Notification channels and subscriptions are store configuration: admins only (anyone while
+# the registry is empty, like the rest of a fresh store).
+channel_actions := {"channel.add", "channel.remove", "channel.subscribe"}
+
+deny contains msg if {
+	input.action in channel_actions
+	not open_registry
+	not admin
+	msg := concat("", ["only an admin may manage notification channels (", input.actor.id, " is not one)"])
+}
+
+# Delivery records are the outbox worker's alone: no person can claim a message was sent.
+deny contains msg if {
+	input.action == "notification.record"
+	object.get(input.actor, "system", null) != "notifier"
+	msg := concat("", ["only the notifier records deliveries (", input.actor.id, " is not it)"])
+}
