@@ -198,6 +198,18 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated origins (https://host[:port]) that browsers may call the API from.",
     ),
+    # Notifications (docs/notifications.md).
+    Setting(
+        "notify_worker",
+        "true",
+        "Whether `fireline serve` runs the outbox worker in-process (false: run `fireline worker`).",
+    ),
+    Setting("notify_max_attempts", "8", "Delivery attempts before a notification is dead."),
+    Setting("notify_backoff", "2", "First retry delay in seconds; doubles per attempt, jittered."),
+    Setting("notify_backoff_cap", "900", "Longest retry delay in seconds."),
+    Setting("notify_timeout", "10", "Seconds a receiver has to answer one delivery."),
+    Setting("notify_lease", "60", "Seconds a worker holds leased outbox rows before others may."),
+    Setting("notify_poll_ms", "100", "How often an idle worker looks for due rows (milliseconds)."),
     Setting(
         "shutdown_timeout",
         "30",
@@ -271,6 +283,13 @@ class Settings:
     shutdown_timeout: int = int(setting_default("shutdown_timeout"))
     postmortem_business_days: int = 5
     holidays_file: Path | None = None
+    notify_worker: bool = True
+    notify_max_attempts: int = 8
+    notify_backoff: int = 2
+    notify_backoff_cap: int = 900
+    notify_timeout: int = 10
+    notify_lease: int = 60
+    notify_poll_ms: int = 100
 
     @property
     def key_path(self) -> Path:
@@ -356,6 +375,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             "postmortem_business_days", values["postmortem_business_days"], 1, 30
         ),
         holidays_file=_path(values["holidays_file"], cwd) if values["holidays_file"] else None,
+        notify_worker=_boolean("notify_worker", values["notify_worker"]),
+        notify_max_attempts=_whole_in("notify_max_attempts", values["notify_max_attempts"], 1, 100),
+        notify_backoff=_seconds("notify_backoff", values["notify_backoff"], high=3600),
+        notify_backoff_cap=_seconds(
+            "notify_backoff_cap", values["notify_backoff_cap"], high=86_400
+        ),
+        notify_timeout=_seconds("notify_timeout", values["notify_timeout"], high=300),
+        notify_lease=_seconds("notify_lease", values["notify_lease"], high=3600),
+        notify_poll_ms=_whole_in("notify_poll_ms", values["notify_poll_ms"], 1, 60_000),
     )
 
 

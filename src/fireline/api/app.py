@@ -29,9 +29,17 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
         app.state.writer = Writer(
             context, on_batch=app.state.metrics.observe_batch, exclusive=writing.WRITES
         ).start()
+        # The outbox worker, unless `notify_worker = false` (then run `fireline worker`).
+        notifier = None
+        if settings.notify_worker:
+            from fireline.notify.worker import Background
+
+            notifier = Background(open_context(settings, clock=clock)).start()
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()
             # Uvicorn has stopped taking requests and waited for those in flight; whatever
             # is still queued is committed before the store closes.
             app.state.writer.stop()

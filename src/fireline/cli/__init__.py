@@ -343,6 +343,7 @@ from fireline.cli import (  # noqa: E402
     action,
     admin,
     breakglass,
+    channels,
     checklist,
     closure,
     evidence,
@@ -360,6 +361,7 @@ from fireline.cli import (  # noqa: E402
     tokens,
     users,
     views,
+    worker,
 )
 
 __all__ = [
@@ -367,6 +369,7 @@ __all__ = [
     "admin",
     "app",
     "breakglass",
+    "channels",
     "checklist",
     "closure",
     "evidence",
@@ -386,4 +389,5 @@ __all__ = [
     "tokens",
     "users",
     "views",
+    "worker",
 ]

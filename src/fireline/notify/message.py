@@ -73,7 +73,9 @@ class Message:
 
 def clean(text: str, *, precision: float) -> str:
     """Masked, printable, bounded: the only form of text that leaves fireline."""
-    shown = "".join(" " if is_non_printing(ch) else ch for ch in mask(text, coordinate_precision=precision))
+    shown = "".join(
+        " " if is_non_printing(ch) else ch for ch in mask(text, coordinate_precision=precision)
+    )
     shown = " ".join(shown.split()) if "\n" not in text else shown
     return shown if len(shown) <= TEXT_LIMIT else shown[: TEXT_LIMIT - 1] + "…"
 
@@ -141,7 +143,7 @@ def compose(nid: str, event: Event, row: Any, *, precision: float) -> Message:
         suffix = "Declared"
     severity = c(row.severity)
     title = f"[{severity}] {c(row.title)} — {suffix}"
-    drill = bool(getattr(row, "drill", False))
+    drill = bool(row.drill)
     if drill:
         title = f"[DRILL] {title}"
     systems = ", ".join(c(s) for s in row.systems) or "our service"

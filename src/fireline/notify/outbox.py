@@ -44,12 +44,9 @@ _SUBSCRIBERS = sa.select(
 ).join(channels, channels.c.name == subscriptions.c.channel)
 
 
-def _incident(conn: Connection, incident_id: str) -> Any:
-    columns = [incidents.c.severity, incidents.c.labels]
-    drill = incidents.c.get("drill")
-    if drill is not None:
-        columns.append(drill)
-    return conn.execute(sa.select(*columns).where(incidents.c.id == incident_id)).first()
+_INCIDENT = sa.select(incidents.c.severity, incidents.c.labels, incidents.c.drill).where(
+    incidents.c.id == sa.bindparam("id")
+)
 
 
 def enqueue(conn: Connection, new_events: Sequence[Event]) -> int:
@@ -64,12 +61,12 @@ def enqueue(conn: Connection, new_events: Sequence[Event]) -> int:
     subs = conn.execute(_SUBSCRIBERS).all()
     if not subs:
         return 0
-    incident = _incident(conn, named[0][0].incident_id)
+    incident = conn.execute(_INCIDENT, {"id": named[0][0].incident_id}).first()
     if incident is None:
         return 0
     labels = list(incident.labels)
     restricted = is_restricted(labels)
-    drill = bool(getattr(incident, "drill", False))
+    drill = bool(incident.drill)
     rows: dict[str, dict[str, Any]] = {}
     for event, name in named:
         for sub in subs:
@@ -223,5 +220,8 @@ def list_rows(conn: Connection, *, failed: bool = False, limit: int = 200) -> li
 
 def count_pending(conn: Connection) -> int:
     return int(
-        conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.state == QUEUED)).scalar() or 0
+        conn.execute(
+            sa.select(sa.func.count()).select_from(outbox).where(outbox.c.state == QUEUED)
+        ).scalar()
+        or 0
     )

@@ -81,7 +81,13 @@ def mattermost(message: Message) -> dict[str, Any]:
 def teams(message: Message) -> dict[str, Any]:
     esc = markdown_escape
     body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": esc(message.title), "weight": "Bolder", "size": "Medium", "wrap": True},
+        {
+            "type": "TextBlock",
+            "text": esc(message.title),
+            "weight": "Bolder",
+            "size": "Medium",
+            "wrap": True,
+        },
         {"type": "TextBlock", "text": esc(message.headline), "wrap": True},
         {
             "type": "FactSet",
@@ -95,7 +101,9 @@ def teams(message: Message) -> dict[str, Any]:
     ]
     for name, items in sections(message):
         body.append({"type": "TextBlock", "text": esc(name), "weight": "Bolder", "wrap": True})
-        body.append({"type": "TextBlock", "text": "\n".join(f"- {esc(i)}" for i in items), "wrap": True})
+        body.append(
+            {"type": "TextBlock", "text": "\n".join(f"- {esc(i)}" for i in items), "wrap": True}
+        )
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -105,14 +113,22 @@ def teams(message: Message) -> dict[str, Any]:
     return {
         "type": "message",
         "attachments": [
-            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
+            }
         ],
     }
 
 
 def webhook(message: Message, *, timestamp: str) -> dict[str, Any]:
     """The Standard Webhooks payload shape: `type`, `timestamp`, `data`."""
-    return {"type": f"fireline.{message.event_kind}", "timestamp": timestamp, "data": message.as_dict()}
+    return {
+        "type": f"fireline.{message.event_kind}",
+        "timestamp": timestamp,
+        "data": message.as_dict(),
+    }
 
 
 def email(message: Message, *, sender: str, to: list[str]) -> EmailMessage:
@@ -135,8 +151,12 @@ def email(message: Message, *, sender: str, to: list[str]) -> EmailMessage:
     if message.next_update:
         parts.append(f"<p>Next update: {esc(message.next_update)}</p>")
     parts.append(f"<p>{esc(message.notice)}</p>")
-    parts.append(f"<p><small>{esc(message.incident_id)} · {esc(message.notification_id)}</small></p>")
-    mail.add_alternative("<!doctype html><html><body>" + "".join(parts) + "</body></html>", subtype="html")
+    parts.append(
+        f"<p><small>{esc(message.incident_id)} · {esc(message.notification_id)}</small></p>"
+    )
+    mail.add_alternative(
+        "<!doctype html><html><body>" + "".join(parts) + "</body></html>", subtype="html"
+    )
     return mail
 
 

@@ -64,7 +64,9 @@ def is_restricted(labels: Sequence[str]) -> bool:
     return any(label in RESTRICTED_LABELS for label in labels)
 
 
-def may_hear(*, restricted: bool, drill: bool, channel_restricted: bool, channel_drills: bool) -> bool:
+def may_hear(
+    *, restricted: bool, drill: bool, channel_restricted: bool, channel_drills: bool
+) -> bool:
     """Need-to-know outside: restricted incidents to restricted channels, drills to drill ones."""
     return (channel_restricted or not restricted) and (channel_drills or not drill)
 

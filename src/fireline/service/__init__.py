@@ -56,7 +56,11 @@ HANDLERS: dict[type[Any], Handler] = {
     **POSTMORTEM_HANDLERS,
     **NOTIFY_HANDLERS,
 }
-ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS, *NOTIFY_REGISTRY_COMMANDS)  # written to the registry chain
+ON_REGISTRY = (
+    *REGISTRY_COMMANDS,
+    *CREDENTIAL_COMMANDS,
+    *NOTIFY_REGISTRY_COMMANDS,
+)  # written to the registry chain
 
 __all__ = [
     "HANDLERS",

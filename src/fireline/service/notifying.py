@@ -59,7 +59,9 @@ def _add_channel(call: Call, cmd: AddChannel) -> Plan:
             {"name": name, "sha256": spec.public["secret_sha256"], "secret": spec.secret_json},
         )
 
-    return Plan(IncidentId(REGISTRY_CHAIN), [("channel.added", spec.public)], effects=(keep_secret,))
+    return Plan(
+        IncidentId(REGISTRY_CHAIN), [("channel.added", spec.public)], effects=(keep_secret,)
+    )
 
 
 def _remove_channel(call: Call, cmd: RemoveChannel) -> Plan:

@@ -61,7 +61,7 @@ system_kind := kind if {
 
 system_writes := {
 	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached"},
-	"notifier": set(),
+	"notifier": {"notification.delivered", "notification.failed"},
 	"scheduler": {"postmortem.overdue"},
 }
 
@@ -271,7 +271,7 @@ deny contains msg if {
 
 # Notification channels and subscriptions are store configuration: admins only (anyone while
 # the registry is empty, like the rest of a fresh store).
-channel_actions := {"channel.add", "channel.remove", "channel.subscribe"}
+channel_actions := {"channel.add", "channel.remove", "channel.subscribe", "channel.list", "outbox.read"}
 
 deny contains msg if {
 	input.action in channel_actions
