@@ -5,9 +5,9 @@ Adapters build these from user input; `service.execute` is the only thing that a
 
 from __future__ import annotations
 
-from typing import ClassVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
 from fireline.domain import IncidentId
 

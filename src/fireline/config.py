@@ -202,7 +202,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "notify_worker",
         "true",
-        "Whether `fireline serve` runs the outbox worker in-process (false: run `fireline worker`).",
+        "Whether `fireline serve` runs the outbox worker in-process (false: `fireline worker`).",
     ),
     Setting("notify_max_attempts", "8", "Delivery attempts before a notification is dead."),
     Setting("notify_backoff", "2", "First retry delay in seconds; doubles per attempt, jittered."),

@@ -23,8 +23,8 @@ from fireline.db import (
     DriverStatement,
     action_items,
     breakglass,
+    events,
     gate_exceptions,
-    heads,
     incidents,
     role_assignments,
     updates,
@@ -118,10 +118,14 @@ def sees_sensitive(conn: Connection, actor: str, settings: Settings) -> bool:
 _ACTOR = DriverStatement(
     sa.select(users.c.roles, users.c.clearances).where(users.c.name == sa.bindparam("name"))
 )
-# The registry is empty only while its chain has no head: judged from the ledger, not the
-# users projection, so a wiped projection cannot reopen the store to everyone.
+# The registry is empty only while its chain records no user: judged from the ledger, not the
+# users projection, so a wiped projection cannot reopen the store to everyone. (The chain also
+# holds notification channels, which a fresh store may set up before its first user.)
 _REGISTRY_STARTED = DriverStatement(
-    sa.select(heads.c.seq).where(heads.c.incident_id == sa.bindparam("chain"))
+    sa.select(events.c.seq)
+    .where(events.c.incident_id == sa.bindparam("chain"), events.c.kind == "user.added")
+    .order_by(events.c.seq)
+    .limit(1)
 )
 
 
@@ -436,7 +440,8 @@ def _fields(command: Any) -> dict[str, Any]:
     # Field by field rather than dataclasses.asdict, whose deep copy was a tenth of a decision.
     names = _FIELD_NAMES.get(type(command))
     if names is None:
-        hidden = getattr(type(command), "secret_fields", frozenset())  # never shown to policy
+        # A command's secrets (a channel URL, a password) are never shown to the policy.
+        hidden: frozenset[str] = getattr(type(command), "secret_fields", frozenset())
         names = _FIELD_NAMES[type(command)] = tuple(
             f.name for f in dataclasses.fields(command) if f.name not in hidden
         )

@@ -207,7 +207,8 @@ def outbox_(
     for r in rows:
         state = r["state"] if not (r["state"] == "queued" and r["attempts"]) else "retrying"
         echo(
-            f"{r['id']}  {state:<9} {r['incident_id']} #{r['event_seq']} {r['event_kind']} → {r['channel']}"
+            f"{r['id']}  {state:<9} {r['incident_id']} #{r['event_seq']} {r['event_kind']}"
+            f" → {r['channel']}"
             f"  attempts {r['attempts']}"
             + (f"  status {r['status']}" if r["status"] is not None else "")
             + (f"  {r['last_error']}" if r["last_error"] else "")

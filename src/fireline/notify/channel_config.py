@@ -108,7 +108,7 @@ def _email(field: str, text: str) -> str:
     return value
 
 
-def validate(  # noqa: PLR0913 — one option per channel setting
+def validate(
     *,
     name: str,
     kind: str,

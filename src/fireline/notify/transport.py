@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import smtplib
-import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -94,6 +93,10 @@ def post(
     return classify(response.status_code, response.text[:REASON_CHARS])
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
 def _first(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0]
@@ -127,13 +130,13 @@ def send_mail(
             "dead" if permanent else "retry", codes[0], f"SMTP refused every recipient ({codes[0]})"
         )
     except smtplib.SMTPResponseException as exc:
-        reason = _short(f"SMTP {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')}")
+        reason = _short(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}")
         return Answer("dead" if exc.smtp_code >= 500 else "retry", exc.smtp_code, reason)
     except smtplib.SMTPNotSupportedError:
         return Answer("dead", None, "the SMTP server does not offer STARTTLS")
     except ssl.SSLError as exc:
         return Answer("retry", None, _short(f"TLS failed: {exc.reason or exc}"))
-    except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         return Answer("retry", None, _short(f"SMTP: {_first(exc)}"))
     if refused:
         return Answer("sent", 250, _short(f"some recipients refused: {len(refused)}"))

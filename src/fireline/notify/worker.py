@@ -16,11 +16,11 @@ cannot improve (a 4xx other than 408/429), the row is dead, with the reason on t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import secrets
 import socket
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +40,8 @@ from fireline.notify.message import Message, build
 from fireline.notify.routing import is_restricted, may_hear
 from fireline.service import Context, Identity, execute_batch
 
+log = logging.getLogger("fireline.notify")
+
 # Periodic jobs the loop runs on every tick, before delivering: `job(ctx, now)`.
 PERIODIC: list[Callable[[Context, datetime], object]] = []
 NOTIFIER = Identity(system_actor("notifier"))
@@ -47,7 +49,7 @@ NOTIFIER = Identity(system_actor("notifier"))
 
 def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Seconds before attempt `attempt + 1`: base·2^(attempt-1), capped, equal jitter."""
-    delay = min(cap, base * 2 ** min(attempt - 1, 30))
+    delay = float(min(cap, base * 2 ** min(attempt - 1, 30)))
     return delay / 2 + rng.uniform(0, delay / 2)
 
 
@@ -96,7 +98,7 @@ class Worker:
             try:
                 job(self.ctx, now)
             except FirelineError as exc:  # one job's refusal must not stop the deliveries
-                print(f"fireline: worker: periodic job failed: {exc}", file=sys.stderr)
+                log.warning(f"fireline: worker: periodic job failed: {exc}")
         with self.ctx.work.transaction() as conn:
             rows = outbox.lease(
                 conn, self.owner, now=now, seconds=self.ctx.settings.notify_lease, limit=self.batch
@@ -199,7 +201,7 @@ class Worker:
             batch.append((command, NOTIFIER))
         for outcome in execute_batch(batch, ctx=self.ctx):
             if isinstance(outcome, Exception):  # a lost lease: the other worker records it
-                print(f"fireline: worker: not recorded: {outcome}", file=sys.stderr)
+                log.warning(f"fireline: worker: not recorded: {outcome}")
 
 
 def _labels(conn: Any, incident_id: str) -> list[str]:
@@ -224,7 +226,7 @@ class Background:
             try:
                 self.worker.run(self.stop_event)
             except FirelineError as exc:  # the store hiccupped: say so, wait, go on
-                print(f"fireline: worker: {exc}", file=sys.stderr)
+                log.warning(f"fireline: worker: {exc}")
                 self.stop_event.wait(1)
 
     def start(self) -> Background:
