@@ -413,21 +413,29 @@ class Subscribe:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecordDelivery:
-    """The outbox worker's result for one outbox row, recorded on the incident's chain.
+class DeliveryResult:
+    """One outbox row's attempt: delivered (with the receiver's status) or failed (why)."""
 
-    Only the notifier writes it (internal, no route); `lease_owner` must still hold the
-    row's lease, so a worker whose lease ran out never records over another's attempt.
-    """
-
-    incident_id: IncidentId
     notification_id: str
-    lease_owner: str
     delivered: bool
     status: int | None = None
     reason: str = ""
     dead: bool = False
     retry_at: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDelivery:
+    """The outbox worker's results for rows of one incident, recorded on its chain.
+
+    Only the notifier writes it (internal, no route); `lease_owner` must still hold every
+    row's lease, so a worker whose lease ran out never records over another's attempt. One
+    command per incident and round: one policy decision for all its delivery events.
+    """
+
+    incident_id: IncidentId
+    lease_owner: str
+    results: tuple[DeliveryResult, ...]
 
 
 Command = (

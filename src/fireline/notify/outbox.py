@@ -170,15 +170,14 @@ def lease(
     return rows
 
 
-def get_leased(conn: Connection, nid: str, owner: str) -> OutboxRow | None:
-    """The row `nid` if `owner` still holds its lease (locked for the settling transaction)."""
+def get_leased(conn: Connection, nids: list[str], owner: str) -> dict[str, OutboxRow]:
+    """The rows of `nids` that `owner` still holds leased (locked for the settling write)."""
     query = sa.select(outbox).where(
-        outbox.c.id == nid, outbox.c.state == QUEUED, outbox.c.lease_owner == owner
+        outbox.c.id.in_(nids), outbox.c.state == QUEUED, outbox.c.lease_owner == owner
     )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    found = conn.execute(query).first()
-    return None if found is None else _row(found)
+    return {r.id: _row(r) for r in conn.execute(query)}
 
 
 def settle(

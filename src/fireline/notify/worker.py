@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from fireline.commands import RecordDelivery
+from fireline.commands import DeliveryResult, RecordDelivery
 from fireline.db import channel_secrets, channels, read_only
 from fireline.domain import IncidentId, iso_utc, system_actor
 from fireline.errors import FirelineError
@@ -170,7 +170,7 @@ class Worker:
 
     def _record(self, jobs: list[Job], answers: list[transport.Answer], now: datetime) -> None:
         settings = self.ctx.settings
-        batch = []
+        grouped: dict[str, list[DeliveryResult]] = {}
         for job, answer in zip(jobs, answers, strict=True):
             attempt = job.row.attempts + 1
             dead = answer.outcome == "dead" or (
@@ -188,17 +188,25 @@ class Worker:
             reason = answer.reason
             if dead and answer.outcome == "retry":
                 reason = f"{reason} (gave up after {attempt} attempts)"
-            command = RecordDelivery(
-                incident_id=IncidentId(job.row.incident_id),
-                notification_id=job.row.id,
-                lease_owner=self.owner,
-                delivered=answer.outcome == "sent",
-                status=answer.status,
-                reason=reason,
-                dead=dead,
-                retry_at=retry_at,
+            grouped.setdefault(job.row.incident_id, []).append(
+                DeliveryResult(
+                    notification_id=job.row.id,
+                    delivered=answer.outcome == "sent",
+                    status=answer.status,
+                    reason=reason,
+                    dead=dead,
+                    retry_at=retry_at,
+                )
             )
-            batch.append((command, NOTIFIER))
+        batch = [
+            (
+                RecordDelivery(
+                    incident_id=IncidentId(incident), lease_owner=self.owner, results=tuple(results)
+                ),
+                NOTIFIER,
+            )
+            for incident, results in grouped.items()
+        ]
         for outcome in execute_batch(batch, ctx=self.ctx):
             if isinstance(outcome, Exception):  # a lost lease: the other worker records it
                 log.warning(f"fireline: worker: not recorded: {outcome}")

@@ -112,44 +112,53 @@ def _subscribe(call: Call, cmd: Subscribe) -> Plan:
 
 
 def _record_delivery(call: Call, cmd: RecordDelivery) -> Plan:
-    row = outbox.get_leased(call.conn, cmd.notification_id, cmd.lease_owner)
-    if row is None or row.incident_id != cmd.incident_id:
-        raise InvalidCommandError(
-            f"outbox row {cmd.notification_id} is not leased by {cmd.lease_owner} "
-            "(delivered already, or its lease ran out and another worker holds it)"
-        )
-    attempt = row.attempts + 1
-    common: dict[str, Any] = {
-        "channel": row.channel,
-        "notification_id": row.id,
-        "event_seq": row.event_seq,
-        "event_kind": row.event_kind,
-        "attempt": attempt,
-    }
+    leased = outbox.get_leased(call.conn, [r.notification_id for r in cmd.results], cmd.lease_owner)
+    drafts: list[tuple[str, dict[str, Any]]] = []
+    settles: list[dict[str, Any]] = []
     at = iso_utc(call.now)
-    if cmd.delivered:
-        draft = ("notification.delivered", {**common, "status": cmd.status or 0})
-        state, due = outbox.DELIVERED, None
-    else:
-        reason = (cmd.reason or "unknown failure")[:REASON_LIMIT]
-        draft = ("notification.failed", {**common, "reason": reason, "dead": cmd.dead})
-        state = outbox.DEAD if cmd.dead else outbox.QUEUED
-        due = cmd.retry_at
+    for result in cmd.results:
+        row = leased.get(result.notification_id)
+        if row is None or row.incident_id != call.incident.id:
+            raise InvalidCommandError(
+                f"outbox row {result.notification_id} is not leased by {cmd.lease_owner} "
+                "(delivered already, or its lease ran out and another worker holds it)"
+            )
+        attempt = row.attempts + 1
+        common: dict[str, Any] = {
+            "channel": row.channel,
+            "notification_id": row.id,
+            "event_seq": row.event_seq,
+            "event_kind": row.event_kind,
+            "attempt": attempt,
+        }
+        if result.delivered:
+            drafts.append(("notification.delivered", {**common, "status": result.status or 0}))
+            state, due, error = outbox.DELIVERED, None, None
+        else:
+            error = (result.reason or "unknown failure")[:REASON_LIMIT]
+            drafts.append(("notification.failed", {**common, "reason": error, "dead": result.dead}))
+            state = outbox.DEAD if result.dead else outbox.QUEUED
+            due = result.retry_at
+        settles.append(
+            {
+                "nid": row.id,
+                "state": state,
+                "attempts": attempt,
+                "at": at,
+                "due_at": due,
+                "status": result.status,
+                "error": error,
+            }
+        )
+    if not drafts:
+        raise InvalidCommandError("no delivery results to record")
     conn = call.conn
 
     def settle() -> None:
-        outbox.settle(
-            conn,
-            row.id,
-            state=state,
-            attempts=attempt,
-            at=at,
-            due_at=due,
-            status=cmd.status,
-            error=None if cmd.delivered else draft[1]["reason"],
-        )
+        for values in settles:
+            outbox.settle(conn, **values)
 
-    return Plan(call.incident.id, [draft], effects=(settle,))
+    return Plan(call.incident.id, drafts, effects=(settle,))
 
 
 NOTIFY_REGISTRY_COMMANDS = (AddChannel, RemoveChannel, Subscribe)
