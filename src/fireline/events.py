@@ -495,8 +495,8 @@ class SubscriptionAdded(Payload):
     labels: list[str] = []
 
 
-class NotificationDelivered(Payload):
-    """The receiver took the notification: its status (HTTP, or SMTP 250) and the attempt."""
+class NotificationRecord(Payload):
+    """What every delivery record names: the channel, the notification and its event."""
 
     verbatim: ClassVar[frozenset[str]] = frozenset({"notification_id", "event_kind"})
     names: ClassVar[frozenset[str]] = frozenset({"channel"})
@@ -505,22 +505,19 @@ class NotificationDelivered(Payload):
     notification_id: str
     event_seq: int = Field(ge=1)
     event_kind: str
-    status: int
     attempt: int = Field(ge=1)
 
 
-class NotificationFailed(Payload):
+class NotificationDelivered(NotificationRecord):
+    """The receiver took the notification: its status (HTTP, or SMTP 250)."""
+
+    status: int
+
+
+class NotificationFailed(NotificationRecord):
     """An attempt failed, and why; `dead` when no further attempt will be made."""
 
-    verbatim: ClassVar[frozenset[str]] = frozenset({"notification_id", "event_kind"})
-    names: ClassVar[frozenset[str]] = frozenset({"channel"})
-
-    channel: str
-    notification_id: str
-    event_seq: int = Field(ge=1)
-    event_kind: str
     reason: str = Field(min_length=1)
-    attempt: int = Field(ge=1)
     dead: bool = False
 
 
