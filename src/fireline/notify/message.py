@@ -15,12 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from fireline.db import incidents
 from fireline.domain import is_non_printing
-from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.projections.summaries import SUMMARIES
 from fireline.redaction.pii import mask
@@ -85,26 +80,6 @@ def short_time(ts: str | None) -> str | None:
         return None
     moment = datetime.fromisoformat(ts.removesuffix("Z"))
     return moment.strftime("%Y-%m-%d %H:%MZ")
-
-
-def read_event(conn: Connection, incident_id: str, seq: int) -> Event | None:
-    rows = list(store.iter_span(conn, incident_id, seq, seq))
-    return store.to_event(incident_id, rows[0]) if rows else None
-
-
-def incident_row(conn: Connection, incident_id: str) -> Any:
-    return conn.execute(sa.select(incidents).where(incidents.c.id == incident_id)).first()
-
-
-def build(
-    conn: Connection, nid: str, incident_id: str, seq: int, *, precision: float
-) -> Message | None:
-    """The message for event `seq` of `incident_id`, or None if either is gone or erased."""
-    event = read_event(conn, incident_id, seq)
-    row = incident_row(conn, incident_id)
-    if event is None or row is None or event.payload is None:
-        return None
-    return compose(nid, event, row, precision=precision)
 
 
 def compose(nid: str, event: Event, row: Any, *, precision: float) -> Message:

@@ -180,31 +180,42 @@ def get_leased(conn: Connection, nids: list[str], owner: str) -> dict[str, Outbo
     return {r.id: _row(r) for r in conn.execute(query)}
 
 
-def settle(
-    conn: Connection,
-    nid: str,
-    *,
-    state: str,
-    attempts: int,
-    at: str,
-    due_at: str | None,
-    status: int | None,
-    error: str | None,
-) -> None:
-    """Record an attempt's outcome on the row and release its lease."""
-    values: dict[str, Any] = {
-        "state": state,
-        "attempts": attempts,
-        "lease_until": None,
-        "lease_owner": None,
-        "status": status,
-        "last_error": error,
-    }
-    if state != QUEUED:
-        values["done_at"] = at
-    if due_at is not None:
-        values["due_at"] = due_at
-    conn.execute(outbox.update().where(outbox.c.id == nid).values(**values))
+_SETTLE = (
+    outbox.update()
+    .where(outbox.c.id == sa.bindparam("nid"))
+    .values(
+        state=sa.bindparam("state"),
+        attempts=sa.bindparam("attempts"),
+        lease_until=None,
+        lease_owner=None,
+        status=sa.bindparam("status"),
+        last_error=sa.bindparam("error"),
+        done_at=sa.bindparam("done_at"),
+        due_at=sa.func.coalesce(sa.bindparam("due_at"), outbox.c.due_at),
+    )
+)
+
+
+def settle(conn: Connection, outcomes: list[dict[str, Any]]) -> None:
+    """Record attempts' outcomes on their rows and release the leases (one executemany).
+
+    Each outcome: nid, state, attempts, at, due_at (the next attempt, or None), status, error.
+    """
+    conn.execute(
+        _SETTLE,
+        [
+            {
+                "nid": o["nid"],
+                "state": o["state"],
+                "attempts": o["attempts"],
+                "status": o["status"],
+                "error": o["error"],
+                "done_at": None if o["state"] == QUEUED else o["at"],
+                "due_at": o["due_at"],
+            }
+            for o in outcomes
+        ],
+    )
 
 
 def list_rows(conn: Connection, *, failed: bool = False, limit: int = 200) -> list[OutboxRow]:

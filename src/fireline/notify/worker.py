@@ -32,11 +32,13 @@ import httpx
 import sqlalchemy as sa
 
 from fireline.commands import DeliveryResult, RecordDelivery
-from fireline.db import channel_secrets, channels, read_only
+from fireline.db import channel_secrets, channels, incidents, read_only
 from fireline.domain import IncidentId, iso_utc, system_actor
 from fireline.errors import FirelineError
+from fireline.ledger import store
+from fireline.ledger.chain import Event
 from fireline.notify import outbox, transport
-from fireline.notify.message import Message, build
+from fireline.notify.message import Message, compose
 from fireline.notify.routing import is_restricted, may_hear
 from fireline.service import Context, Identity, execute_batch
 
@@ -86,13 +88,21 @@ class Worker:
             timeout=settings.notify_timeout, follow_redirects=False, trust_env=False
         )
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="notify")
+        self._sent: tuple[list[Job], list[transport.Answer], datetime] | None = None
 
     def close(self) -> None:
+        """Record what was sent but not yet recorded, then release the threads and client."""
+        self.flush()
         self.pool.shutdown(wait=True)
         self.client.close()
 
     def tick(self) -> int:
-        """Run the periodic jobs, then one round of deliveries; the number of rows attempted."""
+        """Run the periodic jobs, then one round of deliveries; the number of rows attempted.
+
+        Rounds overlap: this round's sends are in flight while the previous round's results
+        are recorded, so the receiver, not the record, sets the pace. Until recorded a row
+        stays leased: a worker killed in between loses nothing (the lease runs out).
+        """
         now = self.ctx.clock()
         for job in PERIODIC:
             try:
@@ -103,12 +113,18 @@ class Worker:
             rows = outbox.lease(
                 conn, self.owner, now=now, seconds=self.ctx.settings.notify_lease, limit=self.batch
             )
-        if not rows:
-            return 0
-        jobs = self._prepare(rows)
-        answers = list(self.pool.map(self._send, jobs))
-        self._record(jobs, answers, now)
-        return len(rows)
+        jobs = self._prepare(rows) if rows else []
+        sending = [self.pool.submit(self._send, job) for job in jobs]
+        self.flush()
+        if jobs:
+            self._sent = (jobs, [future.result() for future in sending], now)
+        return len(jobs)
+
+    def flush(self) -> None:
+        """Record the last round's results, if any."""
+        sent, self._sent = self._sent, None
+        if sent is not None:
+            self._record(*sent)
 
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set; sleep `notify_poll_ms` whenever nothing was due."""
@@ -118,6 +134,8 @@ class Worker:
                 stop.wait(poll)
 
     def _prepare(self, rows: list[outbox.OutboxRow]) -> list[Job]:
+        """Channel, secret, incident and event of every leased row: a few reads per batch,
+        not per row (events are read as one span per incident)."""
         precision = self.ctx.settings.coordinate_precision
         jobs = []
         with read_only(self.ctx.engine) as conn:
@@ -129,34 +147,40 @@ class Worker:
                     .where(channels.c.name.in_({row.channel for row in rows}))
                 )
             }
-            for row in rows:
-                channel = found.get(row.channel)
-                if channel is None or channel.secret is None:
-                    jobs.append(Job(row, refusal="the channel was removed"))
-                    continue
-                message = build(conn, row.id, row.incident_id, row.event_seq, precision=precision)
-                if message is None:
-                    jobs.append(Job(row, refusal="the event or its incident is gone or erased"))
-                    continue
-                labels = _labels(conn, row.incident_id)
-                # Need-to-know is judged again now: the incident may have become restricted.
-                if not may_hear(
-                    restricted=is_restricted(labels),
-                    drill=message.drill,
-                    channel_restricted=channel.restricted,
-                    channel_drills=channel.drills,
-                ):
-                    jobs.append(Job(row, refusal="the incident is no longer for this channel"))
-                    continue
-                jobs.append(
-                    Job(
-                        row,
-                        channel.kind,
-                        dict(channel.settings),
-                        json.loads(channel.secret),
-                        message,
-                    )
-                )
+            wanted = sorted({row.incident_id for row in rows})
+            incidents_of = {
+                r.id: r
+                for r in conn.execute(sa.select(incidents).where(incidents.c.id.in_(wanted)))
+            }
+            events_of: dict[tuple[str, int], Event] = {}
+            for incident_id in wanted:
+                seqs = [row.event_seq for row in rows if row.incident_id == incident_id]
+                for stored in store.iter_span(conn, incident_id, min(seqs), max(seqs)):
+                    read = store.to_event(incident_id, stored)
+                    events_of[(incident_id, read.seq)] = read
+        for row in rows:
+            channel = found.get(row.channel)
+            incident = incidents_of.get(row.incident_id)
+            event = events_of.get((row.incident_id, row.event_seq))
+            if channel is None or channel.secret is None:
+                jobs.append(Job(row, refusal="the channel was removed"))
+                continue
+            if incident is None or event is None or event.payload is None:
+                jobs.append(Job(row, refusal="the event or its incident is gone or erased"))
+                continue
+            message = compose(row.id, event, incident, precision=precision)
+            # Need-to-know is judged again now: the incident may have become restricted.
+            if not may_hear(
+                restricted=is_restricted(list(incident.labels)),
+                drill=message.drill,
+                channel_restricted=channel.restricted,
+                channel_drills=channel.drills,
+            ):
+                jobs.append(Job(row, refusal="the incident is no longer for this channel"))
+                continue
+            jobs.append(
+                Job(row, channel.kind, dict(channel.settings), json.loads(channel.secret), message)
+            )
         return jobs
 
     def _send(self, job: Job) -> transport.Answer:
@@ -210,15 +234,6 @@ class Worker:
         for outcome in execute_batch(batch, ctx=self.ctx):
             if isinstance(outcome, Exception):  # a lost lease: the other worker records it
                 log.warning(f"fireline: worker: not recorded: {outcome}")
-
-
-def _labels(conn: Any, incident_id: str) -> list[str]:
-    from fireline.db import incidents
-
-    found = conn.execute(
-        sa.select(incidents.c.labels).where(incidents.c.id == incident_id)
-    ).scalar()
-    return list(found or [])
 
 
 class Background:

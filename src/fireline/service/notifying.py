@@ -155,8 +155,7 @@ def _record_delivery(call: Call, cmd: RecordDelivery) -> Plan:
     conn = call.conn
 
     def settle() -> None:
-        for values in settles:
-            outbox.settle(conn, **values)
+        outbox.settle(conn, settles)
 
     return Plan(call.incident.id, drafts, effects=(settle,))
 
