@@ -130,11 +130,12 @@ def remove(name: NameArg, as_: AsOption = None) -> None:
 def list_(as_: AsOption = None, format_: FormatOption = Format.table) -> None:
     """Channels and their subscriptions (never a URL's path or a credential)."""
     from fireline.reads.channels import list_channels
+    from fireline.service import resolve_identity
 
     local_only("channel list")
     ctx = open_store()
     try:
-        found = list_channels(ctx, as_)
+        found = list_channels(ctx, resolve_identity(as_, ctx.settings))
     finally:
         ctx.close()
     if format_ is Format.json:
@@ -192,11 +193,12 @@ def outbox_(
 ) -> None:
     """What is queued, retrying, delivered and dead."""
     from fireline.reads.channels import list_outbox
+    from fireline.service import resolve_identity
 
     local_only("outbox")
     ctx = open_store()
     try:
-        rows = list_outbox(ctx, as_, failed=failed)
+        rows = list_outbox(ctx, resolve_identity(as_, ctx.settings), failed=failed)
     finally:
         ctx.close()
     if format_ is Format.json:

@@ -14,16 +14,15 @@ from fireline.reads import Model
 from fireline.reads.sight import DEFAULT_GRID, masked
 
 if TYPE_CHECKING:
-    from fireline.service import Context
+    from fireline.service import Context, Identity
 
 
-def _authorised(ctx: Context, as_: str | None, action: str) -> None:
+def _authorised(ctx: Context, identity: Identity, action: str) -> None:
     from fireline import governance
     from fireline.db import read_only
     from fireline.domain import iso_utc
-    from fireline.service import check_identity, resolve_identity
+    from fireline.service import check_identity
 
-    identity = resolve_identity(as_, ctx.settings)
     check_identity(ctx, identity)
     with read_only(ctx.engine) as conn:
         governance.authorize_operation(
@@ -31,12 +30,12 @@ def _authorised(ctx: Context, as_: str | None, action: str) -> None:
         )
 
 
-def list_channels(ctx: Context, as_: str | None) -> Model:
+def list_channels(ctx: Context, identity: Identity) -> Model:
     import sqlalchemy as sa
 
     from fireline.db import channels, read_only, subscriptions
 
-    _authorised(ctx, as_, "channel.list")
+    _authorised(ctx, identity, "channel.list")
     with read_only(ctx.engine) as conn:
         subs = conn.execute(sa.select(subscriptions).order_by(subscriptions.c.id)).all()
         found = []
@@ -68,11 +67,13 @@ def list_channels(ctx: Context, as_: str | None) -> Model:
     return masked(found, DEFAULT_GRID)
 
 
-def list_outbox(ctx: Context, as_: str | None, *, failed: bool = False) -> Model:
+def list_outbox(
+    ctx: Context, identity: Identity, *, failed: bool = False, limit: int = 200
+) -> Model:
     from fireline.db import read_only
     from fireline.notify import outbox
 
-    _authorised(ctx, as_, "outbox.read")
+    _authorised(ctx, identity, "outbox.read")
     with read_only(ctx.engine) as conn:
-        rows = outbox.list_rows(conn, failed=failed)
+        rows = outbox.list_rows(conn, failed=failed, limit=limit)
     return masked([asdict(r) for r in rows], DEFAULT_GRID)
