@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +18,9 @@ from fireline.errors import InvalidCommandError
 from fireline.ledger import store as ledger
 from fireline.notify.worker import Worker, backoff
 from fireline.service import Context
-from tests.conftest import Cli, Clock
+from tests.conftest import Cli, Clock, Store
 from tests.factories import make_incident, run
-from tests.receivers import smtp_server
+from tests.receivers import smtp_server, starttls_smtp_server
 
 SIGNING = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 PII = "caller jane.doe@example.com at +1 415 555 0100 from 10.1.2.3 near 38.89771, -77.03653"
@@ -348,3 +349,74 @@ def test_notification_records_refuse_anyone_but_the_notifier(ctx: Context) -> No
             ),
         )
     assert all(not k.startswith("notification.") for k, _ in chain_kinds(ctx, incident))
+
+
+def test_email_goes_over_starttls_with_auth_and_a_wrong_password_is_dead_at_once(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with starttls_smtp_server(tmp_path, user="fireline", password="s3cret-pw") as (box, port, cert):
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test server's certificate
+        common = {
+            "to": ("legal@example.com",),
+            "sender": "fireline@example.com",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_tls": "starttls",
+            "smtp_user": "fireline",
+        }
+        add_channel(ctx, "legal", "email", smtp_password="s3cret-pw", **common)
+        add_channel(ctx, "wrong", "email", smtp_password="not-it", **common)
+        for name in ("legal", "wrong"):
+            run(ctx, Subscribe(channel=name, events=("declared",)))
+        make_incident(ctx)
+        drain(ctx)
+        states = {r.channel: r for r in rows(ctx)}
+        assert states["legal"].state == "delivered"
+        assert states["legal"].status == 250
+        assert states["wrong"].state == "dead", states["wrong"].last_error
+        assert "SMTP login refused" in (states["wrong"].last_error or "")
+        [mail] = box.messages
+    assert mail["Message-ID"] == f"<{states['legal'].id}@fireline>"
+    assert "[SEV1] Catalog API 5xx spike" in mail["Subject"]
+
+
+def test_two_workers_at_once_never_send_a_row_twice(
+    store: Store, ctx: Context, httpserver: HTTPServer
+) -> None:
+    import threading
+
+    from fireline.service import open_context
+
+    got: list[str] = []
+    lock = threading.Lock()
+
+    def receive(request: Request) -> Response:
+        with lock:
+            got.append(request.headers["webhook-id"])
+        return Response("ok", 200)
+
+    httpserver.expect_request("/hook").respond_with_handler(receive)
+    add_channel(ctx, "hook", "webhook", httpserver.url_for("/hook"))
+    run(ctx, Subscribe(channel="hook", events=("entry",)))
+    incident = make_incident(ctx)
+    for i in range(60):
+        run(ctx, LogEntry(incident_id=incident, kind="fact", text=f"reading {i}"))
+
+    def work() -> None:
+        own = open_context(store.settings)
+        worker = Worker(own, batch=7, concurrency=2)
+        try:
+            while worker.tick() > 0:
+                pass
+        finally:
+            worker.close()
+            own.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    drain(ctx)  # whatever a worker left when the other held the rest
+    assert sorted(got) == sorted(r.id for r in rows(ctx))  # each exactly once
+    assert {r.state for r in rows(ctx)} == {"delivered"}

@@ -93,6 +93,20 @@ def post(
     return classify(response.status_code, response.text[:REASON_CHARS])
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH PLAIN once when offered (always under TLS here): one attempt, one clear answer,
+    rather than smtplib trying every mechanism after a refusal."""
+    smtp.ehlo_or_helo_if_needed()
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in offered:
+        smtp.user, smtp.password = user, password
+        code, answer = smtp.auth("PLAIN", smtp.auth_plain, initial_response_ok=True)
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, answer)
+        return
+    smtp.login(user, password)
+
+
 def _text(value: bytes | str) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value
 
@@ -119,7 +133,7 @@ def send_mail(
             if tls == "starttls":
                 smtp.starttls(context=context)
             if settings.get("smtp_user"):
-                smtp.login(settings["smtp_user"], secret.get("password", ""))
+                _login(smtp, settings["smtp_user"], secret.get("password", ""))
             refused = smtp.send_message(mail)
     except smtplib.SMTPAuthenticationError as exc:
         return Answer("dead", exc.smtp_code, _short(f"SMTP login refused: {exc.smtp_code}"))
