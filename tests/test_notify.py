@@ -356,7 +356,7 @@ def test_email_goes_over_starttls_with_auth_and_a_wrong_password_is_dead_at_once
 ) -> None:
     with starttls_smtp_server(tmp_path, user="fireline", password="s3cret-pw") as (box, port, cert):
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test server's certificate
-        common = {
+        common: dict[str, Any] = {
             "to": ("legal@example.com",),
             "sender": "fireline@example.com",
             "smtp_host": "127.0.0.1",
