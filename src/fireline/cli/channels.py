@@ -21,10 +21,11 @@ from fireline.cli import (
     app,
     echo,
     emit_json,
+    fetch,
     guarded,
-    local_only,
     open_store,
     recorded,
+    remote,
     write,
 )
 from fireline.errors import InvalidCommandError
@@ -129,15 +130,18 @@ def remove(name: NameArg, as_: AsOption = None) -> None:
 @guarded
 def list_(as_: AsOption = None, format_: FormatOption = Format.table) -> None:
     """Channels and their subscriptions (never a URL's path or a credential)."""
-    from fireline.reads.channels import list_channels
-    from fireline.service import resolve_identity
+    server = remote(as_)
+    if server is not None:
+        found = fetch(server, "/api/v1/channels")
+    else:
+        from fireline.reads.channels import list_channels
+        from fireline.service import resolve_identity
 
-    local_only("channel list")
-    ctx = open_store()
-    try:
-        found = list_channels(ctx, resolve_identity(as_, ctx.settings))
-    finally:
-        ctx.close()
+        ctx = open_store()
+        try:
+            found = list_channels(ctx, resolve_identity(as_, ctx.settings))
+        finally:
+            ctx.close()
     if format_ is Format.json:
         emit_json(found)
         return
@@ -192,15 +196,18 @@ def outbox_(
     format_: FormatOption = Format.table,
 ) -> None:
     """What is queued, retrying, delivered and dead."""
-    from fireline.reads.channels import list_outbox
-    from fireline.service import resolve_identity
+    server = remote(as_)
+    if server is not None:
+        rows = fetch(server, "/api/v1/outbox", {"failed": "true" if failed else "false"})
+    else:
+        from fireline.reads.channels import list_outbox
+        from fireline.service import resolve_identity
 
-    local_only("outbox")
-    ctx = open_store()
-    try:
-        rows = list_outbox(ctx, resolve_identity(as_, ctx.settings), failed=failed)
-    finally:
-        ctx.close()
+        ctx = open_store()
+        try:
+            rows = list_outbox(ctx, resolve_identity(as_, ctx.settings), failed=failed)
+        finally:
+            ctx.close()
     if format_ is Format.json:
         emit_json(rows)
         return
