@@ -28,8 +28,8 @@ from fireline.errors import FirelineError, IntegrityError, StoreError
 from fireline.events import validate_payload
 from fireline.ledger import freeze_record, store
 from fireline.ledger.chain import Event
-from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
 from fireline.notify import outbox
+from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
