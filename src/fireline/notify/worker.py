@@ -40,12 +40,16 @@ from fireline.ledger.chain import Event
 from fireline.notify import outbox, transport
 from fireline.notify.message import Message, compose
 from fireline.notify.routing import is_restricted, may_hear
+from fireline.postmortem import overdue as postmortem_overdue
 from fireline.service import Context, Identity, execute_batch
 
 log = logging.getLogger("fireline.notify")
 
-# Periodic jobs the loop runs on every tick, before delivering: `job(ctx, now)`.
-PERIODIC: list[Callable[[Context, datetime], object]] = []
+# Periodic jobs the loop runs before delivering, at most once per PERIODIC_EVERY:
+# `job(ctx, now)` records what time alone makes true (reminders, overdue updates, missed
+# obligations, overdue postmortems). Each is idempotent, so several workers may run them.
+PERIODIC: list[Callable[[Context, datetime], object]] = [postmortem_overdue.tick]
+PERIODIC_EVERY = timedelta(seconds=5)
 NOTIFIER = Identity(system_actor("notifier"))
 
 
@@ -89,6 +93,7 @@ class Worker:
         )
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="notify")
         self._sent: tuple[list[Job], list[transport.Answer], datetime] | None = None
+        self._periodic_due: datetime | None = None  # the first tick runs them
 
     def close(self) -> None:
         """Record what was sent but not yet recorded, then release the threads and client."""
@@ -104,11 +109,13 @@ class Worker:
         stays leased: a worker killed in between loses nothing (the lease runs out).
         """
         now = self.ctx.clock()
-        for job in PERIODIC:
-            try:
-                job(self.ctx, now)
-            except FirelineError as exc:  # one job's refusal must not stop the deliveries
-                log.warning(f"fireline: worker: periodic job failed: {exc}")
+        if self._periodic_due is None or now >= self._periodic_due:
+            self._periodic_due = now + PERIODIC_EVERY
+            for job in PERIODIC:
+                try:
+                    job(self.ctx, now)
+                except FirelineError as exc:  # one job's refusal must not stop the deliveries
+                    log.warning(f"fireline: worker: periodic job failed: {exc}")
         with self.ctx.work.transaction() as conn:
             rows = outbox.lease(
                 conn, self.owner, now=now, seconds=self.ctx.settings.notify_lease, limit=self.batch
