@@ -76,6 +76,10 @@ ACTIONS: Mapping[type[Any], str] = {
     c.AddEvidence: "evidence.add",
     c.RecordAccess: "incident.read",
     c.RecordExport: "incident.export",
+    c.AddSource: "source.add",
+    c.RemoveSource: "source.remove",
+    c.RecordAlerts: "alert.record",
+    c.RecordRouting: "alert.route",
 }
 GATES = ("mitigated", "resolved")
 

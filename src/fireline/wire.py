@@ -163,7 +163,17 @@ ROUTES: tuple[Route, ...] = (
 ROUTE_OF: dict[type[Any], Route] = {route.command: route for route in ROUTES}
 # Commands that only fireline itself writes, as a side effect of a read or an export.
 INTERNAL: frozenset[type[Any]] = frozenset(
-    {commands.RecordAccess, commands.RecordExport, commands.RecordPostmortemOverdue}
+    {
+        commands.RecordAccess,
+        commands.RecordExport,
+        commands.RecordPostmortemOverdue,
+        # Alert intake: sources are added by `fireline source add` (the secret is made where
+        # the command runs), deliveries and routing by the intake routes as `intake:<source>`.
+        commands.AddSource,
+        commands.RemoveSource,
+        commands.RecordAlerts,
+        commands.RecordRouting,
+    }
 )
 # Built by the accounts routes (`/login`, `/password`, `/tokens`) from what a caller may say
 # (a password, a token's name and scope): the hash and the token id are made on the server.
