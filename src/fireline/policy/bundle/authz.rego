@@ -60,7 +60,7 @@ system_kind := kind if {
 }
 
 system_writes := {
-	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached"},
+	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached", "alert.received", "alert.routed"},
 	"notifier": set(),
 	"scheduler": {"postmortem.overdue"},
 }
@@ -72,6 +72,24 @@ deny contains msg if {
 	some event in input.events
 	not event.kind in system_writes[kind]
 	msg := concat("", [input.actor.id, " may not write ", event.kind])
+}
+
+# Alert records: only the intake, as the source they came from (`intake:<source>`), writes
+# them; only an admin (or anyone before the registry starts) adds or removes a source.
+alert_kinds := {"alert.received", "alert.routed"}
+
+deny contains msg if {
+	some event in input.events
+	event.kind in alert_kinds
+	input.actor.id != concat("", ["intake:", event.payload.source])
+	msg := concat("", ["only intake:", event.payload.source, " records alerts from ", event.payload.source, " (", input.actor.id, " may not)"])
+}
+
+deny contains msg if {
+	input.action in {"source.add", "source.remove"}
+	not open_registry
+	not admin
+	msg := concat("", ["only an admin may add or remove alert sources (", input.actor.id, " is not one)"])
 }
 
 actor_roles := object.get(input.actor, "roles", [])
