@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from fireline.commands import AttachRunbook, Command, Declare, LogEntry, RecordRouting
 from fireline.db import alert_groups, read_only
-from fireline.domain import IncidentId, system_actor
+from fireline.domain import IncidentId, Status, system_actor
 from fireline.errors import FirelineError
 from fireline.ledger.chain import Event
 from fireline.policy import PolicyFailure
@@ -31,7 +31,8 @@ from fireline.service import Context, Identity
 
 ROUTE_RULE = "data.fireline.intake.route"
 ACTIONS = ("ignore", "record", "attach", "declare")
-OPEN_STATUSES = ("investigating", "identified", "mitigating", "monitoring", "mitigated")
+# An incident alerts may still attach to: anything not closed (a resolved one may reopen).
+OPEN_STATUSES = tuple(status.value for status in Status if status is not Status.CLOSED)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 Submit = Callable[[Command, Identity], Awaitable[list[Event]]]
 
