@@ -6,6 +6,7 @@ Adapters build these from user input; `service.execute` is the only thing that a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from datetime import date, datetime, timedelta
 
 from fireline.domain import IncidentId
@@ -400,6 +401,9 @@ class RecordAlerts:
     `alerts` are plain dicts (fingerprint, status, starts_at, ends_at, labels, annotations,
     group_key, group_labels); the handler keeps only the state changes.
     """
+
+    # The policy input shows the alerts by their count (governance._fields).
+    policy_counts: ClassVar[frozenset[str]] = frozenset({"alerts"})
 
     source: str
     body_sha256: str

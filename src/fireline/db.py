@@ -8,7 +8,7 @@ Nothing here writes rows: the ledger store and the projections own their tables.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -537,6 +537,23 @@ class DriverStatement:
             raise sa.exc.DBAPIError.instance(
                 sql, args, exc, conn.dialect.loaded_dbapi.Error
             ) from exc
+
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per row of `rows` in one driver call (executemany): bulk projection rows."""
+        sql, names, fixed = self.compiled_for(conn)
+        merged = [{**fixed, **row} for row in rows] if fixed else rows
+        args: list[Any] = (
+            list(merged) if names is None else [tuple(row[n] for n in names) for row in merged]
+        )
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, args)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DBAPIError.instance(
+                sql, args[:1], exc, conn.dialect.loaded_dbapi.Error
+            ) from exc
+        finally:
+            cursor.close()
 
     def compiled_for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         """The SQL text, positional bind order and fixed binds for the connection's dialect."""

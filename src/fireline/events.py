@@ -28,6 +28,8 @@ class Payload(BaseModel):
     verbatim: ClassVar[frozenset[str]] = frozenset()
     # Fields that name someone or something: refused, not redacted, if they hold a secret.
     names: ClassVar[frozenset[str]] = frozenset()
+    # Bulk list fields the policy input shows by their length only (a delivery's alerts).
+    policy_counts: ClassVar[frozenset[str]] = frozenset()
 
 
 class RedactionSummary(Payload):
@@ -511,6 +513,7 @@ class AlertsReceived(Payload):
     # Records are redacted by the handler in one pass (service/alerts.py), not string by string.
     verbatim: ClassVar[frozenset[str]] = frozenset({"body_sha256", "alerts", "groups"})
     names: ClassVar[frozenset[str]] = frozenset({"source"})
+    policy_counts: ClassVar[frozenset[str]] = frozenset({"alerts", "groups"})
 
     source: str
     body_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")

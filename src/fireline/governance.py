@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from fireline import commands as c
 from fireline import progress, queries
+from fireline.events import EVENT_KINDS
 from fireline.config import Settings
 from fireline.db import (
     DriverStatement,
@@ -310,7 +311,7 @@ def authorize(
         "action": action,
         "incident": None,
         "command": _fields(command),
-        "events": [{"kind": kind, "payload": payload} for kind, payload in drafts],
+        "events": [_event_view(kind, payload) for kind, payload in drafts],
         "now": now,
     }
     if state is not None and ladder is not None:
@@ -437,7 +438,22 @@ def _fields(command: Any) -> dict[str, Any]:
     names = _FIELD_NAMES.get(type(command))
     if names is None:
         names = _FIELD_NAMES[type(command)] = tuple(f.name for f in dataclasses.fields(command))
-    return {name: _plain(getattr(command, name)) for name in names}
+    counted: frozenset[str] = getattr(type(command), "policy_counts", frozenset())
+    return {
+        name: len(getattr(command, name)) if name in counted else _plain(getattr(command, name))
+        for name in names
+    }
+
+
+def _event_view(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A planned event as the policy sees it: bulk fields (a delivery's alerts) by their count,
+    since building the input document costs per node and no rule reads them one by one."""
+    schema = EVENT_KINDS.get(kind)
+    counted = frozenset() if schema is None else schema.policy_counts
+    if not counted:
+        return {"kind": kind, "payload": payload}
+    shown = {k: len(v) if k in counted else v for k, v in payload.items()}
+    return {"kind": kind, "payload": shown}
 
 
 _FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fireline.db import alert_deliveries, alert_groups, alert_records, alert_sources, alerts
+from fireline.db import DriverStatement, alert_deliveries, alert_groups, alert_records, alert_sources, alerts
 from fireline.ledger.chain import Event
 from fireline.projections.kinds import Applier, Payload
 
@@ -68,7 +68,7 @@ def _received(conn: Connection, event: Event, p: Payload) -> None:
         }
         for number, a in enumerate(records, start=1)
     ]
-    conn.execute(alert_records.insert(), rows)
+    _INSERT_RECORDS.execute_many(conn, rows)
     known = set()
     names = [a["fingerprint"] for a in records]
     for start in range(0, len(names), 500):
@@ -82,8 +82,8 @@ def _received(conn: Connection, event: Event, p: Payload) -> None:
     fresh = [r for r in rows if r["fingerprint"] not in known]
     seen = [r for r in rows if r["fingerprint"] in known]
     if fresh:
-        conn.execute(
-            alerts.insert(),
+        _INSERT_ALERTS.execute_many(
+            conn,
             [
                 {
                     **{k: r[k] for k in _ALERT_FIELDS},
@@ -96,18 +96,15 @@ def _received(conn: Connection, event: Event, p: Payload) -> None:
             ],
         )
     if seen:
-        conn.execute(
-            alerts.update()
-            .where(alerts.c.source == source, alerts.c.fingerprint == sa.bindparam("fp"))
-            .values(
-                {
-                    **{k: sa.bindparam(f"v_{k}") for k in _ALERT_FIELDS if k != "fingerprint"},
-                    "last_seen": event.ts,
-                    "changes": alerts.c.changes + 1,
-                }
-            ),
+        _UPDATE_ALERTS.execute_many(
+            conn,
             [
-                {"fp": r["fingerprint"], **{f"v_{k}": r[k] for k in _ALERT_FIELDS if k != "fingerprint"}}
+                {
+                    "fp": r["fingerprint"],
+                    "src": source,
+                    "seen": event.ts,
+                    **{f"v_{k}": r[k] for k in _ALERT_FIELDS if k != "fingerprint"},
+                }
                 for r in seen
             ],
         )
@@ -148,6 +145,21 @@ _ALERT_FIELDS = (
     "ends_at",
     "labels",
     "annotations",
+)
+
+
+_INSERT_RECORDS = DriverStatement(alert_records.insert())
+_INSERT_ALERTS = DriverStatement(alerts.insert())
+_UPDATE_ALERTS = DriverStatement(
+    alerts.update()
+    .where(alerts.c.source == sa.bindparam("src"), alerts.c.fingerprint == sa.bindparam("fp"))
+    .values(
+        {
+            **{k: sa.bindparam(f"v_{k}") for k in _ALERT_FIELDS if k != "fingerprint"},
+            "last_seen": sa.bindparam("seen"),
+            "changes": alerts.c.changes + 1,
+        }
+    )
 )
 
 
