@@ -361,3 +361,49 @@ def test_rebuild_replays_the_alert_projections(store: Store, cli: Cli) -> None:
     assert rebuilt.exit_code == 0, rebuilt.output
     checked = cli("verify")
     assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.slow
+def test_alert_storm_opens_one_incident_per_group_and_loses_nothing(store: Store) -> None:
+    """10,000 alerts over 50 groups, 8 senders at once: at most 50 incidents, every alert
+    recorded, and the server keeps answering its health probe throughout."""
+    import anyio
+    import httpx
+
+    with intake(store.settings) as it:
+        headers = {"Authorization": f"Bearer {it.secret}", "Content-Type": "application/json"}
+        bodies = [
+            json.dumps(
+                webhook(
+                    [alert(f"Storm{k % 50}", n=k * 100 + i, service=f"svc{k % 50}") for i in range(100)],
+                    key=f'{{}}:{{alertname="Storm{k % 50}"}}',
+                )
+            ).encode()
+            for k in range(100)
+        ]
+
+        async def storm(client: httpx.AsyncClient) -> tuple[list[int], list[int]]:
+            statuses: list[int] = []
+            probes: list[int] = []
+            limiter = anyio.Semaphore(8)
+
+            async def send(body: bytes) -> None:
+                async with limiter:
+                    answer = await client.post("/api/v1/intake/prom", content=body, headers=headers)
+                    statuses.append(answer.status_code)
+                    probes.append((await client.get("/healthz")).status_code)
+
+            async with anyio.create_task_group() as group:
+                for body in bodies:
+                    group.start_soon(send, body)
+            return statuses, probes
+
+        statuses, probes = it.api.portal.call(storm, it.api.client)
+        assert statuses == [200] * 100
+        assert probes == [200] * 100
+        groups = it.api.get("/api/v1/alerts").json()
+    found = counts(store.settings)
+    assert found["records"] == 10_000
+    assert found["incidents"] <= 50
+    assert len(groups) == 50
+    assert sum(g["firing"] for g in groups) == 10_000
