@@ -407,3 +407,35 @@ def test_alert_storm_opens_one_incident_per_group_and_loses_nothing(store: Store
     assert found["incidents"] <= 50
     assert len(groups) == 50
     assert sum(g["firing"] for g in groups) == 10_000
+
+
+RUNBOOK = """---
+id: RBK-high-error-rate
+title: High error rate on the API
+owner: sre
+last_reviewed: 2026-11-01
+alerts: [HighErrorRate]
+---
+# High error rate on the API
+## Checklist
+- [ ] Check the deploy log
+- [ ] Roll back the last deploy
+"""
+
+
+def test_a_fitting_runbook_is_attached_on_arrival(store: Store, cli: Cli, tmp_path: Path) -> None:
+    books = tmp_path / "runbooks"
+    books.mkdir()
+    (books / "high-error-rate.md").write_text(RUNBOOK)
+    indexed = cli("runbook", "index", str(books))
+    assert indexed.exit_code == 0, indexed.output
+    settings = replace(store.settings, runbook_dir=books)
+    with intake(settings) as it:
+        answer = it.post(webhook([alert()])).json()
+        incident = answer["routed"][0]["incident"]
+        [group] = it.api.get("/api/v1/alerts").json()
+    assert group["suggestions"][0]["id"] == "RBK-high-error-rate"
+    assert group["suggestions"][0]["fits"] is True
+    kinds = [(k, s) for _a, k, s in _timeline(store, incident)]
+    assert any(k == "runbook.attached" and "RBK-high-error-rate" in s for k, s in kinds), kinds
+    assert any(k == "entry.detection" and "attached runbook RBK-high-error-rate" in s for k, s in kinds)

@@ -218,7 +218,7 @@ async def _declare(
     attached = ""
     if fits:
         try:
-            events += await _attach(ctx, submit, identity, incident, str(fits[0]["path"]))
+            events += await _attach(ctx, submit, identity, incident, str(fits[0]["id"]))
             attached = f"; attached runbook {fits[0]['id']} (it fits)"
         except FirelineError as exc:
             attached = f"; the fitting runbook {fits[0]['id']} could not be attached: {exc.message}"
@@ -236,11 +236,15 @@ async def _declare(
 
 
 async def _attach(
-    ctx: Context, submit: Submit, identity: Identity, incident: str, path: str
+    ctx: Context, submit: Submit, identity: Identity, incident: str, runbook: str
 ) -> list[Event]:
-    from fireline.checklists.locate import read_source
+    """Attach the runbook `runbook` (an id) names, found as `runbook attach` finds it."""
+    from fireline.checklists.locate import indexed_paths, locate, read_source
 
-    source = read_source(_path(path), runbook_dir=ctx.settings.runbook_dir)
+    folder = ctx.settings.runbook_dir
+    with read_only(ctx.engine) as conn:
+        indexed = indexed_paths(conn, runbook)
+    source = read_source(locate(runbook, runbook_dir=folder, indexed=indexed), runbook_dir=folder)
     command = AttachRunbook(
         incident_id=IncidentId(incident),
         path=source.path,
@@ -248,12 +252,6 @@ async def _attach(
         git_commit=source.git_commit,
     )
     return await submit(command, identity)
-
-
-def _path(path: str) -> Any:
-    from pathlib import Path
-
-    return Path(path)
 
 
 async def _on_resolved(
@@ -392,7 +390,33 @@ def _suggestions(ctx: Context, records: Sequence[Mapping[str, Any]]) -> list[dic
     try:
         with read_only(ctx.engine) as conn:
             _info, corpus = cached_corpus(conn)
-        found = engine.suggest(corpus, alerts, threshold=ctx.settings.suggest_threshold, limit=3)
+        found = [
+            s.as_json()
+            for s in engine.suggest(
+                corpus, alerts, threshold=ctx.settings.suggest_threshold, limit=3
+            )
+        ]
     except FirelineError:
-        return []  # no index yet: nothing to suggest
-    return [s.as_json() for s in found]
+        found = []  # no index yet
+    # An explicit runbook link no indexed runbook answers to is still the first thing to read:
+    # listed for a human (never attached, it is not a file fireline holds).
+    links = dict.fromkeys(
+        a.annotations.get(key, "").strip()
+        for a in alerts
+        for key in ("runbook_url", "runbook")
+        if a.annotations.get(key, "").strip()
+    )
+    if any(float(str(s.get("score", 0))) >= 1.0 for s in found):
+        return found  # the index holds the runbook the alert names (`runbook suggest` stage 1)
+    extra: list[dict[str, Any]] = [
+        {
+            "path": link,
+            "id": link[:200],
+            "title": "the alert's runbook_url",
+            "score": 1.0,
+            "fits": False,
+            "reason": "named by the alert's runbook_url; not in the runbook index",
+        }
+        for link in links
+    ]
+    return (extra + found)[:3]
