@@ -172,7 +172,15 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "FIRELINE_HOME": str(home)}
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "intake:bench_app", "--factory", "--app-dir", str(HERE)]
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "intake:bench_app",
+                "--factory",
+                "--app-dir",
+                str(HERE),
+            ]
             + ["--port", str(port), "--log-level", "warning", "--no-access-log"],
             env=env,
             cwd=tmp,

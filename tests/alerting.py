@@ -89,7 +89,9 @@ def alert(
     }
 
 
-def webhook(alerts: list[dict[str, Any]], *, key: str = '{}:{alertname="HighErrorRate"}') -> dict[str, Any]:
+def webhook(
+    alerts: list[dict[str, Any]], *, key: str = '{}:{alertname="HighErrorRate"}'
+) -> dict[str, Any]:
     firing = any(a["status"] == "firing" for a in alerts)
     return {
         "version": "4",

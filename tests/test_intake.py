@@ -9,8 +9,10 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 
 from fireline.api.app import create_app
 from fireline.api.auth import Principal, authenticated
@@ -20,7 +22,7 @@ from fireline.intake.queries import firing_groups
 from fireline.policy import default_bundle_dir
 from fireline.service import open_context
 from fireline.service.writer import Writer
-from tests.alerting import add_source, alert, counts, intake, webhook
+from tests.alerting import Intake, add_source, alert, counts, intake, webhook
 from tests.conftest import Cli, Store
 from tests.inprocess import running
 
@@ -30,7 +32,9 @@ def _timeline(store: Store, incident: str) -> list[tuple[str, str, str]]:
     try:
         with read_only(engine) as conn:
             rows = conn.execute(
-                sa.text("SELECT actor, kind, summary FROM timeline WHERE incident_id = :i ORDER BY seq"),
+                sa.text(
+                    "SELECT actor, kind, summary FROM timeline WHERE incident_id = :i ORDER BY seq"
+                ),
                 {"i": incident},
             )
             return [(r.actor, r.kind, r.summary) for r in rows]
@@ -38,7 +42,9 @@ def _timeline(store: Store, incident: str) -> list[tuple[str, str, str]]:
         engine.dispose()
 
 
-def test_alertmanager_group_declares_once_and_notes_when_all_resolve(store: Store, cli: Cli) -> None:
+def test_alertmanager_group_declares_once_and_notes_when_all_resolve(
+    store: Store, cli: Cli
+) -> None:
     with intake(store.settings) as it:
         first = it.post(webhook([alert(n=i) for i in range(3)]))
         assert first.status_code == 200
@@ -115,7 +121,11 @@ def test_pagerduty_events_v2_answers_like_pagerduty(store: Store) -> None:
             "message": "Event processed",
             "dedup_key": "disk-full-db1",
         }
-        resolve = {"routing_key": it.secret, "event_action": "resolve", "dedup_key": "disk-full-db1"}
+        resolve = {
+            "routing_key": it.secret,
+            "event_action": "resolve",
+            "dedup_key": "disk-full-db1",
+        }
         done = it.api.post(
             "/api/v1/intake/prom/v2/enqueue",
             content=json.dumps(resolve).encode(),
@@ -195,7 +205,8 @@ def test_undecidable_routing_records_only_and_says_so(store: Store, tmp_path: Pa
     shutil.copytree(default_bundle_dir(), bundle)
     (bundle / "intake_test.rego").unlink()
     (bundle / "intake.rego").write_text(
-        "package fireline.intake\n\nimport rego.v1\n\nroute := x if {\n\tx := input.nothing.here\n}\n"
+        "package fireline.intake\n\nimport rego.v1\n\n"
+        "route := x if {\n\tx := input.nothing.here\n}\n"
     )
     settings = replace(store.settings, policy_dir=bundle)
     secret = add_source(settings, "prom", "alertmanager")
@@ -234,26 +245,21 @@ def test_a_retry_after_a_5xx_is_recorded(store: Store) -> None:
             ctx.close()
 
 
-async def _writer_of(it: object) -> Writer:
-    from tests.alerting import Intake
-
-    assert isinstance(it, Intake)
-    return _app_of(it).state.writer  # type: ignore[no-any-return]
+async def _writer_of(it: Intake) -> Writer:
+    writer: Writer = _app_of(it).state.writer
+    return writer
 
 
-async def _replace_writer(it: object, writer: Writer) -> None:
-    from tests.alerting import Intake
-
-    assert isinstance(it, Intake)
+async def _replace_writer(it: Intake, writer: Writer) -> None:
     _app_of(it).state.writer = writer
 
 
-def _app_of(it: object) -> object:
-    from tests.alerting import Intake
-
-    assert isinstance(it, Intake)
+def _app_of(it: Intake) -> FastAPI:
     transport = it.api.client._transport  # the ASGITransport `running` built
-    return transport.app  # type: ignore[attr-defined]
+    assert isinstance(transport, httpx.ASGITransport)
+    app = transport.app
+    assert isinstance(app, FastAPI)
+    return app
 
 
 def _many_labels() -> dict[str, object]:
@@ -263,8 +269,18 @@ def _many_labels() -> dict[str, object]:
 BAD = [
     ("malformed JSON", b'{"version": "4", "alerts": [', "application/json", 422),
     ("wrong content type", json.dumps(webhook([alert()])).encode(), "text/plain", 415),
-    ("missing fields", json.dumps({"version": "4", "groupKey": "g"}).encode(), "application/json", 422),
-    ("old payload version", json.dumps({**webhook([alert()]), "version": "3"}).encode(), "application/json", 422),
+    (
+        "missing fields",
+        json.dumps({"version": "4", "groupKey": "g"}).encode(),
+        "application/json",
+        422,
+    ),
+    (
+        "old payload version",
+        json.dumps({**webhook([alert()]), "version": "3"}).encode(),
+        "application/json",
+        422,
+    ),
     (
         "far-future start",
         json.dumps(webhook([alert(starts="2099-01-01T00:00:00Z")])).encode(),
@@ -302,7 +318,10 @@ def test_bad_delivery_is_refused_with_a_problem_and_writes_nothing(
         assert counts(settings) == before
 
 
-@pytest.mark.parametrize(("source", "secret", "status"), [("nobody", None, 404), ("prom", "fls_wrong", 401), ("prom", "", 401)])
+@pytest.mark.parametrize(
+    ("source", "secret", "status"),
+    [("nobody", None, 404), ("prom", "fls_wrong", 401), ("prom", "", 401)],
+)
 def test_unknown_source_or_bad_secret_writes_nothing(
     store: Store, source: str, secret: str | None, status: int
 ) -> None:
@@ -320,10 +339,12 @@ def test_cli_lists_and_shows_groups(store: Store, cli: Cli) -> None:
     listed = cli("alerts", "--firing")
     assert listed.exit_code == 0, listed.output
     group = listed.output.split()[0]
-    assert "firing" in listed.output and "prom" in listed.output
+    assert "firing" in listed.output
+    assert "prom" in listed.output
     shown = cli("alert", "show", group)
     assert shown.exit_code == 0, shown.output
-    assert "HighErrorRate" in shown.output and "ALERTS event" in shown.output
+    assert "HighErrorRate" in shown.output
+    assert "ALERTS event" in shown.output
     as_json = cli("alerts", "--source", "prom", "--format", "json")
     assert json.loads(as_json.output)[0]["id"] == group
     bad = cli("alert", "show", "zz")
@@ -338,7 +359,9 @@ def test_source_add_prints_the_secret_once_and_stores_its_digest(store: Store, c
     assert shown["url"].endswith("/api/v1/intake/prom-prod")
     engine = sa.create_engine(store.settings.database_url)
     with read_only(engine) as conn:
-        stored = conn.execute(sa.text("SELECT payload FROM events WHERE kind = 'source.added'")).scalar_one()
+        stored = conn.execute(
+            sa.text("SELECT payload FROM events WHERE kind = 'source.added'")
+        ).scalar_one()
     engine.dispose()
     assert shown["secret"] not in stored
     assert hashlib.sha256(shown["secret"].encode()).hexdigest() in stored
@@ -347,7 +370,8 @@ def test_source_add_prints_the_secret_once_and_stores_its_digest(store: Store, c
     assert "exists already" in twice.output
     assert cli("source", "add", "x", "--kind", "nagios").exit_code == 2
     listed = cli("source", "list")
-    assert "prom-prod" in listed.output and "fls_" not in listed.output
+    assert "prom-prod" in listed.output
+    assert "fls_" not in listed.output
     removed = cli("source", "remove", "prom-prod", "--reason", "moved")
     assert removed.exit_code == 0
     assert "no alert sources" in cli("source", "list").output
@@ -368,14 +392,16 @@ def test_alert_storm_opens_one_incident_per_group_and_loses_nothing(store: Store
     """10,000 alerts over 50 groups, 8 senders at once: at most 50 incidents, every alert
     recorded, and the server keeps answering its health probe throughout."""
     import anyio
-    import httpx
 
     with intake(store.settings) as it:
         headers = {"Authorization": f"Bearer {it.secret}", "Content-Type": "application/json"}
         bodies = [
             json.dumps(
                 webhook(
-                    [alert(f"Storm{k % 50}", n=k * 100 + i, service=f"svc{k % 50}") for i in range(100)],
+                    [
+                        alert(f"Storm{k % 50}", n=k * 100 + i, service=f"svc{k % 50}")
+                        for i in range(100)
+                    ],
                     key=f'{{}}:{{alertname="Storm{k % 50}"}}',
                 )
             ).encode()
@@ -438,4 +464,6 @@ def test_a_fitting_runbook_is_attached_on_arrival(store: Store, cli: Cli, tmp_pa
     assert group["suggestions"][0]["fits"] is True
     kinds = [(k, s) for _a, k, s in _timeline(store, incident)]
     assert any(k == "runbook.attached" and "RBK-high-error-rate" in s for k, s in kinds), kinds
-    assert any(k == "entry.detection" and "attached runbook RBK-high-error-rate" in s for k, s in kinds)
+    assert any(
+        k == "entry.detection" and "attached runbook RBK-high-error-rate" in s for k, s in kinds
+    )

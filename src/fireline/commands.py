@@ -6,8 +6,8 @@ Adapters build these from user input; `service.execute` is the only thing that a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
 from fireline.domain import IncidentId
 

@@ -201,7 +201,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "intake_max_body_size",
         "1MiB",
-        "Largest alert delivery the intake routes read; a larger one is 413 and nothing is written.",
+        "Largest alert delivery the intake routes read; larger is 413 and nothing is written.",
     ),
     Setting("intake_max_alerts", "1000", "Most alerts one delivery may carry (422 past it)."),
     Setting("intake_max_labels", "64", "Most labels (and most annotations) one alert may carry."),
@@ -409,11 +409,13 @@ def _intake_settings(
         for table in mappings.values()
     ):
         raise ConfigError(
-            f"[sources.NAME] in {source} must be tables of field = \"json.path\" strings"
+            f'[sources.NAME] in {source} must be tables of field = "json.path" strings'
         )
     return {
         "intake_max_body_bytes": _byte_size("intake_max_body_size", values["intake_max_body_size"]),
-        "intake_max_alerts": _whole_in("intake_max_alerts", values["intake_max_alerts"], 1, 100_000),
+        "intake_max_alerts": _whole_in(
+            "intake_max_alerts", values["intake_max_alerts"], 1, 100_000
+        ),
         "intake_max_labels": _whole_in("intake_max_labels", values["intake_max_labels"], 1, 1_000),
         "intake_group_by": _csv(values["intake_group_by"]),
         "intake_flap_changes": _whole_in(

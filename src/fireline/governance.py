@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection
 
 from fireline import commands as c
 from fireline import progress, queries
-from fireline.events import EVENT_KINDS
 from fireline.config import Settings
 from fireline.db import (
     DriverStatement,
@@ -33,6 +32,7 @@ from fireline.db import (
 )
 from fireline.domain import REGISTRY_CHAIN, Ladder, system_kind
 from fireline.errors import IntegrityError, NotFoundError, PolicyDeniedError
+from fireline.events import EVENT_KINDS
 from fireline.policy import PolicyEngine
 
 # The action name each command is authorised as (input.action in the policy).

@@ -50,7 +50,8 @@ async def _raw_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLargeError(
-            f"the delivery is {int(declared):,} bytes; the limit is {limit:,} (intake_max_body_size)"
+            f"the delivery is {int(declared):,} bytes; "
+            f"the limit is {limit:,} (intake_max_body_size)"
         )
     chunks: list[bytes] = []
     size = 0
@@ -70,7 +71,9 @@ def _lookup(request: Request, name: str) -> sources.Source:
         return sources.get_source(conn, name)
 
 
-async def _receive(request: Request, name: str) -> tuple[delivery.Delivery, list[Event], list[Event]]:
+async def _receive(
+    request: Request, name: str
+) -> tuple[delivery.Delivery, list[Event], list[Event]]:
     ctx = context_of(request)
     settings = ctx.settings
     raw = await _raw_body(request, settings.intake_max_body_bytes)

@@ -49,20 +49,28 @@ def _local_only(what: str) -> None:
 
 def intake_url(base: str, name: str, kind: str) -> str:
     path = f"/api/v1/intake/{name}"
-    return f"{base.rstrip('/')}{path}/v2/enqueue" if kind == "pagerduty" else f"{base.rstrip('/')}{path}"
+    return (
+        f"{base.rstrip('/')}{path}/v2/enqueue"
+        if kind == "pagerduty"
+        else f"{base.rstrip('/')}{path}"
+    )
 
 
 @source_app.command("add")
 @guarded
 def add(
     name: Annotated[str, typer.Argument(help="The source's name, e.g. prom-prod.")],
-    kind: Annotated[str, typer.Option("--kind", help="alertmanager, pagerduty, grafana or generic.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="alertmanager, pagerduty, grafana or generic.")
+    ],
     hmac: Annotated[
         bool, typer.Option("--hmac", help="Generic only: senders sign bodies with HMAC-SHA256.")
     ] = False,
     url: Annotated[
         str | None,
-        typer.Option("--url", help="The server's public base URL (default: serve_host:serve_port)."),
+        typer.Option(
+            "--url", help="The server's public base URL (default: serve_host:serve_port)."
+        ),
     ] = None,
     as_: AsOption = None,
     format_: FormatOption = Format.table,
@@ -95,7 +103,10 @@ def add(
     echo(f"source {name} ({kind}): send to {shown['url']}", masked=False)
     if hmac:
         echo(f"HMAC key (shown once): {secret}", masked=False)
-        echo("sign each body: X-Fireline-Signature: sha256=<hex HMAC-SHA256 of the body>", masked=False)
+        echo(
+            "sign each body: X-Fireline-Signature: sha256=<hex HMAC-SHA256 of the body>",
+            masked=False,
+        )
     elif kind == "pagerduty":
         echo(f"routing key (shown once): {secret}", masked=False)
     else:
@@ -144,8 +155,12 @@ def remove(
 @app.command("alerts")
 @guarded
 def alerts(
-    firing: Annotated[bool, typer.Option("--firing", help="Only groups with a firing alert.")] = False,
-    source: Annotated[str | None, typer.Option("--source", help="Only this source's groups.")] = None,
+    firing: Annotated[
+        bool, typer.Option("--firing", help="Only groups with a firing alert.")
+    ] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only this source's groups.")
+    ] = None,
     format_: FormatOption = Format.table,
 ) -> None:
     """Alert groups the intake recorded, firing first."""

@@ -34,7 +34,9 @@ class Delivery:
 
 def check_media_type(content_type: str) -> None:
     media = content_type.split(";", 1)[0].strip().lower()
-    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
         raise UnsupportedMediaTypeError(
             f"alert deliveries are JSON; Content-Type {media[:64] or '(none)'!r} is not "
             "application/json"
@@ -60,7 +62,7 @@ def parse_delivery(
     settings: Settings,
     now: datetime,
 ) -> Delivery:
-    """Authenticate and parse one delivery to `source` (AuthenticationError, InvalidCommandError)."""
+    """Authenticate and parse a delivery to `source` (AuthenticationError, InvalidCommandError)."""
     check_media_type(headers.get("content-type", ""))
     presented = "authorization" in headers or source.auth == "hmac"
     if presented or source.kind != "pagerduty":

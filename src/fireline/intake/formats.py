@@ -95,9 +95,7 @@ def _time(value: object, where: str, *, limits: Limits, end: bool = False) -> st
     if moment.year <= 1:
         return None
     if moment > limits.now + limits.max_future:
-        raise InvalidCommandError(
-            f"{where} {value[:64]} is in the future beyond intake_max_future"
-        )
+        raise InvalidCommandError(f"{where} {value[:64]} is in the future beyond intake_max_future")
     if not end and moment < limits.now - limits.max_age:
         raise InvalidCommandError(f"{where} {value[:64]} is older than intake_max_age")
     return iso_utc(moment)
@@ -120,7 +118,7 @@ def parse_alertmanager(body: object, source: str, limits: Limits) -> Parsed:
     version = doc.get("version")
     if version != "4":
         raise InvalidCommandError(
-            f"version must be \"4\" (Alertmanager's webhook payload), got {str(version)[:16]!r}"
+            f'version must be "4" (Alertmanager\'s webhook payload), got {str(version)[:16]!r}'
         )
     return _group_payload(doc, source, limits)
 
@@ -213,7 +211,9 @@ def parse_pagerduty(body: object, source: str, limits: Limits) -> Parsed:
             raise InvalidCommandError(f"payload.severity must be one of {', '.join(PD_SEVERITIES)}")
         labels = {"severity": severity, "source": origin}
         for name in ("component", "group", "class"):
-            value = _text(payload.get(name), f"payload.{name}", limit=LABEL_VALUE_LIMIT, required=False)
+            value = _text(
+                payload.get(name), f"payload.{name}", limit=LABEL_VALUE_LIMIT, required=False
+            )
             if value:
                 labels[name] = value
         labels["alertname"] = labels.get("class") or summary[:200]
@@ -222,7 +222,9 @@ def parse_pagerduty(body: object, source: str, limits: Limits) -> Parsed:
         details = payload.get("custom_details")
         if details is not None:
             text = details if isinstance(details, str) else json.dumps(details, sort_keys=True)
-            annotations["custom_details"] = _text(text, "payload.custom_details", limit=ANNOTATION_LIMIT)
+            annotations["custom_details"] = _text(
+                text, "payload.custom_details", limit=ANNOTATION_LIMIT
+            )
         for name in ("links", "images"):
             found = doc.get(name)
             if found is not None:
@@ -291,7 +293,7 @@ def parse_generic(
     if "fingerprint" not in mapping:
         raise InvalidCommandError(
             f"generic source {source} has no field mapping; add [sources.{source}] with at "
-            "least fingerprint = \"json.path\" to fireline.toml"
+            'least fingerprint = "json.path" to fireline.toml'
         )
     items = _path(body, mapping["alerts"]) if "alerts" in mapping else body
     if isinstance(items, dict):

@@ -48,7 +48,11 @@ def _group(row: Any) -> dict[str, Any]:
 
 
 def list_groups(
-    conn: Connection, *, firing: bool = False, source: str | None = None, incident_id: str | None = None
+    conn: Connection,
+    *,
+    firing: bool = False,
+    source: str | None = None,
+    incident_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Alert groups, firing ones first, most recently seen first."""
     query = sa.select(alert_groups)
@@ -69,7 +73,9 @@ def list_groups(
 def get_group(conn: Connection, group_id: str, *, records: int = 50) -> dict[str, Any]:
     """One group with its alerts and latest records (NotFoundError if there is none)."""
     if len(group_id) != _GROUP_ID_LENGTH or not all(c in "0123456789abcdef" for c in group_id):
-        raise InvalidCommandError(f"malformed alert group id {group_id[:40]!r}; ids are 16 hex digits")
+        raise InvalidCommandError(
+            f"malformed alert group id {group_id[:40]!r}; ids are 16 hex digits"
+        )
     row = conn.execute(sa.select(alert_groups).where(alert_groups.c.id == group_id)).first()
     if row is None:
         raise NotFoundError(f"no alert group {group_id}")

@@ -173,8 +173,17 @@ async def _on_firing(
     if decision.action == "declare":
         try:
             incident, more = await _declare(
-                ctx, submit, identity, source, group, firing, common, title, summary,
-                decision, suggestions,
+                ctx,
+                submit,
+                identity,
+                source,
+                group,
+                firing,
+                common,
+                title,
+                summary,
+                decision,
+                suggestions,
             )
         except FirelineError as exc:
             decision = Decision("record", f"could not declare: {exc.message}")

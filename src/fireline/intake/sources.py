@@ -62,9 +62,9 @@ def authenticate(
     """Refuse (AuthenticationError) a delivery whose sender does not hold the source's secret."""
     if source.auth == "hmac":
         signature = headers.get(SIGNATURE_HEADER, "")
-        expected = "sha256=" + hmac.new(
-            (source.hmac_key or "").encode(), raw, hashlib.sha256
-        ).hexdigest()
+        expected = (
+            "sha256=" + hmac.new((source.hmac_key or "").encode(), raw, hashlib.sha256).hexdigest()
+        )
         if source.hmac_key and hmac.compare_digest(signature.encode(), expected.encode()):
             return
         raise AuthenticationError(

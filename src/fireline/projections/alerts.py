@@ -13,7 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fireline.db import DriverStatement, alert_deliveries, alert_groups, alert_records, alert_sources, alerts
+from fireline.db import (
+    DriverStatement,
+    alert_deliveries,
+    alert_groups,
+    alert_records,
+    alert_sources,
+    alerts,
+)
 from fireline.ledger.chain import Event
 from fireline.projections.kinds import Applier, Payload
 
@@ -69,7 +76,7 @@ def _received(conn: Connection, event: Event, p: Payload) -> None:
         for number, a in enumerate(records, start=1)
     ]
     _INSERT_RECORDS.execute_many(conn, rows)
-    known = set()
+    known: set[str] = set()
     names = [a["fingerprint"] for a in records]
     for start in range(0, len(names), 500):
         known.update(
@@ -134,7 +141,9 @@ def _received(conn: Connection, event: Event, p: Payload) -> None:
                 },
             )
         else:
-            conn.execute(alert_groups.update().where(alert_groups.c.id == group["id"]).values(values))
+            conn.execute(
+                alert_groups.update().where(alert_groups.c.id == group["id"]).values(values)
+            )
 
 
 _ALERT_FIELDS = (

@@ -104,8 +104,7 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "source.added": lambda p: f"Alert source {p['name']} added ({p['kind']}, {p['auth']})",
     "source.removed": lambda p: f"Alert source {p['name']} removed{_reason(p)}",
     "alert.received": lambda p: (
-        f"{len(p['alerts'])} alert change(s) from {p['source']} in "
-        f"{len(p['groups'])} group(s)"
+        f"{len(p['alerts'])} alert change(s) from {p['source']} in {len(p['groups'])} group(s)"
     ),
     "alert.routed": lambda p: (
         f"Alert group {p['group_id']} ({p['status']}): {p['action']}"

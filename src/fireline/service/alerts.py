@@ -295,7 +295,9 @@ def _parse(ts: str) -> datetime:
 
 
 def _record_routing(call: Call, cmd: RecordRouting) -> Plan:
-    row = call.conn.execute(sa.select(alert_groups).where(alert_groups.c.id == cmd.group_id)).first()
+    row = call.conn.execute(
+        sa.select(alert_groups).where(alert_groups.c.id == cmd.group_id)
+    ).first()
     if row is None or row.source != cmd.source:
         raise NotFoundError(f"no alert group {cmd.group_id} from {cmd.source}")
     payload = {
