@@ -39,7 +39,9 @@ class Intake:
         return self.api.post(f"/api/v1/intake/{source}{path}", content=content, headers=headers)
 
 
-def add_source(settings: Settings, name: str, kind: str, *, hmac: bool = False) -> str:
+def add_source(
+    settings: Settings, name: str, kind: str, *, hmac: bool = False, by: str = "tester"
+) -> str:
     """Register a source as the test's admin; its secret."""
     secret, digest = make_secret()
     ctx = open_context(settings)
@@ -47,7 +49,7 @@ def add_source(settings: Settings, name: str, kind: str, *, hmac: bool = False) 
         command = AddSource(
             name=name, kind=kind, secret_sha256=digest, hmac_key=secret if hmac else None
         )
-        execute(command, ActorId("tester"), ctx=ctx)
+        execute(command, ActorId(by), ctx=ctx)
     finally:
         ctx.close()
     return secret

@@ -25,8 +25,9 @@ from fireline.api.auth import Reader
 from fireline.api.writes import BodyTooLargeError
 from fireline.db import read_only
 from fireline.domain import system_actor
-from fireline.intake import delivery, queries, routing, sources
+from fireline.intake import delivery, routing, sources
 from fireline.ledger.chain import Event
+from fireline.reads import alerts as queries
 from fireline.reads.sight import DEFAULT_GRID, masked
 from fireline.service import Identity
 from fireline.service.alerts import AlreadyRecordedError, check_source_name

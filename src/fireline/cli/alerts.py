@@ -122,7 +122,7 @@ def list_(format_: FormatOption = Format.table) -> None:
     if server is not None:
         rows = fetch(server, "/api/v1/sources")
     else:
-        from fireline.intake.queries import list_sources
+        from fireline.reads.alerts import list_sources
 
         with reading() as (conn, _settings):
             rows = list_sources(conn)
@@ -172,7 +172,7 @@ def alerts(
             params["source"] = source
         rows = fetch(server, "/api/v1/alerts", params)
     else:
-        from fireline.intake.queries import list_groups
+        from fireline.reads.alerts import list_groups
         from fireline.reads.sight import DEFAULT_GRID, masked
 
         with reading() as (conn, _settings):
@@ -210,7 +210,7 @@ def show(
 
         found = fetch(server, f"/api/v1/alerts/{quote(group, safe='')}")
     else:
-        from fireline.intake.queries import get_group
+        from fireline.reads.alerts import get_group
         from fireline.reads.sight import DEFAULT_GRID, masked
 
         with reading() as (conn, _settings):

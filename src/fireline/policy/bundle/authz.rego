@@ -74,15 +74,23 @@ deny contains msg if {
 	msg := concat("", [input.actor.id, " may not write ", event.kind])
 }
 
-# Alert records: only the intake, as the source they came from (`intake:<source>`), writes
-# them; only an admin (or anyone before the registry starts) adds or removes a source.
-alert_kinds := {"alert.received", "alert.routed"}
+# Alert records: only the intake, as the source they came from (`intake:<source>`), records
+# received alerts; a routing decision is the intake's too, or a responder's who declares from
+# an alert or attaches it by hand on the Alerts page. Only an admin (or anyone before the
+# registry starts) adds or removes a source.
+deny contains msg if {
+	some event in input.events
+	event.kind == "alert.received"
+	input.actor.id != concat("", ["intake:", event.payload.source])
+	msg := concat("", ["only intake:", event.payload.source, " records alerts from ", event.payload.source, " (", input.actor.id, " may not)"])
+}
 
 deny contains msg if {
 	some event in input.events
-	event.kind in alert_kinds
+	event.kind == "alert.routed"
+	system_kind
 	input.actor.id != concat("", ["intake:", event.payload.source])
-	msg := concat("", ["only intake:", event.payload.source, " records alerts from ", event.payload.source, " (", input.actor.id, " may not)"])
+	msg := concat("", ["only intake:", event.payload.source, " routes alerts from ", event.payload.source, " (", input.actor.id, " may not)"])
 }
 
 deny contains msg if {
