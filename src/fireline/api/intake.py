@@ -79,8 +79,9 @@ async def _receive(
     settings = ctx.settings
     raw = await _raw_body(request, settings.intake_max_body_bytes)
     source = await run_in_threadpool(_lookup, request, name)
-    found = delivery.parse_delivery(
-        source, raw, request.headers, settings=settings, now=ctx.clock()
+    headers = dict(request.headers)
+    found = await run_in_threadpool(
+        lambda: delivery.parse_delivery(source, raw, headers, settings=settings, now=ctx.clock())
     )
     writer: Writer = request.app.state.writer
     identity = Identity(system_actor("intake", source.name))

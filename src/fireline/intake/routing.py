@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from anyio import to_thread
 
 from fireline.commands import AttachRunbook, Command, Declare, LogEntry, RecordRouting
 from fireline.db import alert_groups, read_only
@@ -112,7 +113,8 @@ async def _on_firing(
     firing = [r for r in records if r["status"] == "firing"] or list(records)
     common = _common_labels(firing) or dict(group["labels"])
     summary = _summary(firing)
-    suggestions = _suggestions(ctx, firing)
+    # Ranking, reads and the rule run on a worker thread: the event loop keeps serving.
+    suggestions = await to_thread.run_sync(_suggestions, ctx, firing)
 
     def routed(decision: Decision, incident: str | None = None) -> RecordRouting:
         return RecordRouting(
@@ -133,7 +135,9 @@ async def _on_firing(
             f"{changes} status changes within {ctx.settings.intake_flap_minutes} minutes",
         )
         return await submit(routed(decision), identity)
-    linked, open_incidents = _open_incidents(ctx, identity, group["id"])
+    linked, open_incidents = await to_thread.run_sync(
+        _open_incidents, ctx, identity, group["id"]
+    )
     policy_input = {
         "source": {"name": source, "kind": kind},
         "group": {
@@ -153,7 +157,8 @@ async def _on_firing(
         "ladder": [level.name for level in ctx.settings.ladder.levels],
     }
     try:
-        decision = _decide(ctx, policy_input, {i["id"] for i in open_incidents})
+        open_ids = {i["id"] for i in open_incidents}
+        decision = await to_thread.run_sync(_decide, ctx, policy_input, open_ids)
     except _Undecidable as exc:
         health.note(str(exc))
         on_undecided()

@@ -61,6 +61,8 @@ def chain_column(table: sa.Table) -> sa.Column[Any] | None:
     and every other table without an incident id: accounts, …), all of one chain."""
     if table is incidents:
         return incidents.c.id
+    if table.name in _ALERT_TABLES:
+        return None  # alert_groups.incident_id is a link, not the chain the row belongs to
     return table.c.get("incident_id")
 
 

@@ -75,9 +75,10 @@ deny contains msg if {
 }
 
 # Alert records: only the intake, as the source they came from (`intake:<source>`), records
-# received alerts; a routing decision is the intake's too, or a responder's who declares from
-# an alert or attaches it by hand on the Alerts page. Only an admin (or anyone before the
-# registry starts) adds or removes a source.
+# received alerts; how a group was routed is the intake's to say too, or a responder's who
+# declares from an alert or attaches it by hand on the Alerts page. Only an admin (or anyone
+# before the registry starts) adds or removes a source. (Comments here name no rule: the
+# diagnosis reads each rule's text, comments included, to find where a failure starts.)
 deny contains msg if {
 	some event in input.events
 	event.kind == "alert.received"
