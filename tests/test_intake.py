@@ -320,7 +320,7 @@ def test_bad_delivery_is_refused_with_a_problem_and_writes_nothing(
 
 @pytest.mark.parametrize(
     ("source", "secret", "status"),
-    [("nobody", None, 404), ("prom", "fls_wrong", 401), ("prom", "", 401)],
+    [("nobody", None, 401), ("Bad_Name", None, 401), ("prom", "fls_wrong", 401), ("prom", "", 401)],
 )
 def test_unknown_source_or_bad_secret_writes_nothing(
     store: Store, source: str, secret: str | None, status: int

@@ -25,6 +25,7 @@ from fireline.api.auth import Reader
 from fireline.api.writes import BodyTooLargeError
 from fireline.db import read_only
 from fireline.domain import system_actor
+from fireline.errors import AuthenticationError, InvalidCommandError, NotFoundError
 from fireline.intake import delivery, routing, sources
 from fireline.ledger.chain import Event
 from fireline.reads import alerts as queries
@@ -67,9 +68,15 @@ async def _raw_body(request: Request, limit: int) -> bytes:
 
 
 def _lookup(request: Request, name: str) -> sources.Source:
-    check_source_name(name)
-    with read_only(context_of(request).engine) as conn:
-        return sources.get_source(conn, name)
+    """The source, or 401 like a wrong secret: a sender learns nothing of which sources exist."""
+    try:
+        check_source_name(name)
+        with read_only(context_of(request).engine) as conn:
+            return sources.get_source(conn, name)
+    except (InvalidCommandError, NotFoundError):
+        raise AuthenticationError(
+            f"no alert source {name[:64]!r} takes deliveries; add it with `fireline source add`"
+        ) from None
 
 
 async def _receive(

@@ -63,10 +63,10 @@ def parse_delivery(
     now: datetime,
 ) -> Delivery:
     """Authenticate and parse a delivery to `source` (AuthenticationError, InvalidCommandError)."""
-    check_media_type(headers.get("content-type", ""))
     presented = "authorization" in headers or source.auth == "hmac"
     if presented or source.kind != "pagerduty":
         authenticate(source, headers, raw)
+    check_media_type(headers.get("content-type", ""))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

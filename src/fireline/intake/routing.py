@@ -135,9 +135,7 @@ async def _on_firing(
             f"{changes} status changes within {ctx.settings.intake_flap_minutes} minutes",
         )
         return await submit(routed(decision), identity)
-    linked, open_incidents = await to_thread.run_sync(
-        _open_incidents, ctx, identity, group["id"]
-    )
+    linked, open_incidents = await to_thread.run_sync(_open_incidents, ctx, identity, group["id"])
     policy_input = {
         "source": {"name": source, "kind": kind},
         "group": {
