@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,9 @@ from fireline.config import load_settings
 from fireline.domain import ActorId
 from fireline.intake.sources import make_secret
 from fireline.schema import initialise
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api import free_port, wait_until_up
 
 HERE = Path(__file__).resolve().parent
 SENDERS = 8
@@ -136,13 +138,6 @@ async def load(url: str, path: str, secret: str, seconds: float, *, offset: int)
     return Run(len(ms) * ALERTS / elapsed, statistics.median(ms), p99, failed)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def prepare(home: Path) -> str:
     settings = load_settings({"FIRELINE_HOME": str(home)}, cwd=home)
     engine, _created = initialise(settings)
@@ -219,17 +214,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(60)
-
-
-def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/openapi.json", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("the benchmark server did not start")
 
 
 if __name__ == "__main__":
