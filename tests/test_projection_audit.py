@@ -99,7 +99,7 @@ def _alerts(ctx: Context) -> None:
 
     run(ctx, AddSource(name="prom", kind="alertmanager", secret_sha256="cd" * 32))
     gid = group_id("prom", "g")
-    alert = {
+    alert: dict[str, object] = {
         "fingerprint": "f1",
         "status": "firing",
         "starts_at": "2026-12-03T14:00:00.000000Z",
