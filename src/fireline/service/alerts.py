@@ -308,7 +308,11 @@ def _record_routing(call: Call, cmd: RecordRouting) -> Plan:
         "reason": cmd.reason,
         "incident_id": cmd.incident_id,
         "severity": cmd.severity,
-        "suggestions": [dict(s) for s in cmd.suggestions],
+        # Scores as text: a float's JSON form is not canonical JSON's (1.0 is stored as 1), and
+        # the projection must read back exactly what the live write saw.
+        "suggestions": [
+            {**s, "score": f"{float(str(s.get('score', 0))):.3f}"} for s in cmd.suggestions
+        ],
     }
     return Plan(IncidentId(ALERTS_CHAIN), [("alert.routed", payload)])
 
