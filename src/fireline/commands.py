@@ -438,6 +438,57 @@ class RecordDelivery:
     results: tuple[DeliveryResult, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
+class AddSource:
+    """Register an alert source: its name, kind and how its sender authenticates.
+
+    Only a verifier of a bearer secret is recorded (its SHA-256); an HMAC key, which fireline
+    must hold to check signatures, travels in `hmac_key` to the non-exported key table only.
+    """
+
+    name: str
+    kind: str
+    secret_sha256: str
+    hmac_key: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveSource:
+    name: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAlerts:
+    """One delivery from a source, already parsed into normalised alerts (`intake.formats`).
+
+    `alerts` are plain dicts (fingerprint, status, starts_at, ends_at, labels, annotations,
+    group_key, group_labels); the handler keeps only the state changes.
+    """
+
+    # The policy input shows the alerts by their count (governance._fields).
+    policy_counts: ClassVar[frozenset[str]] = frozenset({"alerts"})
+
+    source: str
+    body_sha256: str
+    alerts: tuple[dict[str, object], ...]
+    truncated: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordRouting:
+    """What the routing rule decided for one changed alert group, and what intake did."""
+
+    source: str
+    group_id: str
+    status: str
+    action: str
+    reason: str = ""
+    incident_id: str | None = None
+    severity: str | None = None
+    suggestions: tuple[dict[str, object], ...] = ()
+
+
 Command = (
     Declare
     | AssignRole
@@ -483,4 +534,8 @@ Command = (
     | RemoveChannel
     | Subscribe
     | RecordDelivery
+    | AddSource
+    | RemoveSource
+    | RecordAlerts
+    | RecordRouting
 )

@@ -8,7 +8,7 @@ Nothing here writes rows: the ledger store and the projections own their tables.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -457,6 +457,93 @@ outbox = sa.Table(
     sa.Index("ix_outbox_due", "state", "due_at"),
 )
 
+# Alert intake (migration 0011). Sources, records, alerts and groups are projections of the
+# ALERTS chain's events (`source.*`, `alert.*`): `verify` replays and compares them, `rebuild`
+# makes them again. Only `alert_source_keys` is not: an HMAC key fireline must hold to check a
+# generic sender's signature, never on the chain, in exports or in a projection.
+alert_sources = sa.Table(
+    "alert_sources",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("auth", sa.String(8), nullable=False),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+    _ts("removed_at", nullable=True),
+)
+
+alert_source_keys = sa.Table(
+    "alert_source_keys",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("key", sa.Text, nullable=False),
+)
+
+# One row per alert state change received: the append-only record, in chain order.
+alert_records = sa.Table(
+    "alert_records",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("fingerprint", sa.String(200), nullable=False),
+    sa.Column("group_id", sa.String(16), nullable=False, index=True),
+    sa.Column("status", sa.String(8), nullable=False),
+    _ts("starts_at", nullable=True),
+    _ts("ends_at", nullable=True),
+    sa.Column("labels", sa.Text, nullable=False),  # JSON text, as recorded
+    sa.Column("annotations", sa.Text, nullable=False),
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    _ts("received_at"),
+)
+
+# Deliveries recorded, by the digest of their body: a sender's retry changes nothing.
+alert_deliveries = sa.Table(
+    "alert_deliveries",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("body_sha256", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+)
+
+# The latest state of each alert (by source and fingerprint / dedup_key).
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("fingerprint", sa.String(200), primary_key=True),
+    sa.Column("group_id", sa.String(16), nullable=False, index=True),
+    sa.Column("status", sa.String(8), nullable=False),
+    _ts("starts_at", nullable=True),
+    _ts("ends_at", nullable=True),
+    sa.Column("labels", sa.Text, nullable=False),
+    sa.Column("annotations", sa.Text, nullable=False),
+    _ts("first_seen"),
+    _ts("last_seen"),
+    sa.Column("changes", sa.Integer, nullable=False),
+)
+
+alert_groups = sa.Table(
+    "alert_groups",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("source", sa.String(32), nullable=False, index=True),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("labels", sa.Text, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("firing", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("flapping", sa.Boolean, nullable=False),
+    sa.Column("transitions", sa.Text, nullable=False),  # JSON list of recent status changes
+    _ts("first_seen"),
+    _ts("last_seen"),
+    sa.Column("incident_id", sa.String(32), nullable=True, index=True),
+    sa.Column("action", sa.String(16), nullable=True),  # the latest routing decision
+    sa.Column("routed_status", sa.String(8), nullable=True),
+    sa.Column("suggestions", sa.Text, nullable=False),
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -474,6 +561,11 @@ PROJECTION_TABLES = (
     api_tokens,
     channels,
     subscriptions,
+    alert_sources,
+    alert_records,
+    alert_deliveries,
+    alerts,
+    alert_groups,
 )
 
 
@@ -507,6 +599,23 @@ class DriverStatement:
             raise sa.exc.DBAPIError.instance(
                 sql, args, exc, conn.dialect.loaded_dbapi.Error
             ) from exc
+
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per row of `rows` in one driver call (executemany): bulk projection rows."""
+        sql, names, fixed = self.compiled_for(conn)
+        merged = [{**fixed, **row} for row in rows] if fixed else rows
+        args: list[Any] = (
+            list(merged) if names is None else [tuple(row[n] for n in names) for row in merged]
+        )
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, args)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DBAPIError.instance(
+                sql, args[:1], exc, conn.dialect.loaded_dbapi.Error
+            ) from exc
+        finally:
+            cursor.close()
 
     def compiled_for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         """The SQL text, positional bind order and fixed binds for the connection's dialect."""

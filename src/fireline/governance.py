@@ -32,6 +32,7 @@ from fireline.db import (
 )
 from fireline.domain import REGISTRY_CHAIN, Ladder, system_kind
 from fireline.errors import IntegrityError, NotFoundError, PolicyDeniedError
+from fireline.events import EVENT_KINDS
 from fireline.policy import PolicyEngine
 
 # The action name each command is authorised as (input.action in the policy).
@@ -80,6 +81,10 @@ ACTIONS: Mapping[type[Any], str] = {
     c.RemoveChannel: "channel.remove",
     c.Subscribe: "channel.subscribe",
     c.RecordDelivery: "notification.record",
+    c.AddSource: "source.add",
+    c.RemoveSource: "source.remove",
+    c.RecordAlerts: "alert.record",
+    c.RecordRouting: "alert.route",
 }
 GATES = ("mitigated", "resolved")
 
@@ -314,7 +319,7 @@ def authorize(
         "action": action,
         "incident": None,
         "command": _fields(command),
-        "events": [{"kind": kind, "payload": payload} for kind, payload in drafts],
+        "events": [_event_view(kind, payload) for kind, payload in drafts],
         "now": now,
     }
     if state is not None and ladder is not None:
@@ -445,7 +450,22 @@ def _fields(command: Any) -> dict[str, Any]:
         names = _FIELD_NAMES[type(command)] = tuple(
             f.name for f in dataclasses.fields(command) if f.name not in hidden
         )
-    return {name: _plain(getattr(command, name)) for name in names}
+    counted: frozenset[str] = getattr(type(command), "policy_counts", frozenset())
+    return {
+        name: len(getattr(command, name)) if name in counted else _plain(getattr(command, name))
+        for name in names
+    }
+
+
+def _event_view(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A planned event as the policy sees it: bulk fields (a delivery's alerts) by their count,
+    since building the input document costs per node and no rule reads them one by one."""
+    schema = EVENT_KINDS.get(kind)
+    counted = frozenset() if schema is None else schema.policy_counts
+    if not counted:
+        return {"kind": kind, "payload": payload}
+    shown = {k: len(v) if k in counted else v for k, v in payload.items()}
+    return {"kind": kind, "payload": shown}
 
 
 _FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}

@@ -187,6 +187,12 @@ INTERNAL: frozenset[type[Any]] = frozenset(
         commands.RecordExport,
         commands.RecordPostmortemOverdue,
         commands.RecordDelivery,  # the outbox worker's
+        # Alert intake: sources are added by `fireline source add` (the secret is made where
+        # the command runs), deliveries and routing by the intake routes as `intake:<source>`.
+        commands.AddSource,
+        commands.RemoveSource,
+        commands.RecordAlerts,
+        commands.RecordRouting,
     }
 )
 # Built by the accounts routes (`/login`, `/password`, `/tokens`) from what a caller may say

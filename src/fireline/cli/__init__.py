@@ -342,6 +342,7 @@ def main() -> None:
 from fireline.cli import (  # noqa: E402
     action,
     admin,
+    alerts,
     breakglass,
     channels,
     checklist,
@@ -367,6 +368,7 @@ from fireline.cli import (  # noqa: E402
 __all__ = [
     "action",
     "admin",
+    "alerts",
     "app",
     "breakglass",
     "channels",

@@ -17,6 +17,7 @@ from fireline.domain import SENSITIVE_LOCATION
 from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.projections import (
+    alerts,
     channels,
     checklists,
     credentials,
@@ -39,6 +40,7 @@ _HANDLERS: dict[str, Applier] = {
     **credentials.HANDLERS,
     **postmortems.HANDLERS,
     **channels.HANDLERS,
+    **alerts.HANDLERS,
 }
 _ALSO: dict[str, Applier] = dict(postmortems.ALSO)  # a second projection of a kind another owns
 

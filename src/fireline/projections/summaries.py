@@ -121,6 +121,16 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
         f"Unchecked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
     ),
     "evidence.added": lambda p: _evidence_summary(p),
+    "source.added": lambda p: f"Alert source {p['name']} added ({p['kind']}, {p['auth']})",
+    "source.removed": lambda p: f"Alert source {p['name']} removed{_reason(p)}",
+    "alert.received": lambda p: (
+        f"{len(p['alerts'])} alert change(s) from {p['source']} in {len(p['groups'])} group(s)"
+    ),
+    "alert.routed": lambda p: (
+        f"Alert group {p['group_id']} ({p['status']}): {p['action']}"
+        + (f" → {p['incident_id']}" if p["incident_id"] else "")
+        + _reason(p)
+    ),
 }
 
 

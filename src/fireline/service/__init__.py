@@ -23,13 +23,14 @@ from sqlalchemy.engine import Connection
 
 from fireline import governance, projections, queries
 from fireline.commands import Command, Declare
-from fireline.domain import REGISTRY_CHAIN, ActorId, iso_utc
+from fireline.domain import ALERTS_CHAIN, REGISTRY_CHAIN, SYSTEM_CHAINS, ActorId, iso_utc
 from fireline.errors import FirelineError, IntegrityError, StoreError
 from fireline.events import validate_payload
 from fireline.ledger import freeze_record, store
 from fireline.ledger.chain import Event
 from fireline.notify import outbox
 from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
+from fireline.service.alerts import ALERT_COMMANDS, ALERT_HANDLERS
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
@@ -55,6 +56,7 @@ HANDLERS: dict[type[Any], Handler] = {
     **CREDENTIAL_HANDLERS,
     **POSTMORTEM_HANDLERS,
     **NOTIFY_HANDLERS,
+    **ALERT_HANDLERS,
 }
 ON_REGISTRY = (
     *REGISTRY_COMMANDS,
@@ -131,6 +133,8 @@ def execute_batch(batch: Sequence[tuple[Command, Identity]], *, ctx: Context) ->
 def _lock_order(command: Command) -> tuple[int, str]:
     if isinstance(command, ON_REGISTRY):
         return (0, REGISTRY_CHAIN)
+    if isinstance(command, ALERT_COMMANDS):
+        return (0, ALERTS_CHAIN)
     if isinstance(command, Declare):
         return (1, "")
     return (2, command.incident_id)
@@ -193,6 +197,8 @@ def _execute_in(
     state = None
     if isinstance(command, ON_REGISTRY):
         head = store.lock_if_exists(conn, REGISTRY_CHAIN)
+    elif isinstance(command, ALERT_COMMANDS):
+        head = store.lock_if_exists(conn, ALERTS_CHAIN)
     elif not isinstance(command, Declare):
         head = store.lock(conn, command.incident_id)
         state = queries.get_state(conn, command.incident_id)
@@ -249,7 +255,7 @@ def _execute_in(
         signer=ctx.signer,
         policy=ctx.policy.digest,
     )
-    bound = plan.incident_id != REGISTRY_CHAIN  # the registry never freezes deploys
+    bound = plan.incident_id not in SYSTEM_CHAINS  # the registry and alerts never freeze
     sealed = freeze_record.sealed_entry(conn, plan.incident_id, pending) if bound else None
     before = None if sealed is None else freeze_record.entry(conn, plan.incident_id)
     for seq in plan.erase:
