@@ -15,6 +15,7 @@ from fastapi.routing import iter_route_contexts
 
 from fireline.api.app import create_app
 from fireline.api.auth import Principal, Writer, authenticated
+from fireline.api.headers import is_page
 from fireline.domain import ActorId
 from tests.conftest import Store
 from tests.inprocess import ApiClient, running
@@ -48,7 +49,16 @@ def operations(app: FastAPI) -> Iterator[tuple[str, str, str]]:
                 yield method, template, _PARAM.sub("1", template)
 
 
+# Browser pages (everything outside /api, the probes and the schema) answer a visitor without
+# a session by sending them to the login page; these few are the way in and out themselves.
+WEB_OPEN = frozenset({"/login", "/logout", "/"})  # "/" only redirects to /incidents
+
+
 def is_auth_refusal(response: httpx.Response) -> bool:
+    if is_page(response.request.url.path) and response.request.url.path not in WEB_OPEN:
+        return response.status_code == 303 and response.headers["location"].startswith(
+            "/login?next="
+        )
     if response.status_code != 401:
         return False
     body = response.json()
@@ -65,7 +75,7 @@ def open_routes(client: ApiClient, app: FastAPI, headers: dict[str, str]) -> lis
     return [
         f"{method} {template} -> {response.status_code}"
         for method, template, path in operations(app)
-        if template not in OPEN
+        if template not in OPEN | WEB_OPEN
         for response in [client.request(method, path, headers=headers)]
         if not is_auth_refusal(response)
     ]
@@ -158,7 +168,15 @@ HOSTILE_PATHS = [
 
 
 def assert_problem_4xx(response: httpx.Response, what: str) -> None:
+    """A 4xx problem body for the API; for a browser page, the same refusal as an HTML error
+    page under the page CSP that echoes nothing of the path."""
     assert 400 <= response.status_code < 500, f"{what} -> {response.status_code}"
+    if is_page(response.request.url.path):
+        assert response.headers["content-type"] == "text/html; charset=utf-8", what
+        assert "default-src 'none'" in response.headers["content-security-policy"], what
+        assert "etc/passwd" not in response.text, what
+        assert "a/a/a/" not in response.text, what
+        return
     assert response.headers["content-type"] == "application/problem+json", what
     assert set(response.json()) >= {"type", "title", "status", "detail", "error", "exit_code"}
 
@@ -240,6 +258,8 @@ def test_hostile_headers_are_4xx_problems_or_ignored(store: Store) -> None:
                 response = client.request(method, path, headers=headers)
                 what = f"{method} {template} {headers[0][0]!r}"
                 assert response.status_code < 500, f"{what} -> {response.status_code}"
-                assert "set-cookie" not in response.headers
+                # Only the login page's own CSRF cookie: nothing a header smuggled in.
+                cookies = response.headers.get_list("set-cookie")
+                assert all(c.startswith("fireline_login_csrf=") for c in cookies), what
                 if response.status_code >= 400:
                     assert_problem_4xx(response, what)
