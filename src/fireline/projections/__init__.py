@@ -19,6 +19,7 @@ from fireline.ledger.chain import Event
 from fireline.projections import (
     checklists,
     credentials,
+    deadlines,
     evidence,
     governance,
     incident,
@@ -37,6 +38,7 @@ _HANDLERS: dict[str, Applier] = {
     **evidence.HANDLERS,
     **credentials.HANDLERS,
     **postmortems.HANDLERS,
+    **deadlines.HANDLERS,
 }
 _ALSO: dict[str, Applier] = dict(postmortems.ALSO)  # a second projection of a kind another owns
 

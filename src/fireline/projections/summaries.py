@@ -101,6 +101,20 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
         f"Unchecked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
     ),
     "evidence.added": lambda p: _evidence_summary(p),
+    "update.reminder": lambda p: (
+        f"Update due {p['due_at']} ({p['minutes_left']} min): reminded "
+        + (", ".join([*p["ic"], *p["comms"]]) or "nobody (no IC or Comms Lead)")
+    ),
+    "update.overdue": lambda p: f"Update overdue: slot {p['slot']} was due {p['due_at']}",
+    "obligation.opened": lambda p: (
+        f"Obligation {p['name']} opened: {p['title']} by {p['due_at']} (owner {p['owner']})"
+    ),
+    "obligation.met": lambda p: f"Obligation {p['name']} met: {p['evidence']}",
+    "obligation.missed": lambda p: f"Obligation {p['name']} missed (due {p['due_at']})",
+    "notification.delivered": lambda p: (
+        f"Delivered to {p['channel']}: event {p['event_seq']} ({p['event_kind']}), "
+        f"status {p['status']}"
+    ),
 }
 
 

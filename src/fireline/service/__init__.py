@@ -32,6 +32,7 @@ from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
+from fireline.service.deadlines import DEADLINE_HANDLERS
 from fireline.service.evidence import EVIDENCE_HANDLERS
 from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
 from fireline.service.handlers import LIFECYCLE_HANDLERS
@@ -52,6 +53,7 @@ HANDLERS: dict[type[Any], Handler] = {
     **EVIDENCE_HANDLERS,
     **CREDENTIAL_HANDLERS,
     **POSTMORTEM_HANDLERS,
+    **DEADLINE_HANDLERS,
 }
 ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS)  # written to the registry chain
 
