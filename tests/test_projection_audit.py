@@ -79,9 +79,7 @@ def populate(ctx: Context) -> IncidentId:
     legal = ObligationRule(
         "legal", "tell legal", "ic", when_labels=("internal",), within=timedelta(minutes=30)
     )
-    ctx.settings = replace(
-        ctx.settings, obligation_rules=(*ctx.settings.obligation_rules, legal)
-    )
+    ctx.settings = replace(ctx.settings, obligation_rules=(*ctx.settings.obligation_rules, legal))
     inc = make_incident(ctx, labels=("internal",))
     run(ctx, LogEntry(incident_id=inc, kind="fact", text="5xx at 38%"))
     run(ctx, PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",)))
