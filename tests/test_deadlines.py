@@ -18,7 +18,7 @@ from fireline.db import read_only
 from fireline.deadlines import tick
 from fireline.deadlines.rules import ObligationRule, parse_rules
 from fireline.deadlines.state import Obligation, list_obligations
-from fireline.domain import IncidentId, iso_utc
+from fireline.domain import ActorId, IncidentId, iso_utc
 from fireline.errors import ConfigError, InvalidCommandError, NotFoundError, PolicyDeniedError
 from fireline.ladders import PRESETS
 from fireline.ledger import store as ledger
@@ -403,7 +403,7 @@ def test_rebuild_replays_obligations_and_marks(ctx: Context, clock: Clock) -> No
     clock.advance(days=4)
     tick(ctx, clock.now)
     before = snapshot(ctx.engine)
-    rebuild(ctx, actor="alice")
+    rebuild(ctx, actor=ActorId("alice"))
     assert snapshot(ctx.engine) == before
 
 
@@ -419,7 +419,7 @@ def test_rebuild_replays_obligations_and_marks(ctx: Context, clock: Clock) -> No
             "unknown owner role 'nobody'",
         ),
         (
-            '[obligations.x]\ntitle = "t"\nowner = "ic"\nwithin = "soon"\nwhen_flags = ["policy-bypass"]',
+            '[obligations.x]\ntitle = "t"\nowner = "ic"\nwithin = "soon"\nwhen_flags = ["x"]',
             "within",
         ),
         (

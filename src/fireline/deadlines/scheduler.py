@@ -16,13 +16,13 @@ from fireline import queries
 from fireline.commands import RecordDeadlines
 from fireline.db import read_only
 from fireline.deadlines.state import list_candidates
-from fireline.domain import ActorId, IncidentId
+from fireline.domain import IncidentId, system_actor
 from fireline.errors import FirelineError
 from fireline.ledger.chain import Event
 from fireline.service import Context, Identity, execute
 from fireline.service.deadlines import NothingDueError, due_drafts
 
-SCHEDULER = ActorId("scheduler:deadlines")
+SCHEDULER = system_actor("scheduler", "deadlines")
 
 
 def tick(ctx: Context, now: datetime) -> list[Event]:
