@@ -131,8 +131,8 @@ def test_the_reminder_names_ic_and_comms_once_before_the_update_is_due(
     from fireline.commands import AssignRole
 
     run(ctx, AssignRole(incident_id=inc, role="comms", holder="carol"))
-    assert tick(ctx, datetime.fromisoformat("2026-11-23T14:25:00Z")) == []  # 5:01 ahead
     clock.advance(minutes=30)
+    assert tick(ctx, datetime.fromisoformat("2026-11-23T14:25:00Z")) == []  # 5:01 ahead
     reminded = tick(ctx, datetime.fromisoformat("2026-11-23T14:25:01Z"))
     assert kinds(reminded) == ["update.reminder"]
     payload = reminded[0].payload

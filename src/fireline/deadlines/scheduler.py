@@ -16,8 +16,8 @@ from fireline import queries
 from fireline.commands import RecordDeadlines
 from fireline.db import read_only
 from fireline.deadlines.state import list_candidates
-from fireline.domain import IncidentId, system_actor
-from fireline.errors import FirelineError
+from fireline.domain import CLOCK_SKEW, IncidentId, iso_utc, system_actor
+from fireline.errors import FirelineError, InvalidCommandError
 from fireline.ledger.chain import Event
 from fireline.service import Context, Identity, execute
 from fireline.service.deadlines import NothingDueError, due_drafts
@@ -31,6 +31,11 @@ def tick(ctx: Context, now: datetime) -> list[Event]:
     One incident's failure (its ladder no longer configured, say) does not starve the others:
     they are all tried, then the first error is raised.
     """
+    clock = ctx.clock()
+    if now > clock + CLOCK_SKEW:
+        raise InvalidCommandError(
+            f"cannot judge deadlines at {iso_utc(now)}, ahead of the clock ({iso_utc(clock)})"
+        )
     failures: list[FirelineError] = []
     due: list[str] = []
     with read_only(ctx.engine) as conn:

@@ -9,7 +9,6 @@ already recorded (`marks`: kind and key) is never planned again, which makes a t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,37 +51,43 @@ class Due:
     marks: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
 
-def slots(cadence: Cadence) -> Iterable[datetime]:
-    """The update slots from the promised one on: one cadence apart (just one without a cadence)."""
+def passed_and_next(cadence: Cadence, at: datetime) -> tuple[int, datetime | None]:
+    """How many slots have passed by `at`, and the first one still ahead (None: no more).
+
+    Arithmetic, not a walk: a tick asked about a far-off moment costs no more than a near one.
+    """
     if cadence.due is None:
-        return
-    moment = cadence.due
-    yield moment
+        return 0, None
     if cadence.cadence_minutes is None:
-        return
+        return (1, None) if cadence.due <= at else (0, cadence.due)
     step = timedelta(minutes=cadence.cadence_minutes)
-    while True:
-        moment += step
-        yield moment
+    passed = 0 if at < cadence.due else (at - cadence.due) // step + 1
+    return passed, cadence.due + passed * step
 
 
 def plan(due: Due, *, at: datetime, reminder: timedelta) -> list[tuple[str, dict[str, Any]]]:
-    """The events to record at `at`: reminder, overdue slots, missed obligations (in that order).
+    """The events to record at `at`: overdue slots, the reminder, missed obligations.
 
     Nothing already in `due.marks` is planned again; an empty list means nothing is due.
     """
     drafts: list[tuple[str, dict[str, Any]]] = []
     cadence = due.cadence
-    for number, slot in enumerate(slots(cadence), start=1):
+    passed, upcoming = passed_and_next(cadence, at)
+    step = timedelta(minutes=cadence.cadence_minutes or 0)
+    number = 0
+    # Walks the recorded slots (marks) and at most MAX_SLOTS_PER_TICK new ones.
+    while number < passed and len(drafts) < MAX_SLOTS_PER_TICK:
+        assert cadence.due is not None
+        slot = cadence.due + number * step
+        number += 1
         key = iso_utc(slot)
-        if slot <= at:
-            if (OVERDUE, key) not in due.marks and len(drafts) < MAX_SLOTS_PER_TICK:
-                drafts.append((OVERDUE, _overdue(cadence, key, number, at - slot)))
-            continue
-        # The first slot still ahead: remind once when it comes within `reminder`.
-        if reminder > timedelta(0) and slot - reminder <= at and (REMINDER, key) not in due.marks:
-            drafts.append((REMINDER, _reminder(cadence, key, slot - at)))
-        break
+        if (OVERDUE, key) not in due.marks:
+            drafts.append((OVERDUE, _overdue(cadence, key, number, at - slot)))
+    # The first slot still ahead: remind once when it comes within `reminder`.
+    if upcoming is not None and reminder > timedelta(0) and upcoming - reminder <= at:
+        key = iso_utc(upcoming)
+        if (REMINDER, key) not in due.marks:
+            drafts.append((REMINDER, _reminder(cadence, key, upcoming - at)))
     for obligation in due.obligations:
         if obligation.due_at <= at and (MISSED, obligation.name) not in due.marks:
             drafts.append(
