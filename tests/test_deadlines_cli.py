@@ -13,7 +13,6 @@ from fireline.service import Context, execute
 from tests.conftest import Cli, Store
 from tests.test_cli import ok, refuse
 
-
 pytestmark = pytest.mark.slow  # each CLI run opens the store and compiles the policy
 
 
@@ -27,8 +26,8 @@ def test_obligations_list_meet_and_tick(cli: Cli, classic: Store) -> None:
     inc = ok(cli, "declare", "Checkout down", "--sev", "SEV1").strip()
     ok(cli, "role", "assign", inc, "comms", "carol")
     text = ok(cli, "obligations", inc)
-    assert "response           OPEN (in 14 min)" in text
-    assert "customer-notice    OPEN (in 29 min)" in text
+    assert "response         OPEN (in 14 min)" in text
+    assert "customer-notice  OPEN (in 29 min)" in text
     assert "war room within 15 min" in text
     shown = ok(cli, "show", inc)
     assert "Next update due" in shown

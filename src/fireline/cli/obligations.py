@@ -66,12 +66,14 @@ def render_obligations(rows: list[dict[str, Any]]) -> list[str]:
     from fireline.cli.views import countdown, utc_text
 
     lines = []
+    width = max((len(row["name"]) for row in rows), default=0)
     for row in rows:
         status = row["status"].upper()
         if row["status"] == "open":
             status += f" ({countdown(row['seconds_left'])})"
         lines.append(
-            f"{row['name']:<18} {status:<26} due {utc_text(row['due_at'])}  owner {row['owner']}"
+            f"{row['name']:<{width}}  {status:<26} due {utc_text(row['due_at'])}  "
+            f"owner {row['owner']}"
         )
         lines.append(f"  {row['title']} ({row['source']} {row['trigger']})")
         if row["channels"]:

@@ -102,9 +102,14 @@ def render_list(rows: list[dict[str, Any]], now: datetime | None = None) -> list
 
 def countdown(seconds: int) -> str:
     """A deadline's countdown in words, so it reads without colour: `in 29 min`,
-    `in 23 h 05 min`, `OVERDUE by 4 min`."""
+    `in 23 h 05 min`, `in 2 d 23 h`, `OVERDUE by 4 min`."""
     minutes = abs(seconds) // 60 if seconds >= 0 else (-seconds + 59) // 60
-    text = f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+    if minutes < 60:
+        text = f"{minutes} min"
+    elif minutes < 24 * 60:
+        text = f"{minutes // 60} h {minutes % 60:02d} min"
+    else:
+        text = f"{minutes // 1440} d {minutes % 1440 // 60:02d} h"
     return f"in {text}" if seconds >= 0 else f"OVERDUE by {text}"
 
 
