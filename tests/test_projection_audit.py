@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from fireline.commands import (
     LogEntry,
     PublishUpdate,
     RequestGateException,
+    SchedulePostmortem,
     SetPassword,
     Transition,
 )
@@ -92,6 +93,7 @@ def populate(ctx: Context) -> IncidentId:
     )
     run(ctx, RequestGateException(incident_id=inc, gate="resolved", justification="drill"))
     run(ctx, AddEvidence(incident_id=inc, kind="dashboard", ref="grafana:api-5xx"))
+    run(ctx, SchedulePostmortem(incident_id=inc, due=date(2026, 12, 1), owner="carol"))
     assert isinstance(ctx.clock, Clock)
     ctx.clock.advance(hours=1)  # the update and the obligation fall due: deadline marks
     assert tick(ctx, ctx.clock.now)
