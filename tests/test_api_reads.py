@@ -35,6 +35,7 @@ PER_INCIDENT = (
     "/actions",
     "/breakglass",
     "/gates",
+    "/obligations",
     "/evidence",
     "/evidence/1",
     "/evidence/1/content",

@@ -128,6 +128,12 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
     # Refused by the service for this incident's state: the route still reached it (the
     # handler's reason, not the codec's), and nothing was written.
     api.refused(c.LiftFreeze(incident_id=inc, reason="verified"), "alice", 422, "freeze")
+    api.refused(
+        c.MeetObligation(incident_id=inc, name="customer-notice", evidence="sent"),
+        "alice",
+        404,
+        "no obligation 'customer-notice'",
+    )
     # The registry's routes are api/users.py's (they answer with the user record); the wire
     # table sends there.
     for command in (

@@ -12,7 +12,8 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -27,17 +28,20 @@ from fireline.commands import (
     LogEntry,
     PublishUpdate,
     RequestGateException,
+    SchedulePostmortem,
     SetPassword,
     Transition,
 )
 from fireline.db import PROJECTION_TABLES, metadata
+from fireline.deadlines import tick
+from fireline.deadlines.rules import ObligationRule
 from fireline.domain import IncidentId
 from fireline.errors import IntegrityError
 from fireline.freeze import check as check_freeze
 from fireline.integrity import check_freeze_record, load_store_public_key
 from fireline.projections.audit import compare_store
 from fireline.service import Context
-from tests.conftest import Cli, Store
+from tests.conftest import Cli, Clock, Store
 from tests.factories import make_incident, run, snapshot
 
 # Tables that are not projections: the ledger, its signed records, the transparency log, the
@@ -75,6 +79,11 @@ def populate(ctx: Context) -> IncidentId:
         expires_in=timedelta(days=30),
     )
     run(ctx, token)
+    # An obligation on the `internal` label, so the obligations table has a row to tamper with.
+    legal = ObligationRule(
+        "legal", "tell legal", "ic", when_labels=("internal",), within=timedelta(minutes=30)
+    )
+    ctx.settings = replace(ctx.settings, obligation_rules=(*ctx.settings.obligation_rules, legal))
     inc = make_incident(ctx, labels=("internal",))
     run(ctx, LogEntry(incident_id=inc, kind="fact", text="5xx at 38%"))
     run(ctx, PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",)))
@@ -89,6 +98,10 @@ def populate(ctx: Context) -> IncidentId:
     run(ctx, AddEvidence(incident_id=inc, kind="dashboard", ref="grafana:api-5xx"))
     _alerts(ctx)
     _notifications_and_postmortem(ctx, inc)
+    run(ctx, SchedulePostmortem(incident_id=inc, due=date(2026, 12, 1), owner="carol"))
+    assert isinstance(ctx.clock, Clock)
+    ctx.clock.advance(hours=1)  # the update and the obligation fall due: deadline marks
+    assert tick(ctx, ctx.clock.now)
     with ctx.engine.connect() as conn:
         empty = [t.name for t in PROJECTION_TABLES if conn.execute(sa.select(t)).first() is None]
     assert empty == []  # a new projection table needs a row here, so its tamper test bites

@@ -170,10 +170,11 @@ def test_severity_change_records_ranks_reason_and_tightens_cadence(ctx: Context)
     assert event.payload is not None
     assert event.payload["from_rank"] == 2
     assert event.payload["to_rank"] == 4
-    assert event.payload["next_update_at"] == "2026-11-23T14:15:02.000000Z"  # now + 15 min
+    # The declaration (14:00:01, no update since) plus the new level's 15 minutes.
+    assert event.payload["next_update_at"] == "2026-11-23T14:15:01.000000Z"
     back = run(ctx, ChangeSeverity(incident_id=inc, severity="SEV3", reason="contained"))[0]
     assert back.payload is not None
-    assert back.payload["next_update_at"] == "2026-11-23T14:15:02.000000Z"  # promise kept
+    assert back.payload["next_update_at"] == "2026-11-23T14:15:01.000000Z"  # as needed: kept
     assert detail(ctx, inc).summary.severity == "SEV3"
 
 

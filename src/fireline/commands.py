@@ -489,6 +489,25 @@ class RecordRouting:
     suggestions: tuple[dict[str, object], ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordDeadlines:
+    """The deadline scheduler records what is due on an incident at `at`: a reminder before
+    the next update, each missed update slot, each obligation that passed unmet."""
+
+    incident_id: IncidentId
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetObligation:
+    """Someone records an obligation met (`at`: when it was, default now), with evidence."""
+
+    incident_id: IncidentId
+    name: str
+    evidence: str
+    at: datetime | None = None
+
+
 Command = (
     Declare
     | AssignRole
@@ -538,4 +557,6 @@ Command = (
     | RemoveSource
     | RecordAlerts
     | RecordRouting
+    | RecordDeadlines
+    | MeetObligation
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fireline.deadlines.rules import DEFAULT_RULES, ObligationRule, parse_rules
 from fireline.domain import (
     BUILTIN_CHECKLISTS,
     DEFAULT_ROSTER,
@@ -165,6 +166,12 @@ SETTINGS: tuple[Setting, ...] = (
         "15m",
         "How long a lockout lasts; each further lockout of the same key doubles it (up to 64x).",
     ),
+    # Update cadence and obligations (docs/deadlines.md).
+    Setting(
+        "update_reminder",
+        "5m",
+        "How long before a status update is due the IC and Comms Lead are reminded (0 for never).",
+    ),
     Setting("serve_host", "127.0.0.1", "Address `fireline serve` listens on (--host)."),
     Setting("serve_port", "8080", "Port `fireline serve` listens on (--port)."),
     Setting("serve_workers", "1", "Server processes `fireline serve` starts (--workers)."),
@@ -237,7 +244,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 _NAMES = {s.name for s in SETTINGS}
-_TABLES = {"ladders", "roles", "oncall", "sources"}
+_TABLES = {"ladders", "roles", "oncall", "sources", "obligations"}
 
 
 def setting_default(name: str) -> str:
@@ -324,6 +331,8 @@ class Settings:
     oncall: Mapping[str, str] = field(default_factory=dict)
     # [sources.NAME]: the field mapping of a generic JSON source.
     source_mappings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    update_reminder: timedelta = timedelta(minutes=5)
+    obligation_rules: tuple[ObligationRule, ...] = DEFAULT_RULES
 
     @property
     def key_path(self) -> Path:
@@ -367,14 +376,22 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         raise ConfigError(f"unknown timezone {values['timezone']!r} (an IANA zone)") from None
     roster = _custom_roster(file_data["roles"], source) if "roles" in file_data else DEFAULT_ROSTER
     _check_required_roles((*custom.values(), ladders[values["ladder"]]), roster)
+    policy_flags, labels = _csv(values["policy_flags"]), _csv(values["labels"])
+    rules = parse_rules(
+        file_data.get("obligations", {}),
+        source,
+        roles=frozenset(role.key for role in roster.roles),
+        flags=policy_flags,
+        labels=labels,
+    )
     return Settings(
         home=home,
         database_url=values["database_url"] or f"sqlite:///{home / 'fireline.db'}",
         ladder=ladders[values["ladder"]],
         timezone=values["timezone"],
         actor=values["actor"] or None,
-        policy_flags=_csv(values["policy_flags"]),
-        labels=_csv(values["labels"]),
+        policy_flags=policy_flags,
+        labels=labels,
         policy_dir=_path(values["policy_dir"], cwd) if values["policy_dir"] else None,
         redaction_rules=(
             _path(values["redaction_rules"], cwd) if values["redaction_rules"] else None
@@ -419,6 +436,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         notify_lease=_seconds("notify_lease", values["notify_lease"], high=3600),
         notify_poll_ms=_whole_in("notify_poll_ms", values["notify_poll_ms"], 1, 60_000),
         **_intake_settings(values, file_data, source),
+        update_reminder=_reminder(values["update_reminder"]),
+        obligation_rules=rules,
     )
 
 
@@ -508,6 +527,16 @@ def _duration(key: str, text: str) -> timedelta:
         raise ConfigError(
             f"setting {key!r} must be a duration above 0 like 90d, 12h or 15m, got {_shown(text)}"
         )
+    return value
+
+
+def _reminder(text: str) -> timedelta:
+    """`update_reminder`: 0 turns reminders off; otherwise a duration up to a day."""
+    if text.strip() == "0":
+        return timedelta(0)
+    value = _duration("update_reminder", text)
+    if value > timedelta(days=1):
+        raise ConfigError(f"setting 'update_reminder' must be at most 1d, got {_shown(text)}")
     return value
 
 
@@ -722,6 +751,10 @@ _LEVEL_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
         _whole(1, MAX_LEVEL_MINUTES),
         f"whole minutes from 1 to {MAX_LEVEL_MINUTES}",
     ),
+    "response_minutes": (
+        _whole(1, MAX_LEVEL_MINUTES),
+        f"whole minutes from 1 to {MAX_LEVEL_MINUTES}",
+    ),
     "required_roles": (_strings, "a list of role keys"),
     "freeze": (lambda v: isinstance(v, bool), "true or false"),
     "checklists": (
@@ -756,6 +789,7 @@ def _level(ladder: str, raw: object) -> SeverityLevel:
         required_roles=tuple(raw.get("required_roles", ())),
         freeze=raw.get("freeze", False),
         checklists=tuple(dict.fromkeys(raw.get("checklists", ()))),
+        response_minutes=raw.get("response_minutes"),
     )
 
 

@@ -544,6 +544,39 @@ alert_groups = sa.Table(
     sa.Column("suggestions", sa.Text, nullable=False),
 )
 
+obligations = sa.Table(
+    "obligations",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("channels", sa.JSON, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("trigger", sa.String(200), nullable=False),
+    sa.Column("opened_seq", sa.Integer, nullable=False),
+    _ts("opened_at"),
+    _ts("due_at"),
+    sa.Column("status", sa.String(8), nullable=False),  # open, met, missed
+    sa.Column("closed_seq", sa.Integer, nullable=True),  # the event that met or missed it
+    _ts("closed_at", nullable=True),
+    sa.Column("met_by", sa.String(64), nullable=True),
+    sa.Column("evidence", sa.Text, nullable=True),
+    sa.Column("channel", sa.String(64), nullable=True),  # the channel whose delivery met it
+    sa.Index("obligations_status_due", "status", "due_at"),  # the scheduler's scan
+)
+
+# What the deadline scheduler recorded, one row per (kind, slot or obligation): the key that
+# makes a tick idempotent. A second tick finds its row under the chain lock and plans nothing.
+deadline_marks = sa.Table(
+    "deadline_marks",
+    metadata,
+    _id(),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -566,6 +599,8 @@ PROJECTION_TABLES = (
     alert_deliveries,
     alerts,
     alert_groups,
+    obligations,
+    deadline_marks,
 )
 
 

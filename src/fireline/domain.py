@@ -193,6 +193,9 @@ class SeverityLevel:
     freeze: bool = False
     # Built-in checklists (names in BUILTIN_CHECKLISTS) attached to incidents at this level.
     checklists: tuple[str, ...] = ()
+    # The response target as a deadline (minutes from reaching this level), when the seed gives
+    # one a clock can check; `response_target` keeps the runbook's words.
+    response_minutes: int | None = None
 
 
 @dataclass(frozen=True)

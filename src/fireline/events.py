@@ -606,6 +606,67 @@ class AlertRouted(Payload):
     suggestions: list[dict[str, Any]] = []
 
 
+class UpdateReminder(Payload):
+    """The next status update is due soon: who is reminded (the IC and the Comms Lead)."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"due_at", "severity"})
+    names: ClassVar[frozenset[str]] = frozenset({"ic", "comms"})
+
+    due_at: str
+    severity: str
+    ic: list[str] = []
+    comms: list[str] = []
+    minutes_left: int = Field(ge=0)
+
+
+class UpdateOverdue(Payload):
+    """An update slot passed with no update published: recorded once per slot."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"due_at", "severity", "last_update_at"})
+
+    due_at: str
+    slot: int = Field(ge=1)  # 1: the promised time; 2: one cadence later …
+    severity: str
+    last_update_at: str | None = None
+    late_minutes: int = Field(ge=0)
+
+
+class ObligationOpened(Payload):
+    """A deadline the incident now owes: from its ladder level, or a rule on a flag or label."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"name", "due_at", "source", "trigger"})
+    names: ClassVar[frozenset[str]] = frozenset({"owner", "channels"})
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    owner: str
+    due_at: str
+    channels: list[str] = []
+    source: str  # ladder, flag or label
+    trigger: str  # the level, flag or label that opened it
+
+
+class ObligationMet(Payload):
+    """Someone recorded an obligation met, with the evidence (a delivery meets one by itself)."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"name", "met_at"})
+    names: ClassVar[frozenset[str]] = frozenset({"owner"})
+
+    name: str = Field(min_length=1)
+    owner: str
+    evidence: str = Field(min_length=1)
+    met_at: str
+
+
+class ObligationMissed(Payload):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"name", "due_at"})
+    names: ClassVar[frozenset[str]] = frozenset({"owner"})
+
+    name: str = Field(min_length=1)
+    owner: str
+    due_at: str
+
+
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
@@ -661,6 +722,11 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "source.removed": SourceRemoved,
     "alert.received": AlertsReceived,
     "alert.routed": AlertRouted,
+    "update.reminder": UpdateReminder,
+    "update.overdue": UpdateOverdue,
+    "obligation.opened": ObligationOpened,
+    "obligation.met": ObligationMet,
+    "obligation.missed": ObligationMissed,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
 

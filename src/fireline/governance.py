@@ -85,6 +85,8 @@ ACTIONS: Mapping[type[Any], str] = {
     c.RemoveSource: "source.remove",
     c.RecordAlerts: "alert.record",
     c.RecordRouting: "alert.route",
+    c.RecordDeadlines: "deadlines.record",
+    c.MeetObligation: "obligation.meet",
 }
 GATES = ("mitigated", "resolved")
 

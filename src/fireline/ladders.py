@@ -77,6 +77,7 @@ CLASSIC = Ladder(
             ("ic", "tech_lead", "comms"),
             freeze=True,
             checklists=_ALL,
+            response_minutes=15,
         ),
         SeverityLevel(
             "SEV2",
@@ -87,6 +88,7 @@ CLASSIC = Ladder(
             120,
             ("ic", "tech_lead"),
             checklists=_DONE,
+            response_minutes=60,
         ),
         SeverityLevel(
             "SEV3",

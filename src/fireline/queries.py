@@ -152,6 +152,8 @@ class IncidentState:
     # When the incident began as far as the record knows: detection, else declaration.
     started_at: str
     drill: bool = False
+    declared_at: str = ""
+    last_update_at: str | None = None
 
 
 _IC = (
@@ -213,6 +215,7 @@ _STATE = DriverStatement(
         incidents.c.declared_at,
         incidents.c.detected_at,
         incidents.c.drill,
+        incidents.c.last_update_at,
     ).where(incidents.c.id == sa.bindparam("incident_id"))
 )
 _CURRENT_ROLES = DriverStatement(
@@ -231,7 +234,7 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
     if row is None:
         raise NotFoundError(f"no incident {incident_id}")
     status, severity, rank, ladder, due, labels, flags, declared_by, freeze, lifted = row[:10]
-    declared_at, detected_at, drill = row[10:]
+    declared_at, detected_at, drill, last_update = row[10:]
     return IncidentState(
         IncidentId(incident_id),
         Status(status),
@@ -246,6 +249,8 @@ def get_state(conn: Connection, incident_id: str) -> IncidentState:
         lifted,
         min(declared_at, detected_at or declared_at),
         bool(drill),
+        declared_at,
+        last_update,
     )
 
 

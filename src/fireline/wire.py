@@ -149,6 +149,12 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(commands.LiftFreeze, "POST", f"{INCIDENT}/freeze/lift", "Lift the change freeze"),
     Route(
+        commands.MeetObligation,
+        "POST",
+        f"{INCIDENT}/obligations/{{name}}/meet",
+        "Record an obligation met, with evidence",
+    ),
+    Route(
         commands.AddUser, "POST", f"{API}/users", "Register a user", scope="admin", generated=False
     ),
     Route(
@@ -181,6 +187,7 @@ ROUTES += (
 )
 ROUTE_OF: dict[type[Any], Route] = {route.command: route for route in ROUTES}
 # Commands that only fireline itself writes, as a side effect of a read or an export.
+# RecordPostmortemOverdue and RecordDeadlines are the schedulers' alone.
 INTERNAL: frozenset[type[Any]] = frozenset(
     {
         commands.RecordAccess,
@@ -193,6 +200,7 @@ INTERNAL: frozenset[type[Any]] = frozenset(
         commands.RemoveSource,
         commands.RecordAlerts,
         commands.RecordRouting,
+        commands.RecordDeadlines,
     }
 )
 # Built by the accounts routes (`/login`, `/password`, `/tokens`) from what a caller may say

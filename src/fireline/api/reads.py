@@ -25,7 +25,7 @@ from fireline.api.app import context_of
 from fireline.api.auth import Principal, Reader
 from fireline.domain import NUMBER_LIMIT, IncidentId, iso_utc, parse_incident_id, parse_status
 from fireline.errors import IntegrityError, InvalidCommandError
-from fireline.reads import Model, evidence, export, freeze, incidents, store
+from fireline.reads import Model, evidence, export, freeze, incidents, obligations, store
 from fireline.reads.params import since_moment
 from fireline.service.identity import Identity
 
@@ -128,6 +128,11 @@ def checklist(
 @router.get("/incidents/{incident_id}/actions", summary="The incident's action items")
 def actions(request: Request, principal: Reader, incident_id: IncidentPath) -> Model:
     return incidents.action_items(context_of(request), _viewer(principal), _incident(incident_id))
+
+
+@router.get("/incidents/{incident_id}/obligations", summary="The incident's deadlines")
+def obligations_list(request: Request, principal: Reader, incident_id: IncidentPath) -> Model:
+    return obligations.obligations(context_of(request), _viewer(principal), _incident(incident_id))
 
 
 @router.get("/incidents/{incident_id}/breakglass", summary="Breakglass grants, active or not")

@@ -88,14 +88,35 @@ def list_(
     show_lines(render_list(rows))
 
 
-def render_list(rows: list[dict[str, Any]]) -> list[str]:
+def render_list(rows: list[dict[str, Any]], now: datetime | None = None) -> list[str]:
     if not rows:
         return ["no incidents"]
+    moment = datetime.now(UTC) if now is None else now
     return [
         f"{row['id']}  {row['severity']:<5} {row['status']:<13} ic={row['ic'] or '—':<10} "
-        f"{utc_text(row['declared_at'])}  {'DRILL ' if row.get('drill') else ''}{row['title']}"
+        f"{utc_text(row['declared_at'])}  {_next_update(row['next_update_due'], moment):<22} "
+        f"{'DRILL ' if row.get('drill') else ''}{row['title']}"
         for row in rows
     ]
+
+
+def countdown(seconds: int) -> str:
+    """A deadline's countdown in words, so it reads without colour: `in 29 min`,
+    `in 23 h 05 min`, `in 2 d 23 h`, `OVERDUE by 4 min`."""
+    minutes = abs(seconds) // 60 if seconds >= 0 else (-seconds + 59) // 60
+    if minutes < 60:
+        text = f"{minutes} min"
+    elif minutes < 24 * 60:
+        text = f"{minutes // 60} h {minutes % 60:02d} min"
+    else:
+        text = f"{minutes // 1440} d {minutes % 1440 // 60:02d} h"
+    return f"in {text}" if seconds >= 0 else f"OVERDUE by {text}"
+
+
+def _next_update(due: str | None, now: datetime) -> str:
+    if due is None:
+        return "update: —"
+    return f"update {countdown(int((_parse(due) - now).total_seconds()))}"
 
 
 @app.command()
@@ -179,9 +200,9 @@ def render_detail(d: dict[str, Any], tz: ZoneInfo, now: datetime) -> list[str]:
     if d["missing_roles"]:
         lines.append(f"  missing for {d['severity']}: {', '.join(d['missing_roles'])}")
     if d["next_update_due"]:
-        minutes = int((_parse(d["next_update_due"]) - now).total_seconds() // 60)
-        when = f"in {minutes} min" if minutes >= 0 else f"OVERDUE by {-minutes} min"
+        when = countdown(int((_parse(d["next_update_due"]) - now).total_seconds()))
         lines.append(f"Next update due {utc_text(d['next_update_due'])} ({when})")
+    lines.extend(_obligations_line(d.get("obligations", []), now))
     if d["latest_update"]:
         u = d["latest_update"]
         lines.append(
@@ -203,6 +224,19 @@ def render_detail(d: dict[str, Any], tz: ZoneInfo, now: datetime) -> list[str]:
         lines.append(f"Governance review: signed off by {d['governance_reviewed_by']}")
     lines.append(f"Events: {d['event_count']} (check with `fireline verify`)")
     return lines
+
+
+def _obligations_line(rows: list[dict[str, Any]], now: datetime) -> list[str]:
+    """`Obligations: customer-notice OPEN (in 12 min), response MET` (`fireline obligations`)."""
+    if not rows:
+        return []
+    parts = []
+    for row in rows:
+        status = row["status"].upper()
+        if row["status"] == "open":
+            status += f" ({countdown(int((_parse(row['due_at']) - now).total_seconds()))})"
+        parts.append(f"{row['name']} {status}")
+    return [f"Obligations: {', '.join(parts)} (`fireline obligations` for details)"]
 
 
 def render_action_item(item: dict[str, Any], *, indent: str = "") -> str:

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from fireline import deadlines
 from fireline.commands import DeliveryResult, RecordDelivery
 from fireline.db import channel_secrets, channels, incidents, read_only
 from fireline.domain import IncidentId, iso_utc, system_actor
@@ -48,7 +49,7 @@ log = logging.getLogger("fireline.notify")
 # Periodic jobs the loop runs before delivering, at most once per PERIODIC_EVERY:
 # `job(ctx, now)` records what time alone makes true (reminders, overdue updates, missed
 # obligations, overdue postmortems). Each is idempotent, so several workers may run them.
-PERIODIC: list[Callable[[Context, datetime], object]] = [postmortem_overdue.tick]
+PERIODIC: list[Callable[[Context, datetime], object]] = [deadlines.tick, postmortem_overdue.tick]
 PERIODIC_EVERY = timedelta(seconds=5)
 NOTIFIER = Identity(system_actor("notifier"))
 

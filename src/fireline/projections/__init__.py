@@ -21,6 +21,7 @@ from fireline.projections import (
     channels,
     checklists,
     credentials,
+    deadlines,
     evidence,
     governance,
     incident,
@@ -41,6 +42,7 @@ _HANDLERS: dict[str, Applier] = {
     **postmortems.HANDLERS,
     **channels.HANDLERS,
     **alerts.HANDLERS,
+    **deadlines.HANDLERS,
 }
 _ALSO: dict[str, Applier] = dict(postmortems.ALSO)  # a second projection of a kind another owns
 

@@ -131,6 +131,16 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
         + (f" → {p['incident_id']}" if p["incident_id"] else "")
         + _reason(p)
     ),
+    "update.reminder": lambda p: (
+        f"Update due {p['due_at']} ({p['minutes_left']} min): reminded "
+        + (", ".join([*p["ic"], *p["comms"]]) or "nobody (no IC or Comms Lead)")
+    ),
+    "update.overdue": lambda p: f"Update overdue: slot {p['slot']} was due {p['due_at']}",
+    "obligation.opened": lambda p: (
+        f"Obligation {p['name']} opened: {p['title']} by {p['due_at']} (owner {p['owner']})"
+    ),
+    "obligation.met": lambda p: f"Obligation {p['name']} met: {p['evidence']}",
+    "obligation.missed": lambda p: f"Obligation {p['name']} missed (due {p['due_at']})",
 }
 
 

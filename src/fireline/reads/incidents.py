@@ -48,12 +48,14 @@ def get_incident(ctx: Context, identity: Identity, incident_id: str) -> Model:
     Reads counts and heads, never the events themselves, so a long incident costs no more."""
     from fireline import governance, progress, queries
     from fireline.db import read_only
+    from fireline.deadlines.state import list_obligations
 
     sight = see(ctx, identity, "show", incident_id)
     with read_only(ctx.engine) as conn:
         detail = queries.get_incident(conn, incident_id, ladders=ctx.settings.ladders)
         grants = governance.list_breakglass(conn, incident_id)
         attached = progress.list_checklists(conn, incident_id)
+        owed = list_obligations(conn, incident_id)
     now = iso_utc(ctx.clock())
     return sight.mask(
         as_json(
@@ -61,6 +63,7 @@ def get_incident(ctx: Context, identity: Identity, incident_id: str) -> Model:
                 **detail.as_dict(),
                 "active_breakglass": [asdict(g) for g in grants if g.is_active(now)],
                 "checklists": [c.as_dict() for c in attached],
+                "obligations": [o.as_dict() for o in owed],
             }
         )
     )

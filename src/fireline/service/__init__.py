@@ -34,6 +34,7 @@ from fireline.service.alerts import ALERT_COMMANDS, ALERT_HANDLERS
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
+from fireline.service.deadlines import DEADLINE_HANDLERS
 from fireline.service.evidence import EVIDENCE_HANDLERS
 from fireline.service.governed import GOVERNANCE_HANDLERS, REGISTRY_COMMANDS
 from fireline.service.handlers import LIFECYCLE_HANDLERS
@@ -57,6 +58,7 @@ HANDLERS: dict[type[Any], Handler] = {
     **POSTMORTEM_HANDLERS,
     **NOTIFY_HANDLERS,
     **ALERT_HANDLERS,
+    **DEADLINE_HANDLERS,
 }
 ON_REGISTRY = (
     *REGISTRY_COMMANDS,

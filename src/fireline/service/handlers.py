@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fireline import progress, queries
@@ -24,15 +24,19 @@ from fireline.commands import (
     Transition,
     VerifyActionItem,
 )
+from fireline.deadlines.state import list_obligations
 from fireline.domain import (
     ENTRY_KINDS,
     PRIORITIES,
     ActorId,
+    SeverityLevel,
+    Status,
     check_due,
     check_planned,
     check_transition,
     format_incident_id,
     has_visible_text,
+    iso_utc,
     parse_actor,
     parse_status,
     require_text,
@@ -42,6 +46,7 @@ from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.events import CORRECTABLE_KINDS
 from fireline.ledger import store
 from fireline.service.checklists import builtin_checklists
+from fireline.service.deadlines import opened_obligations
 from fireline.service.plan import (
     Call,
     Plan,
@@ -62,6 +67,8 @@ from fireline.service.plan import (
 def _declare(call: Call, cmd: Declare) -> Plan:
     settings = call.ctx.settings
     level = settings.ladder.level(cmd.severity)
+    labels = choices("label", cmd.labels, settings.labels)
+    flags = choices("policy flag", cmd.flags, settings.policy_flags)
     payload = {
         "title": require_text("title", cmd.title, limit=300),
         "severity": level.name,
@@ -70,8 +77,8 @@ def _declare(call: Call, cmd: Declare) -> Plan:
         "impact": cmd.impact.strip(),
         "systems": slugs("system", cmd.systems),
         "datasets": [dataset(text) for text in cmd.datasets],
-        "labels": choices("label", cmd.labels, settings.labels),
-        "flags": choices("policy flag", cmd.flags, settings.policy_flags),
+        "labels": labels,
+        "flags": flags,
         "detected_at": detected("--detected-at", cmd.detected_at, call.now),
         "next_update_at": due_after(call.now, level.update_cadence_minutes),
         "freeze": level.freeze and not cmd.drill,  # a drill never freezes deploys
@@ -85,6 +92,9 @@ def _declare(call: Call, cmd: Declare) -> Plan:
     drafts: list[tuple[str, dict[str, Any]]] = [("incident.declared", payload)]
     if ic is not None:
         drafts.append(("role.assigned", {"role": "ic", "holder": ic, "replaces": None}))
+    drafts += opened_obligations(
+        settings.obligation_rules, level, flags=flags, labels=labels, now=call.now
+    )
     return Plan(incident_id, drafts)
 
 
@@ -137,9 +147,7 @@ def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
     level = ladder.level(cmd.severity)
     if level.name == state.severity:
         raise InvalidCommandError(f"{state.id} is already {level.name}")
-    # The earlier of the promised update and the new cadence; "as needed" keeps the promise.
-    candidates = (cadence_due(call, state, level.update_cadence_minutes), state.next_update_due)
-    due = min((d for d in candidates if d is not None), default=None)
+    opened = frozenset(o.name for o in list_obligations(call.conn, state.id))
     return Plan(
         state.id,
         [
@@ -151,16 +159,41 @@ def _change_severity(call: Call, cmd: ChangeSeverity) -> Plan:
                     "to_severity": level.name,
                     "to_rank": level.rank,
                     "reason": require_text("reason", cmd.reason, limit=2000),
-                    "next_update_at": due,
+                    "next_update_at": _recomputed_due(call, state, level),
                     "freeze": level.freeze and not state.drill,
                     # A level that needs a stage checklist the incident lacks attaches it now.
                     "checklists": builtin_checklists(
                         level, progress.attached_checklists(call.conn, state.id)
                     ),
                 },
-            )
+            ),
+            # A level with a deadline the incident does not owe yet opens it from now.
+            *opened_obligations(
+                call.ctx.settings.obligation_rules,
+                level,
+                flags=state.flags,
+                labels=state.labels,
+                now=call.now,
+                already=opened,
+            ),
         ],
     )
+
+
+def _recomputed_due(call: Call, state: queries.IncidentState, level: SeverityLevel) -> str | None:
+    """The next update under the new level: the last update (or the declaration) plus its
+    cadence. Raised, an earlier promise still stands; lowered, the slower cadence replaces the
+    old level's; "as needed" keeps whatever was promised (the cadence gate wants one)."""
+    cadence = level.update_cadence_minutes
+    if state.status is Status.RESOLVED:
+        return None
+    if cadence is None:
+        return state.next_update_due
+    anchor = datetime.fromisoformat(state.last_update_at or state.declared_at)
+    due = iso_utc(anchor + timedelta(minutes=cadence))
+    if level.rank > state.severity_rank and state.next_update_due is not None:
+        due = min(due, state.next_update_due)
+    return due
 
 
 def _transition(call: Call, cmd: Transition) -> Plan:

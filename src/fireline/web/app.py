@@ -26,6 +26,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.pages.postmortems",
     "fireline.web.pages.channels",
     "fireline.web.pages.alerts",
+    "fireline.web.pages.obligations",
 )
 
 

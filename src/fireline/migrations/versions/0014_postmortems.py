@@ -5,7 +5,7 @@ of its internal and external versions, its due date and the fold of its events. 
 gain the verification that proves them, an optional tracker link, and who verified them when.
 
 Revision ID: 0014
-Revises: 0010 (re-chained by the integrator after 0011–0013)
+Revises: 0013 (the deadlines; re-chained by the integrator after 0011–0012)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"  # re-chained after 0011_alerts on the intake branch
+down_revision = "0013"  # after 0013_deadlines
 branch_labels = None
 depends_on = None
 

@@ -62,7 +62,7 @@ system_kind := kind if {
 system_writes := {
 	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached", "alert.received", "alert.routed"},
 	"notifier": {"notification.delivered", "notification.failed"},
-	"scheduler": {"postmortem.overdue"},
+	"scheduler": {"postmortem.overdue", "update.reminder", "update.overdue", "obligation.missed"},
 }
 
 known if system_kind
@@ -100,6 +100,9 @@ deny contains msg if {
 	not admin
 	msg := concat("", ["only an admin may add or remove alert sources (", input.actor.id, " is not one)"])
 }
+
+# The deadline scheduler (`fireline.deadlines.tick`) records what fell due on any incident.
+deadline_scheduler if system_kind == "scheduler"
 
 actor_roles := object.get(input.actor, "roles", [])
 
@@ -312,4 +315,21 @@ deny contains msg if {
 	input.action == "notification.record"
 	object.get(input.actor, "system", null) != "notifier"
 	msg := concat("", ["only the notifier records deliveries (", input.actor.id, " is not it)"])
+}
+
+# Deadlines (docs/deadlines.md). Only the deadline scheduler records what fell due (reminders,
+# overdue updates, missed obligations): no person can claim a deadline passed.
+deny contains msg if {
+	input.action == "deadlines.record"
+	not deadline_scheduler
+	msg := concat("", ["only the deadline scheduler records reminders, overdue updates and missed obligations (", input.actor.id, " is not it)"])
+}
+
+# An obligation is recorded met by its owner (a holder of its owner role) or the IC.
+deny contains msg if {
+	input.action == "obligation.meet"
+	some event in input.events
+	not acting_ic
+	not input.actor.id in holders(event.payload.owner)
+	msg := concat("", ["only the incident commander (", commanders, ") or the ", event.payload.owner, " role may record obligation ", event.payload.name, " met (", input.actor.id, " is neither)"])
 }
