@@ -25,6 +25,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.pages.incidents",
     "fireline.web.pages.postmortems",
     "fireline.web.pages.channels",
+    "fireline.web.pages.room",
 )
 
 
