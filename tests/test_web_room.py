@@ -77,8 +77,10 @@ def test_the_update_composer_is_prefilled_with_facts_and_hypotheses_apart(
         html = web.get(f"/incidents/{incident}").text
     facts = re.search(r'name="facts"[^>]*>([^<]*)</textarea>', html)
     hypotheses = re.search(r'name="hypotheses"[^>]*>([^<]*)</textarea>', html)
-    assert facts is not None and facts.group(1) == "5xx rate 38%"
-    assert hypotheses is not None and hypotheses.group(1) == "bad deploy 4f2c1e"
+    assert facts is not None
+    assert hypotheses is not None
+    assert facts.group(1) == "5xx rate 38%"
+    assert hypotheses.group(1) == "bad deploy 4f2c1e"
     assert "One cadence (30 min) from now." in html
     due = re.search(r'name="next_update_at" type="datetime-local" value="([^"]+)"', html)
     assert due is not None
@@ -158,3 +160,36 @@ def test_hostile_entries_are_inert_in_the_room(
     assert_inert(html)
     assert_inert(refused.text)
     assert "\\u202e" in html
+
+
+def test_the_room_uploads_evidence_through_the_api_route_with_its_session(
+    store: Store, ctx: Context, incident: IncidentId, clock: Clock
+) -> None:
+    from fireline.api.cookies import CSRF_HEADER
+    from tests.hostile import FILE_NAMES
+
+    token = b"ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    body = b"GET /search 500\nAuthorization: Bearer " + token + b"\n"
+    route = f"/api/v1/incidents/{incident}/evidence/file"
+    with web_client(store, clock=clock) as web:
+        forged = web.request("POST", route, params={"kind": "logs", "name": "a.log"}, content=body)
+        uploaded = web.request(
+            "POST",
+            route,
+            params={"kind": "logs", "name": FILE_NAMES[0], "note": ALL},
+            content=body,
+            headers={CSRF_HEADER: web.csrf, "content-type": "application/octet-stream"},
+        )
+        html = web.get(f"/incidents/{incident}").text
+        download = web.get(f"/incidents/{incident}/evidence/1/download")
+    assert forged.status_code == 401  # the cookie alone is not enough
+    assert uploaded.status_code == 201, uploaded.text
+    assert_inert(html)
+    row = html.split('<table class="evidence">')[1].split("</table>")[0]
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;.log" in row
+    assert re.search(r'title="[0-9a-f]{64}"', row)
+    assert "1 github-token" in row
+    assert download.status_code == 200
+    assert token not in download.content
+    assert b"[REDACTED:github-token#1]" in download.content
+    assert download.headers["content-disposition"] == 'attachment; filename="E1.bin"'

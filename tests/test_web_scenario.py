@@ -125,6 +125,10 @@ def test_the_seed_sev1_through_the_browser(
         ):
             assign(page, role, holder)
         move(page, "investigating")
+        page.goto(f"{url}/incidents")
+        no_violations(page)
+        shots += both_widths(page, "incidents")
+        page.goto(f"{url}/incidents/{incident}")
 
         # Bob logs a fact from his own browser; it appears in alice's open room, live.
         page.wait_for_function("document.getElementById('room').dataset.live === '1'")
@@ -170,6 +174,15 @@ def test_the_seed_sev1_through_the_browser(
             page.click("#upload button")
         assert page.locator("table.evidence").inner_text().count("E1") == 1
         assert page.evaluate("typeof window.__pwned") == "undefined"
+        # … and by dropping a file on the panel.
+        dropped = page.evaluate_handle(
+            "() => { const t = new DataTransfer();"
+            " t.items.add(new File(['p99 2.1s\\n'], 'latency.txt', {type: 'text/plain'}));"
+            " return t; }"
+        )
+        with page.expect_navigation():
+            page.dispatch_event("#upload", "drop", {"dataTransfer": dropped})
+        assert "latency.txt" in page.locator("table.evidence").inner_text()
 
         # Mitigated through its gate.
         for number in range(1, 5):
@@ -208,7 +221,7 @@ def test_the_seed_sev1_through_the_browser(
         shots += both_widths(page, "ledger")
         page.goto(f"{url}/incidents?view=closed")
         no_violations(page)
-        shots += both_widths(page, "incidents")
+        shots += both_widths(page, "closed")
         alice.close()
         assert problems == []
 
