@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from fireline.commands import Declare, Transition
-from fireline.db import events
 from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
 from tests.conftest import Clock, Store
 from tests.hostile import ALL, assert_inert
-from tests.webclient import add_user, web_client
+from tests.webclient import add_user, count_events, web_client
 
 SECRET_TITLE = "Sitemap leak of partner contract"
 
@@ -22,11 +20,6 @@ SECRET_TITLE = "Sitemap leak of partner contract"
 def declare(ctx: Context, title: str, severity: str = "SEV2", **kw: object) -> IncidentId:
     command = Declare(title=title, severity=severity, ic=str(kw.pop("ic", "alice")), **kw)  # type: ignore[arg-type]
     return IncidentId(execute(command, ActorId("alice"), ctx=ctx)[0].incident_id)
-
-
-def count_events(ctx: Context) -> int:
-    with ctx.engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
 
 
 @pytest.fixture

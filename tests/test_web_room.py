@@ -7,25 +7,18 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from fireline.commands import CorrectEntry, Declare, EraseEntry, LogEntry
-from fireline.db import events
 from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
 from tests.conftest import Clock, Store
 from tests.hostile import ALL, assert_inert
-from tests.webclient import add_user, web_client
+from tests.webclient import add_user, count_events, web_client
 
 SECRET_TITLE = "Partner contract leak"
 MISSING = "INC-20991231-999"
 ROOM_PATHS = ("", "/ledger", "/gates", "/gates?fragment=1", "/verification", "/evidence/1/download")
 ROOM_POSTS = ("/entries", "/updates", "/roles", "/severity", "/status", "/checklist", "/review")
-
-
-def count_events(ctx: Context) -> int:
-    with ctx.engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
 
 
 @pytest.fixture

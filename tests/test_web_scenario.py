@@ -131,7 +131,7 @@ def test_the_seed_sev1_through_the_browser(
         page.goto(f"{url}/incidents/{incident}")
 
         # Bob logs a fact from his own browser; it appears in alice's open room, live.
-        page.wait_for_function("document.getElementById('room').dataset.live === '1'")
+        page.locator("#room[data-live='1']").wait_for(state="attached")
         bob = chromium.new_context().new_page()
         login(bob, url, "bob")
         bob.goto(f"{url}/incidents/{incident}")

@@ -57,6 +57,16 @@ def add_user(
     accounts.set_password(ctx, Identity(ActorId(name)), name, password)
 
 
+def count_events(ctx: Context) -> int:
+    """Every event in the store: what a refused form must leave unchanged."""
+    import sqlalchemy as sa
+
+    from fireline.db import events
+
+    with ctx.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token a page carries in its `<meta name="csrf-token">`."""
     found = _META.search(html)
