@@ -172,3 +172,19 @@ def test_hostile_titles_are_inert_on_the_board_and_the_form(
         refused = web.post("/incidents/new", data={"title": ALL, "severity": "nope"}).text
     assert_inert(board)
     assert_inert(refused)
+
+
+def test_drills_are_marked_and_filtered(store: Store, people: Context, clock: Clock) -> None:
+    declare(people, "real outage", "SEV2")
+    with web_client(store, clock=clock) as web:
+        made = web.post(
+            "/incidents/new",
+            data={"title": "game day", "severity": "SEV2", "ic": "alice", "drill": "1"},
+        )
+        assert made.status_code == 303
+        everything = web.get("/incidents").text
+        only = titles(web.get("/incidents?drill=only").text)
+        hidden = titles(web.get("/incidents?drill=hide").text)
+    assert 'class="badge drill">DRILL</span>' in everything
+    assert only == ["game day"]
+    assert hidden == ["real outage"]
