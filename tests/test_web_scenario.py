@@ -96,6 +96,7 @@ def test_the_seed_sev1_through_the_browser(
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("response", lambda r: problems.append(r.url) if r.status >= 500 else None)
         login(page, url, "alice")
 
         # Declare, with the seed's declaration block filled as the form is.
