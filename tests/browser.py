@@ -31,7 +31,7 @@ from tests.live_server import ROOT, LiveServer, free_port
 from tests.webclient import PASSWORD
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, ViewportSize
+    from playwright.sync_api import Browser, FloatRect, Page, ViewportSize
 
 CHROMIUM = Path(os.environ.get("FIRELINE_CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(
@@ -104,11 +104,18 @@ def axe_report(page: Page) -> str:
     return json.dumps(axe(page), indent=1)
 
 
+SHOT_HEIGHT = 2400  # the most of a long page a screenshot keeps (the top: what a reader sees)
+
+
 def screenshot(page: Page, name: str, *, phone: bool = False) -> Path:
-    """A full-page screenshot to tests/artifacts/screens/<name>[-phone].png."""
+    """The page from its top, up to SHOT_HEIGHT pixels, to
+    tests/artifacts/screens/<name>[-phone].png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}{'-phone' if phone else ''}.png"
-    page.screenshot(path=str(path), full_page=True)
+    width = int(page.evaluate("document.documentElement.scrollWidth"))
+    height = int(page.evaluate("document.documentElement.scrollHeight"))
+    clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": min(height, SHOT_HEIGHT)}
+    page.screenshot(path=str(path), full_page=True, clip=clip)
     return path
 
 
@@ -130,7 +137,7 @@ def copy_to_docs(paths: list[Path]) -> None:
     target = ROOT / "docs" / "img"
     target.mkdir(parents=True, exist_ok=True)
     for path in paths:
-        shutil.copyfile(path, target / path.name)
+        shutil.copyfile(path, target / f"web-{path.name}")
 
 
 @contextmanager

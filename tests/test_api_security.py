@@ -33,6 +33,8 @@ OPEN = frozenset(
         "/openapi.json",
         "/docs",
         "/docs/oauth2-redirect",
+        "/login",  # the web UI's login form (a password, like /api/v1/login)
+        "/",  # a redirect to /incidents, which then asks for a session
     }
 )
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")

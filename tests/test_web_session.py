@@ -17,12 +17,7 @@ from fireline.domain import ActorId
 from fireline.service import Context, Identity, execute
 from tests.conftest import Store
 from tests.hostile import ALL, assert_inert
-from tests.webclient import PASSWORD, add_user, csrf_of, web_client
-
-
-def count_events(ctx: Context) -> int:
-    with ctx.engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
+from tests.webclient import PASSWORD, add_user, count_events, csrf_of, web_client
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.pages.channels",
     "fireline.web.pages.alerts",
     "fireline.web.pages.obligations",
+    "fireline.web.pages.room",
 )
 
 

@@ -99,6 +99,8 @@ def csrf_token(request: Request) -> str:
     session = session_text(request)
     if session is not None:
         return csrf_for(session)
+    if request.url.path != "/login":
+        return ""  # no session and not the login form: nothing here can be posted
     pending: str | None = getattr(request.state, "login_csrf", None)
     if pending is None:
         pending = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
