@@ -2,7 +2,8 @@
 its alerts, when an adapter has them), each flagged `fits` or low confidence, and which are
 attached already — what the room's "attach a runbook" panel shows.
 
-The incident is read behind `sight.see` like any other view of it. The ranking is the one
+The incident is read behind `sight.see` like any other view of it (`incident_suggestions`),
+or handed in already read (`suggestions_for`). The ranking is the one
 `runbook suggest` uses (`fireline.suggest.engine.suggest`), so the web and the CLI agree.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fireline.reads import Model
-from fireline.reads.sight import see
+from fireline.reads.sight import DEFAULT_GRID, masked
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -47,25 +48,34 @@ def incident_suggestions(
     """`{"indexed": bool, "suggestions": [{path, id, title, score, fits, reason, attached}]}`:
     ranked for the incident (and `alerts`), fitting or not (the flag says which); `indexed`
     false, with no suggestions, until `fireline runbook index` has run."""
-    from fireline import progress, queries
+    from fireline.reads.incidents import get_incident
+
+    incident = get_incident(ctx, identity, incident_id)
+    return suggestions_for(ctx, incident, alerts=alerts, limit=limit)
+
+
+def suggestions_for(
+    ctx: Context, incident: Model, *, alerts: Sequence[Alert] = (), limit: int = SUGGEST_LIMIT
+) -> Model:
+    """`incident_suggestions` for an incident the caller has read already (its model from
+    `reads.incidents.get_incident`, which passed need-to-know and went on the trail): the
+    room's panel ranks from the model the room shows, so one view is one read."""
     from fireline.db import read_only
     from fireline.errors import NotFoundError
     from fireline.suggest import engine
     from fireline.suggest.store import cached_corpus
 
-    sight = see(ctx, identity, "runbook suggest", incident_id)
+    attached = {c["sha256"] for c in incident.get("checklists", [])}
+    asked = [incident_alert(incident["title"], incident["impact"], incident["systems"]), *alerts]
     with read_only(ctx.engine) as conn:
-        detail = queries.get_incident(conn, incident_id, ladders=ctx.settings.ladders)
-        attached = {c.sha256 for c in progress.list_checklists(conn, incident_id)}
         try:
             _info, corpus = cached_corpus(conn)
         except NotFoundError:
             return {"indexed": False, "suggestions": []}
-        asked = [incident_alert(detail.summary.title, detail.impact, detail.systems), *alerts]
         found = engine.suggest(corpus, asked, threshold=ctx.settings.suggest_threshold, limit=limit)
         digests = _index_digests(conn, [s.path for s in found])
     rows = [{**s.as_json(), "attached": digests.get(s.path) in attached} for s in found]
-    return {"indexed": True, "suggestions": sight.mask(rows)}
+    return {"indexed": True, "suggestions": masked(rows, DEFAULT_GRID)}
 
 
 def _index_digests(conn: Connection, paths: list[str]) -> dict[str, str]:
