@@ -27,7 +27,7 @@ from fireline.commands import AddUser
 from fireline.domain import ActorId
 from fireline.errors import NotFoundError
 from fireline.service import Context, Identity, execute
-from tests.conftest import Store
+from tests.conftest import Clock, Store
 from tests.inprocess import ApiClient, running
 
 PASSWORD = "correct horse battery staple"
@@ -112,10 +112,12 @@ class WebClient:
 
 
 @contextmanager
-def web_client(store: Store, user: str | None = "alice") -> Iterator[WebClient]:
-    """The app over `store`, running in-process; signed in as `user` (who must exist with
-    PASSWORD) unless None."""
-    app = create_app(store.settings)
+def web_client(
+    store: Store, user: str | None = "alice", *, clock: Clock | None = None
+) -> Iterator[WebClient]:
+    """The app over `store`, running in-process (on `clock` when given: the test's); signed
+    in as `user` (who must exist with PASSWORD) unless None."""
+    app = create_app(store.settings) if clock is None else create_app(store.settings, clock=clock)
     with running(app) as client:
         web = WebClient(client, app)
         if user is not None:

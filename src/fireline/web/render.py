@@ -66,7 +66,15 @@ def environment() -> jinja2.Environment:
 def render(request: Request, template: str, **context: Any) -> str:
     """A template rendered with the request's common variables (viewer, nav, zone)."""
     settings = request.app.state.settings
+    order = [level.name.upper() for level in settings.ladder.ordered()]
+
+    def sev_class(name: str) -> str:
+        """`sev-1` for the ladder's worst level, `sev-2` the next …: colour by place, not digit."""
+        upper = str(name).upper()
+        return f"sev-{order.index(upper) + 1}" if upper in order else "sev-x"
+
     base = {
+        "sev_class": sev_class,
         "request": request,
         "viewer": getattr(request.state, "viewer", None),
         "nav": nav.links(),

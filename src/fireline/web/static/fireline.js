@@ -43,7 +43,19 @@
     });
   }
   window.fireline.localise = localise;
+  /* Copy buttons: <button data-copy="element-id"> */
+  function copyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach((button) => {
+      button.addEventListener("click", async () => {
+        const source = document.getElementById(button.dataset.copy);
+        if (!source || !navigator.clipboard) return;
+        await navigator.clipboard.writeText(source.textContent);
+        button.textContent = "Copied";
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", () => {
+    copyButtons();
     tick();
     localise(document);
     setInterval(tick, 1000);
