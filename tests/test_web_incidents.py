@@ -124,7 +124,9 @@ def test_a_restricted_incident_is_nowhere_for_someone_without_a_role(
     assert count_events(people) == before  # nothing about it was recorded as read by bob
 
 
-def test_declare_form_shows_the_ladder_and_the_seed_block(store: Store, people: Context, clock: Clock) -> None:
+def test_declare_form_shows_the_ladder_and_the_seed_block(
+    store: Store, people: Context, clock: Clock
+) -> None:
     with web_client(store, clock=clock) as web:
         html = web.get("/incidents/new").text
     assert "updates every 30 min" in html

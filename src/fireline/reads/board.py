@@ -53,7 +53,10 @@ def _rows(conn: Connection, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
     columns = [incidents.c.id, incidents.c.labels, incidents.c.flags]
     if "drill" in incidents.c:
         columns.append(incidents.c.drill)
-    extra = {row.id: row._mapping for row in conn.execute(sa.select(*columns).where(incidents.c.id.in_(ids)))}
+    extra = {
+        row.id: row._mapping
+        for row in conn.execute(sa.select(*columns).where(incidents.c.id.in_(ids)))
+    }
     holders: dict[str, dict[str, list[str]]] = {}
     current = sa.select(
         role_assignments.c.incident_id, role_assignments.c.role, role_assignments.c.holder

@@ -24,6 +24,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.session",
     "fireline.web.pages.incidents",
     "fireline.web.pages.postmortems",
+    "fireline.web.pages.room",
     "fireline.web.pages.admin",
     "fireline.web.pages.admin_users",
     "fireline.web.pages.admin_tokens",

@@ -10,9 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from fireline.commands import Declare
 from fireline.domain import SeverityLevel, Status, iso_utc
-from fireline.errors import FirelineError, InvalidCommandError
+from fireline.errors import FirelineError
 from fireline.reads.board import BoardQuery, board
 from fireline.service import Context, Identity
 from fireline.web import declaring, filters, forms
@@ -116,7 +115,9 @@ def _form_context(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
 def declare_form(request: Request, principal: Viewer) -> Response:
     ctx = _ctx(request)
     values = declaring.blank(principal.actor)
-    return page(request, "incidents/new.html", title="Declare an incident", **_form_context(ctx, values))
+    return page(
+        request, "incidents/new.html", title="Declare an incident", **_form_context(ctx, values)
+    )
 
 
 @router.post("/incidents/new")
@@ -160,5 +161,3 @@ def declare(
             **_form_context(ctx, values),
         )
     return RedirectResponse(f"/incidents/{events[0].incident_id}", status_code=303)
-
-
