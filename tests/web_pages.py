@@ -40,8 +40,12 @@ class WebPage:
 
 PAGES: list[WebPage] = [
     WebPage("/login", "login", public=True),
+    WebPage("/logout", "logout"),
     WebPage("/incidents", "incidents"),
+    WebPage("/incidents?view=closed", "incidents-closed"),
+    WebPage("/incidents/new", "declare"),
     WebPage("/incidents/{incident}", "room"),
+    WebPage("/incidents/{incident}/ledger", "ledger"),
     WebPage("/admin", "admin"),
     WebPage("/admin/users", "admin-users"),
     WebPage("/admin/tokens", "admin-tokens"),
