@@ -28,6 +28,8 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+# The browser fixtures (`chromium`): one Playwright driver for the whole session.
+pytest_plugins = ("tests.browser",)
 PG_URL = os.environ.get("FIRELINE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)

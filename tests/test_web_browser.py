@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fireline.service import Context
-from tests.browser import axe, chromium, login, web_server
+from tests.browser import axe, login, web_server
 from tests.conftest import Store
 from tests.webclient import add_user
 
@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-__all__ = ["chromium"]  # the fixture, used by name
 
 
 def test_login_and_list_pass_axe_without_csp_errors(
@@ -28,6 +27,7 @@ def test_login_and_list_pass_axe_without_csp_errors(
         page = chromium.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
         page.goto(f"{url}/login")
         assert axe(page) == []

@@ -23,13 +23,15 @@ if TYPE_CHECKING:
     from fireline.service import Context
     from fireline.service.identity import Identity
 
-WINDOW = 100  # timeline entries the room shows at once; older ones are a page away
+WINDOW = 50  # timeline entries the room shows at once; older ones are a page away
 
 
 def room(ctx: Context, identity: Identity, incident_id: str, *, after: int | None = None) -> Model:
-    """`{"incident", "timeline", "items", "gates", "evidence", "actions", "breakglass",
-    "exceptions", "badge"}`; the timeline is the last WINDOW entries, or WINDOW entries after
-    seq `after` (an earlier page)."""
+    """`{"incident", "timeline", "items", "evidence", "actions", "breakglass", "head_seq"}`;
+    the timeline is the last WINDOW entries, or WINDOW entries after seq `after` (an earlier
+    page). The gates and the verify badge are not here: deciding the gates replays the
+    incident's projections from its verified chain, and the badge re-hashes the chain, both
+    growing with the incident, so the room asks for them apart (`gates`, `verification`)."""
     from fireline import governance, progress, queries
     from fireline.db import read_only
 
@@ -45,18 +47,9 @@ def room(ctx: Context, identity: Identity, incident_id: str, *, after: int | Non
         else:
             page = queries.timeline_page(conn, incident_id, after_seq=after, limit=WINDOW)
         state = queries.get_state(conn, incident_id)
-        unmet = governance.unmet_gates(
-            ctx.policy,
-            conn,
-            state,
-            ctx.ladder(state.ladder),
-            now=now,
-            public_key=ctx.signer.public_key,
-        )
-        exceptions = governance.list_gate_exceptions(conn, incident_id)
         evidence = queries.list_evidence(conn, incident_id)
         actions = queries.list_action_items(conn, incident_id)
-        badge = _badge(conn, ctx, incident_id)
+        head = _head(conn, incident_id)
     return {
         "incident": sight.mask(
             as_json(
@@ -74,18 +67,50 @@ def room(ctx: Context, identity: Identity, incident_id: str, *, after: int | Non
             "first_seq": page.entries[0].seq if page.entries else None,
         },
         "items": sight.mask(as_json([item.as_dict() for item in items])),
-        "gates": sight.mask(as_json({"unmet": unmet})),
-        "exceptions": sight.mask(
-            as_json([{**asdict(e), "approved": e.approved} for e in exceptions])
-        ),
         "evidence": sight.mask(as_json([item.as_dict() for item in evidence])),
         "actions": sight.mask(as_json([asdict(item) for item in actions])),
         "breakglass": sight.mask(
             as_json([{**asdict(g), "active": g.is_active(now)} for g in grants])
         ),
-        "badge": badge,
+        "head_seq": head,
         "now": now,
     }
+
+
+def gates(ctx: Context, identity: Identity, incident_id: str) -> Model:
+    """What `mitigated` and `resolved` still need, and the exception trail:
+    `{"unmet": {gate: [need]}, "exceptions": [...]}`."""
+    from fireline import governance
+    from fireline.reads import incidents
+
+    decided = incidents.gates(ctx, identity, incident_id)
+    from fireline.db import read_only
+
+    with read_only(ctx.engine) as conn:
+        trail = governance.list_gate_exceptions(conn, incident_id)
+    return {
+        "unmet": decided["unmet"],
+        "excepted": decided["excepted"],
+        "exceptions": [{**asdict(e), "approved": e.approved} for e in trail],
+    }
+
+
+def _head(conn: Connection, incident_id: str) -> int:
+    import sqlalchemy as sa
+
+    from fireline.db import heads
+
+    seq = conn.execute(sa.select(heads.c.seq).where(heads.c.incident_id == incident_id)).scalar()
+    return int(seq or 0)
+
+
+def verification(ctx: Context, identity: Identity, incident_id: str) -> Model:
+    """The verify badge on its own: `{"ok", "events", "head_seq", "policy", "broken"}`."""
+    from fireline.db import read_only
+
+    see(ctx, identity, "verify badge", incident_id)
+    with read_only(ctx.engine) as conn:
+        return _badge(conn, ctx, incident_id)
 
 
 def _badge(conn: Connection, ctx: Context, incident_id: str) -> Model:

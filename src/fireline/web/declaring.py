@@ -67,20 +67,28 @@ def field_of(exc: FirelineError) -> str:
     return "title"
 
 
-def declaration_block(values: dict[str, Any], *, now: str) -> str:
-    """The seed runbook's declaration, filled with what is known; `TBD` where nothing is."""
+def declaration_block(
+    values: dict[str, Any], *, now: str, roles: dict[str, list[str]] | None = None
+) -> str:
+    """The seed runbook's declaration, filled with what is known (the roles, once staffed);
+    `TBD` where nothing is."""
     severity = values.get("severity") or "SEV?"
     start = now[:16].replace("T", " ")
+    held = roles or {}
+
+    def holder(key: str) -> str:
+        return ", ".join(held.get(key, [])) or "TBD"
+
     return "\n".join(
         (
             f"DECLARING {severity.upper()} INCIDENT",
             f"Summary: {values.get('title') or '<one sentence>'}",
             f"User impact: {values.get('impact') or '<who/what is broken>'}",
             f"Start time (UTC): {start}",
-            f"IC: {values.get('ic') or 'TBD'}",
-            "Ops Lead: TBD",
-            "Comms Lead: TBD",
-            "Scribe: TBD",
+            f"IC: {values.get('ic') or holder('ic')}",
+            f"Ops Lead: {holder('tech_lead')}",
+            f"Comms Lead: {holder('comms')}",
+            f"Scribe: {holder('scribe')}",
             "Bridge: <link or meeting ID>",
             "Primary channel: <#channel or thread link>",
         )

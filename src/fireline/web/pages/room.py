@@ -21,7 +21,7 @@ from fireline.domain import ENTRY_KINDS, EVIDENCE_KINDS, IncidentId, parse_incid
 from fireline.errors import FirelineError, InvalidCommandError, NotFoundError
 from fireline.reads import room as reads_room
 from fireline.service import Context, Identity
-from fireline.web import forms, updates
+from fireline.web import declaring, forms, updates
 from fireline.web.render import page, render
 from fireline.web.room import panels
 from fireline.web.session import CsrfChecked, Viewer
@@ -87,6 +87,11 @@ def room_page(
         evidence_kinds=EVIDENCE_KINDS,
         prefill={**prefill, **(values or {})},
         seed_update=updates.seed_text(incident, incident.get("latest_update")),
+        declaration=declaring.declaration_block(
+            {**incident, "ic": incident.get("ic") or ""},
+            now=incident["declared_at"],
+            roles=incident["current_roles"],
+        ),
         panels=extra,
         errors=errors or {},
         values=values or {},
@@ -337,6 +342,25 @@ def schedule_postmortem(
     return _write(request, principal, incident_id, "gates", build, {"owner": owner, "due": due})
 
 
+@router.post("/incidents/{incident_id}/review")
+def review_governance(
+    request: Request,
+    principal: Viewer,
+    _csrf: CsrfChecked,
+    incident_id: IncidentPath,
+    outcome: Line = "",
+) -> Response:
+    """The steward's governance review sign-off, one of the `resolved` gate's needs."""
+    return _write(
+        request,
+        principal,
+        incident_id,
+        "gates",
+        lambda inc: c.ReviewGovernance(incident_id=inc, outcome=outcome),
+        {"outcome": outcome},
+    )
+
+
 @router.get("/incidents/{incident_id}/evidence/{number}/download")
 def download_evidence(
     request: Request,
@@ -350,6 +374,36 @@ def download_evidence(
     response = evidence_content(request, principal, incident_id, number)
     response.headers["content-disposition"] = f'attachment; filename="E{number}.bin"'
     return response
+
+
+@router.get("/incidents/{incident_id}/gates")
+def gates_page(
+    request: Request,
+    principal: Viewer,
+    incident_id: IncidentPath,
+    fragment: bool = False,
+) -> Response:
+    """What the closure gates still need: a page of its own, or (`fragment`) the piece the
+    room's script puts in its gates panel."""
+    ctx = _ctx(request)
+    incident = _incident(incident_id)
+    model = reads_room.gates(ctx, Identity(principal.actor), incident)
+    if fragment:
+        html = render(request, "room/_gates.html", g=model, incident_id=incident)
+        return Response(html, media_type="text/html; charset=utf-8")
+    return page(
+        request, "room/gates.html", title=f"{incident} gates", g=model, incident_id=incident
+    )
+
+
+@router.get("/incidents/{incident_id}/verification")
+def verification_badge(request: Request, principal: Viewer, incident_id: IncidentPath) -> Response:
+    """The verify badge as the piece the room's script puts in its header."""
+    ctx = _ctx(request)
+    incident = _incident(incident_id)
+    badge = reads_room.verification(ctx, Identity(principal.actor), incident)
+    html = render(request, "room/_badge.html", badge=badge, incident_id=incident)
+    return Response(html, media_type="text/html; charset=utf-8")
 
 
 @router.get("/incidents/{incident_id}/ledger")

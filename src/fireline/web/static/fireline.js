@@ -37,7 +37,8 @@
       const span = document.createElement("span");
       span.className = "muted local";
       span.textContent = " · " + at.toLocaleString(undefined, {
-        dateStyle: "short", timeStyle: "short", timeZoneName: "short" });
+        month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+        timeZoneName: "short" });
       el.after(span);
       el.dataset.localised = "1";
     });
@@ -54,7 +55,32 @@
       });
     });
   }
+  /* The declare form's seed block follows what is typed. */
+  function declarationBlock() {
+    const form = document.getElementById("declare-form");
+    const block = document.getElementById("declaration");
+    if (!form || !block) return;
+    const value = (name) => (form.elements[name] && form.elements[name].value.trim()) || "";
+    const update = () => {
+      const checked = form.querySelector("input[name=severity]:checked");
+      block.textContent = [
+        "DECLARING " + (checked ? checked.value.toUpperCase() : "SEV?") + " INCIDENT",
+        "Summary: " + (value("title") || "<one sentence>"),
+        "User impact: " + (value("impact") || "<who/what is broken>"),
+        "Start time (UTC): " + block.dataset.start,
+        "IC: " + (value("ic") || "TBD"),
+        "Ops Lead: TBD",
+        "Comms Lead: TBD",
+        "Scribe: TBD",
+        "Bridge: <link or meeting ID>",
+        "Primary channel: <#channel or thread link>",
+      ].join("\n");
+    };
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+  }
   document.addEventListener("DOMContentLoaded", () => {
+    declarationBlock();
     copyButtons();
     tick();
     localise(document);

@@ -9,6 +9,19 @@
   const incident = room.dataset.incident;
   const csrf = window.fireline.csrf();
 
+  /* The gates panel: decided apart (it replays the incident's verified record), fetched in. */
+  function fill(id) {
+    const holder = document.getElementById(id);
+    if (!holder) return;
+    fetch(holder.dataset.fragment, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : null))
+      .then((html) => { if (html !== null) holder.innerHTML = html; })
+      .catch(() => {});
+  }
+  let gatesTimer = null;
+  function refreshGates() { fill("gates-status"); fill("verify-badge"); }
+  refreshGates();
+
   /* Live timeline */
   const list = document.getElementById("entries");
   const live = document.getElementById("live");
@@ -34,6 +47,8 @@
       }
     }
     room.dataset.after = String(data.seq);
+    clearTimeout(gatesTimer);
+    gatesTimer = setTimeout(refreshGates, 500);
     live.textContent = "New entry #" + data.seq;
   }
   if (window.EventSource && list) {
