@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 
-
 def test_login_and_list_pass_axe_without_csp_errors(
     chromium: Browser, store: Store, ctx: Context
 ) -> None:
