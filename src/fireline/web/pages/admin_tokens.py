@@ -111,8 +111,8 @@ def create_token(
             return again(
                 "password",
                 PolicyDeniedError(
-                    f"a {scope}-scope token from a {principal.scope}-scope session needs your "
-                    "password"
+                    f"a token of {scope} scope, above this {principal.scope}-scope session, "
+                    "needs your password"
                 ),
             )
         address = client_address(request, ctx.settings)
