@@ -23,6 +23,7 @@ from fireline.web.pages.panels_runbooks import field_key
 from tests.conftest import Store
 from tests.factories import snapshot
 from tests.test_suggest import write_runbooks
+from tests.test_web_admin import error_beside
 from tests.webclient import WebClient, add_user, web_client
 
 pytestmark = pytest.mark.slow  # logins hash passwords: about a second per test
@@ -55,14 +56,6 @@ def web(store: Store, incident: IncidentId) -> Iterator[WebClient]:
         yield client
 
 
-def beside(text: str, field: str) -> str:
-    found = re.search(
-        rf'<p class="error" id="{re.escape(field)}-error" role="alert">([^<]*)</p>', text
-    )
-    assert found is not None, f"no error beside {field}"
-    return html.unescape(found.group(1))
-
-
 def test_an_action_item_is_added_with_the_existing_fields(
     web: WebClient, ctx: Context, incident: IncidentId
 ) -> None:
@@ -87,14 +80,14 @@ def test_a_refused_action_item_comes_back_beside_its_control(
     before = snapshot(ctx.engine)["action_items"]
     bad = web.post(f"/incidents/{incident}/actions", {"title": "t", "owner": "c", "due": "soon"})
     assert bad.status_code == 422
-    assert beside(bad.text, "action-due") == "malformed due 'soon'; expected YYYY-MM-DD"
+    assert error_beside(bad.text, "action-due") == "malformed due 'soon'; expected YYYY-MM-DD"
     assert 'value="t"' in bad.text  # the form keeps what was typed
     assert f'href="/incidents/{incident}#panel-actions"' in bad.text
     unknown = web.post(
         f"/incidents/{incident}/actions", {"title": "t", "owner": "c", "priority": "P9"}
     )
     assert unknown.status_code == 422
-    assert beside(unknown.text, "action").startswith("unknown priority 'P9'")
+    assert error_beside(unknown.text, "action").startswith("unknown priority 'P9'")
     assert snapshot(ctx.engine)["action_items"] == before
 
 
@@ -151,7 +144,7 @@ def test_a_suggested_runbook_is_attached_and_only_indexed_ones_can_be(
     public = execute_public[0].incident_id
     denied = web.post(f"/incidents/{public}/runbooks", {"path": "api/RBK-api-5xx-spike.md"})
     assert denied.status_code == 403
-    assert beside(denied.text, field_key("api/RBK-api-5xx-spike.md")).startswith(
+    assert error_beside(denied.text, field_key("api/RBK-api-5xx-spike.md")).startswith(
         f"only responders of {public} (its role holders) may attach a runbook"
     )
 
@@ -186,4 +179,6 @@ def test_the_export_downloads_a_zip_that_verifies_and_unmasked_needs_clearance(
     web.as_("sam")
     refused = web.post(f"/incidents/{incident}/export", {"unmasked": "1"})
     assert refused.status_code == 403
-    assert beside(refused.text, "export").startswith("--unmasked needs the sensitive clearance")
+    assert error_beside(refused.text, "export").startswith(
+        "--unmasked needs the sensitive clearance"
+    )

@@ -36,14 +36,22 @@ def _screen(
     template: str,
     title: str,
     read: Callable[..., Any],
-    errors: dict[str, str],
-    status: int = 200,
     **extra: Any,
-) -> Response:
-    rows = read(context_of(request), identity(principal))
-    return page(
-        request, template, title=title, status_code=status, errors=errors, rows=rows, **extra
-    )
+) -> Redisplay:
+    """The screen as a function of its refusals: what a GET shows with none, and what a
+    refused POST shows again with the policy's reason beside the control."""
+
+    def show(errors: dict[str, str], status: int) -> Response:
+        more = {
+            k: v(context_of(request), identity(principal)) if callable(v) else v
+            for k, v in extra.items()
+        }
+        rows = read(context_of(request), identity(principal))
+        return page(
+            request, template, title=title, status_code=status, errors=errors, rows=rows, **more
+        )
+
+    return show
 
 
 # Gate exceptions ---------------------------------------------------------------------------
@@ -52,18 +60,7 @@ def _screen(
 def _exceptions(request: Request, principal: Principal) -> Redisplay:
     from fireline.reads.governance import gate_exceptions
 
-    def show(errors: dict[str, str], status: int = 200) -> Response:
-        return _screen(
-            request,
-            principal,
-            "admin/exceptions.html",
-            "Gate exceptions",
-            gate_exceptions,
-            errors,
-            status,
-        )
-
-    return show
+    return _screen(request, principal, "admin/exceptions.html", "Gate exceptions", gate_exceptions)
 
 
 @router.get("/admin/exceptions")
@@ -92,19 +89,9 @@ def approve(
 def _reviews(request: Request, principal: Principal, typed: dict[str, str]) -> Redisplay:
     from fireline.reads.governance import reviews
 
-    def show(errors: dict[str, str], status: int = 200) -> Response:
-        return _screen(
-            request,
-            principal,
-            "admin/reviews.html",
-            "Governance reviews",
-            reviews,
-            errors,
-            status,
-            typed=typed,
-        )
-
-    return show
+    return _screen(
+        request, principal, "admin/reviews.html", "Governance reviews", reviews, typed=typed
+    )
 
 
 @router.get("/admin/reviews")
@@ -138,21 +125,15 @@ def sign_off(
 def _breakglass(request: Request, principal: Principal, typed: dict[str, str]) -> Redisplay:
     from fireline.reads.governance import breakglass_grants, open_incident_choices
 
-    def show(errors: dict[str, str], status: int = 200) -> Response:
-        choices = open_incident_choices(context_of(request), identity(principal))
-        return _screen(
-            request,
-            principal,
-            "admin/breakglass.html",
-            "Breakglass",
-            breakglass_grants,
-            errors,
-            status,
-            choices=choices,
-            typed=typed,
-        )
-
-    return show
+    return _screen(
+        request,
+        principal,
+        "admin/breakglass.html",
+        "Breakglass",
+        breakglass_grants,
+        choices=open_incident_choices,  # read when shown
+        typed=typed,
+    )
 
 
 @router.get("/admin/breakglass")
