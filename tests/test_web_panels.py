@@ -60,17 +60,24 @@ def test_an_action_item_is_added_with_the_existing_fields(
     web: WebClient, ctx: Context, incident: IncidentId
 ) -> None:
     due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()  # the server's own clock
-    fields = {"title": "add policy test", "owner": "carol", "due": due, "priority": "P1"}
+    fields = {
+        "title": "add policy test",
+        "owner": "carol",
+        "due": due,
+        "priority": "P1",
+        "verification": "the regression test fails on 4f2c1e",
+    }
     added = web.post(f"/incidents/{incident}/actions", fields)
     assert added.status_code == 303, re.findall(r'class="error"[^<]*<[^<]*', added.text)
     assert added.headers["location"] == f"/incidents/{incident}#panel-actions"
     with ctx.engine.connect() as conn:
         row = conn.execute(sa.select(action_items)).one()
-    assert (row.title, row.owner, row.due, row.priority) == (
+    assert (row.title, row.owner, row.due, row.priority, row.verification) == (
         "add policy test",
         "carol",
         due,
         "P1",
+        "the regression test fails on 4f2c1e",
     )
 
 

@@ -1,6 +1,7 @@
 """The room's action items panel: the incident's follow-up work (number, title, owner, due,
 priority, status) and the form that adds one (`AddActionItem`, the fields the command has
-today; the postmortem work extends them). Read from the room's own incident model."""
+the command takes: title, owner, due, priority, and how it will be verified and where it is
+tracked). Read from the room's own incident model."""
 
 from __future__ import annotations
 
@@ -42,16 +43,31 @@ def add_action_item(
     owner: Annotated[str, Form(max_length=64)] = "",
     due: Annotated[str, Form(max_length=32)] = "",
     priority: Annotated[str, Form(max_length=8)] = "P2",
+    verification: Annotated[str, Form(max_length=2000)] = "",
+    tracker: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     wanted = parse_incident_id(incident_id)
-    typed = {"title": title, "owner": owner, "due": due, "priority": priority}
+    typed = {
+        "title": title,
+        "owner": owner,
+        "due": due,
+        "priority": priority,
+        "verification": verification,
+        "tracker": tracker,
+    }
     field = "action"
     try:
         field = "action-due"
         day = parse_day("due", due) if due.strip() else None
         field = "action"
         command = AddActionItem(
-            incident_id=wanted, title=title, owner=owner, due=day, priority=priority
+            incident_id=wanted,
+            title=title,
+            owner=owner,
+            due=day,
+            priority=priority,
+            verification=verification.strip() or None,
+            tracker=tracker.strip() or None,
         )
         forms.submit(request, principal, command)
     except FirelineError as exc:
