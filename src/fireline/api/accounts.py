@@ -11,17 +11,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.engine import Connection
 
-from fireline import accounts, governance
-from fireline.accounts.tokens import TokenView, get_token, list_tokens
+from fireline import accounts
+from fireline.accounts.tokens import TokenView
 from fireline.api import problems
 from fireline.api.auth import Principal, Reader, Writer, client_address
 from fireline.api.writing import context, serialised
 from fireline.commands import ChangeTokenExpiry, RevokeToken
-from fireline.db import read_only
 from fireline.domain import parse_duration
-from fireline.errors import NotFoundError, PolicyDeniedError
+from fireline.errors import PolicyDeniedError
 from fireline.service import Context, execute
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -185,36 +183,25 @@ def _record(view: TokenView) -> TokenRecord:
     return TokenRecord.model_validate(view.to_json())
 
 
-def _sees_all(conn: Connection, principal: Principal) -> bool:
-    """Everyone's tokens: an admin-scope credential of a user who is a registry admin now
-    (an admin token outlives its holder's role; the role is checked on every use)."""
-    if not principal.allows("admin"):
-        return False
-    user = governance.get_user(conn, principal.actor)
-    return user is not None and "admin" in user.roles
-
-
 @router.get("/tokens", responses=problems.responses(401, 403))
 def tokens(request: Request, principal: Reader) -> TokenList:
     """Your tokens (never their text); an admin-scope credential sees everyone's."""
-    ctx = context(request)
-    with read_only(ctx.engine) as conn:
-        owner = None if _sees_all(conn, principal) else principal.actor
-        found = list_tokens(conn, ctx.clock(), user=owner)
-    return TokenList(tokens=[_record(view) for view in found])
+    from fireline.reads import accounts as account_reads
+
+    found = account_reads.tokens(
+        context(request), principal.actor, admin_credential=principal.allows("admin")
+    )
+    return TokenList(tokens=[TokenRecord.model_validate(t) for t in found["tokens"]])
 
 
 def _own_token(ctx: Context, principal: Principal, token_id: str) -> TokenView:
     """The token, if the caller may manage it: theirs, or anyone's with an admin credential
     (a token of someone else answers like a missing one)."""
-    with read_only(ctx.engine) as conn:
-        view = get_token(conn, token_id, ctx.clock())
-        mine = view is not None and view.user == principal.actor
-        if view is not None and not mine and not _sees_all(conn, principal):
-            view = None
-    if view is None:
-        raise NotFoundError(f"no token {token_id}")
-    return view
+    from fireline.reads.accounts import manageable_token
+
+    return manageable_token(
+        ctx, principal.actor, token_id, admin_credential=principal.allows("admin")
+    )
 
 
 @router.delete("/tokens/{token_id}", responses=problems.responses(401, 403, 404, 422))

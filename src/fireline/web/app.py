@@ -28,6 +28,13 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.pages.alerts",
     "fireline.web.pages.obligations",
     "fireline.web.pages.room",
+    "fireline.web.pages.admin",
+    "fireline.web.pages.admin_users",
+    "fireline.web.pages.admin_tokens",
+    "fireline.web.pages.admin_governance",
+    "fireline.web.pages.panels_actions",
+    "fireline.web.pages.panels_runbooks",
+    "fireline.web.pages.panels_export",
 )
 
 
