@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fireline.domain import (
     BUILTIN_CHECKLISTS,
     DEFAULT_ROSTER,
+    REGISTRY_ROLES,
     Ladder,
     RoleSpec,
     Roster,
@@ -29,6 +30,7 @@ from fireline.domain import (
 )
 from fireline.errors import ConfigError, InvalidCommandError
 from fireline.ladders import PRESETS
+from fireline.switches.spec import SwitchSpec, parse_switch_tables
 
 
 @dataclass(frozen=True)
@@ -199,13 +201,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated origins (https://host[:port]) that browsers may call the API from.",
     ),
     Setting(
+        "switch_stability_window",
+        "30m",
+        "After a switch returns to normal, how long before `mitigated` holds (per switch: stability).",
+    ),
+    Setting(
         "shutdown_timeout",
         "30",
         "Seconds `fireline serve` waits for in-flight requests and writes on shutdown (1 to 3600).",
     ),
 )
 _NAMES = {s.name for s in SETTINGS}
-_TABLES = {"ladders", "roles"}
+_TABLES = {"ladders", "roles", "switches"}
 
 
 def setting_default(name: str) -> str:
@@ -271,6 +278,11 @@ class Settings:
     shutdown_timeout: int = int(setting_default("shutdown_timeout"))
     postmortem_business_days: int = 5
     holidays_file: Path | None = None
+    switches: Mapping[str, SwitchSpec] = field(
+        default_factory=lambda: parse_switch_tables(
+            {}, "defaults", window=timedelta(minutes=30), known_roles=frozenset()
+        )
+    )
 
     @property
     def key_path(self) -> Path:
@@ -356,6 +368,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             "postmortem_business_days", values["postmortem_business_days"], 1, 30
         ),
         holidays_file=_path(values["holidays_file"], cwd) if values["holidays_file"] else None,
+        switches=parse_switch_tables(
+            file_data.get("switches", {}),
+            source,
+            window=_duration("switch_stability_window", values["switch_stability_window"]),
+            known_roles=frozenset({r.key for r in roster.roles} | set(REGISTRY_ROLES)),
+        ),
     )
 
 

@@ -122,7 +122,7 @@ def check(
 ) -> FreezeStatus:
     """The freeze as `actor` may see it; PolicyUndecidableError if the policy cannot say,
     IntegrityError if what the store holds does not match its signed freeze record."""
-    with _connection(database_url) as run:
+    with connection(database_url) as run:
         found = run(FROZEN, ())
         held = _holders(run, found)
         require_signed(run, found, held, public_key_path)
@@ -264,7 +264,7 @@ def _json(value: Any) -> Any:
 
 
 @contextmanager
-def _connection(database_url: str) -> Iterator[Run]:
+def connection(database_url: str) -> Iterator[Run]:
     """One read-only connection to the store, as a `Run` (StoreError if it cannot be read)."""
     scheme = urlsplit(database_url).scheme.split("+", 1)[0]
     if scheme == "sqlite":

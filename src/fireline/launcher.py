@@ -1,8 +1,9 @@
-"""The `fireline` console entry point: answers `fireline freeze check` before loading Typer.
+"""The `fireline` console entry point: answers `fireline freeze check` and
+`fireline switch check NAME` before loading Typer.
 
-CI pipelines run `fireline freeze check` on every build, so it must start fast; the CLI
-framework alone (Typer, and the pydantic it loads while parsing) costs more than the check.
-Every other command goes to `fireline.cli`.
+CI pipelines run `fireline freeze check` on every build, and scripts `switch check` before
+risky steps, so they must start fast; the CLI framework alone (Typer, and the pydantic it
+loads while parsing) costs more than the check. Every other command goes to `fireline.cli`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["freeze", "check"] and not _client_mode():
+    args = sys.argv[1:]
+    if args == ["freeze", "check"] and not _client_mode():
         raise SystemExit(_freeze_check())
+    if len(args) == 3 and args[:2] == ["switch", "check"] and not args[2].startswith("-"):
+        if not _client_mode():
+            raise SystemExit(_switch_check(args[2]))
     from fireline.cli import main as cli_main
 
     cli_main()
@@ -43,6 +48,28 @@ def _freeze_check() -> int:
         print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
         return exc.exit_code
     except Exception as exc:  # a bug: the same last resort as fireline.cli.RootGroup
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        print(render_line(internal_error_line(exc)), file=sys.stderr)  # noqa: T201
+        return INTERNAL_ERROR_EXIT
+    for line in lines:
+        print(render_line(line))  # noqa: T201
+    return code
+
+
+def _switch_check(name: str) -> int:
+    import os
+
+    from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, FirelineError, internal_error_line
+    from fireline.switches.check import check_as_configured, exit_code
+    from fireline.terminal import render_line
+
+    try:
+        code, lines = check_as_configured(name)
+    except FirelineError as exc:  # the one-line boundary, as for freeze check
+        print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
+        return exit_code(exc)
+    except Exception as exc:
         if os.environ.get(DEBUG_ENV) == "1":
             raise
         print(render_line(internal_error_line(exc)), file=sys.stderr)  # noqa: T201

@@ -29,6 +29,7 @@ from fireline.events import validate_payload
 from fireline.ledger import freeze_record, store
 from fireline.ledger.chain import Event
 from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
+from fireline.receipts.handlers import RECEIPT_HANDLERS
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
@@ -43,6 +44,7 @@ from fireline.service.identity import (
 )
 from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
+from fireline.switches.handlers import SWITCH_HANDLERS
 
 Handler = Callable[[Call, Any], Plan]
 HANDLERS: dict[type[Any], Handler] = {
@@ -52,6 +54,8 @@ HANDLERS: dict[type[Any], Handler] = {
     **EVIDENCE_HANDLERS,
     **CREDENTIAL_HANDLERS,
     **POSTMORTEM_HANDLERS,
+    **SWITCH_HANDLERS,
+    **RECEIPT_HANDLERS,
 }
 ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS)  # written to the registry chain
 
