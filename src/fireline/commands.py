@@ -392,7 +392,7 @@ class HandOverSwitch:
 
     incident_id: IncidentId
     name: str
-    from_incident: IncidentId
+    from_incident: str
     reason: str
 
 

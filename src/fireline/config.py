@@ -203,7 +203,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "switch_stability_window",
         "30m",
-        "After a switch returns to normal, how long before `mitigated` holds (per switch: stability).",
+        "How long after a switch returns to normal until `mitigated` holds.",
     ),
     Setting(
         "shutdown_timeout",

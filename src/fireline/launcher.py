@@ -15,9 +15,9 @@ def main() -> None:
     args = sys.argv[1:]
     if args == ["freeze", "check"] and not _client_mode():
         raise SystemExit(_freeze_check())
-    if len(args) == 3 and args[:2] == ["switch", "check"] and not args[2].startswith("-"):
-        if not _client_mode():
-            raise SystemExit(_switch_check(args[2]))
+    is_switch_check = len(args) == 3 and args[:2] == ["switch", "check"]
+    if is_switch_check and not args[2].startswith("-") and not _client_mode():
+        raise SystemExit(_switch_check(args[2]))
     from fireline.cli import main as cli_main
 
     cli_main()

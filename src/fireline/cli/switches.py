@@ -87,7 +87,7 @@ def handover(
     command = HandOverSwitch(
         incident_id=parse_incident_id(incident),
         name=name,
-        from_incident=parse_incident_id(from_),
+        from_incident=from_,
         reason=reason,
     )
     recorded(write(command, as_))

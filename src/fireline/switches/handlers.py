@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from fireline.commands import HandOverSwitch, MarkDataset, SetSwitch
-from fireline.domain import iso_utc, parse_actor, require_text
+from fireline.domain import iso_utc, parse_actor, parse_incident_id, require_text
 from fireline.errors import InvalidCommandError
 from fireline.service.plan import Call, Plan, dataset, require_open
 from fireline.switches import state as switch_state
@@ -75,16 +75,17 @@ def _hand_over(call: Call, cmd: HandOverSwitch) -> Plan:
     spec = lookup(call.ctx.settings.switches, cmd.name)
     if spec.kind == "freeze":
         raise InvalidCommandError(f"{DEPLOY_FREEZE} belongs to each incident's severity")
-    if cmd.from_incident == state.id:
+    from_incident = parse_incident_id(cmd.from_incident)
+    if from_incident == state.id:
         raise InvalidCommandError(f"{state.id} cannot take a switch over from itself")
     row = switch_state.latest(call.conn, spec.name)
-    if row is None or row.normal or row.incident_id != cmd.from_incident:
-        raise InvalidCommandError(f"{spec.name} is not held flipped by {cmd.from_incident}")
+    if row is None or row.normal or row.incident_id != from_incident:
+        raise InvalidCommandError(f"{spec.name} is not held flipped by {from_incident}")
     payload = {
         "switch": spec.name,
         "kind": spec.kind,
         "state": row.state,
-        "from_incident": cmd.from_incident,
+        "from_incident": from_incident,
         "reason": require_text("--reason", cmd.reason),
         **_rules(spec),
         "approver": None,
