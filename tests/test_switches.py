@@ -65,7 +65,8 @@ def test_a_flip_is_an_event_on_the_incident_and_the_switch_reads_flipped(ctx: Co
         "off",
         "on",
     )
-    assert payload["allowed_roles"] == ["ic", "tech_lead"] and payload["normal"] is False
+    assert payload["allowed_roles"] == ["ic", "tech_lead"]
+    assert payload["normal"] is False
     model = reads.get_switch(ctx, "alice", "global-readonly")
     assert (model["state"], model["normal"], model["incident"]) == ("on", False, incident)
     assert model["reason"] == "catalog corruption suspected"
@@ -140,7 +141,8 @@ def test_a_team_switch_from_config_flips_like_a_built_in(approving: Context) -> 
     incident = make_incident(approving)
     flip(approving, incident, "kill-search", "off")
     listed = {s["name"]: s for s in reads.list_switches(approving, "alice")["switches"]}
-    assert listed["kill-search"]["state"] == "off" and not listed["kill-search"]["normal"]
+    assert listed["kill-search"]["state"] == "off"
+    assert not listed["kill-search"]["normal"]
 
 
 def test_quarantine_and_release_flip_the_versions_switch(ctx: Context) -> None:
@@ -257,9 +259,12 @@ def test_a_holder_is_named_only_to_readers_who_may_see_the_incident(ctx: Context
     flip(ctx, incident, "global-readonly", "on")
     inside = reads.get_switch(ctx, "alice", "global-readonly")
     outside = reads.get_switch(ctx, "mallory", "global-readonly")
-    assert inside["incident"] == incident and not inside["restricted"]
-    assert outside["state"] == "on" and outside["restricted"]
-    assert outside["incident"] is None and outside["reason"] is None
+    assert inside["incident"] == incident
+    assert not inside["restricted"]
+    assert outside["state"] == "on"
+    assert outside["restricted"]
+    assert outside["incident"] is None
+    assert outside["reason"] is None
     assert reads.etag(inside) != reads.etag(outside)
 
 

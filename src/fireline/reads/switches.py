@@ -155,7 +155,7 @@ def ofrep_value(model: Mapping[str, Any]) -> Model:
     return {
         "key": model["name"],
         "value": (not model["normal"]) if boolean else model["state"],
-        "reason": "STATIC" if model["normal"] else "TARGETING_MATCH",
+        "reason": "DEFAULT" if model["normal"] else "STATIC",
         "variant": model["state"],
         "metadata": {
             "normal": model["normal"],
