@@ -19,7 +19,7 @@ from fireline.commands import (
     Transition,
 )
 from fireline.db import read_only
-from fireline.domain import IncidentId, iso_utc
+from fireline.domain import ActorId, IncidentId, iso_utc
 from fireline.errors import InvalidCommandError, PolicyDeniedError
 from fireline.reads import switches as reads
 from fireline.service import Context, open_context, rebuild
@@ -180,7 +180,7 @@ def test_quarantine_and_release_flip_the_versions_switch(ctx: Context) -> None:
             reason="rebuilt from v11",
         ),
     )
-    model = reads.on_incident(ctx, Identity("alice"), incident)
+    model = reads.on_incident(ctx, Identity(ActorId("alice")), incident)
     assert [(d["dataset"], d["state"]) for d in model["datasets"]] == [
         ("cat-2026:v12", "restored"),
         ("roads", "confirmed"),
@@ -288,7 +288,7 @@ def test_switch_rows_replay_to_the_same_state(ctx: Context) -> None:
         ),
     )
     before = projection_state(ctx.engine)
-    rebuild(ctx, actor="alice")
+    rebuild(ctx, actor=ActorId("alice"))
     assert projection_state(ctx.engine) == before
     from fireline.projections.audit import compare_store
 
