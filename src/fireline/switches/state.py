@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fireline.db import incident_datasets, incident_switches
+from fireline.db import DriverStatement, incident_datasets, incident_switches
 
 
 @dataclass(frozen=True)
@@ -33,20 +33,23 @@ class SwitchRow:
     stable_at: str | None
 
 
+_COLUMNS = (
+    incident_switches.c.incident_id,
+    incident_switches.c.switch,
+    incident_switches.c.kind,
+    incident_switches.c.state,
+    incident_switches.c.normal,
+    incident_switches.c.changed_at,
+    incident_switches.c.changed_by,
+    incident_switches.c.reason,
+    incident_switches.c.approver,
+    incident_switches.c.handed_from,
+    incident_switches.c.stable_at,
+)
+
+
 def _rows(conn: Connection, where: sa.ColumnElement[bool] | None = None) -> list[SwitchRow]:
-    query = sa.select(
-        incident_switches.c.incident_id,
-        incident_switches.c.switch,
-        incident_switches.c.kind,
-        incident_switches.c.state,
-        incident_switches.c.normal,
-        incident_switches.c.changed_at,
-        incident_switches.c.changed_by,
-        incident_switches.c.reason,
-        incident_switches.c.approver,
-        incident_switches.c.handed_from,
-        incident_switches.c.stable_at,
-    )
+    query = sa.select(*_COLUMNS)
     if where is not None:
         query = query.where(where)
     return [SwitchRow(*row) for row in conn.execute(query)]
@@ -64,8 +67,23 @@ def current(conn: Connection) -> dict[str, SwitchRow]:
     return _latest_of(_rows(conn))
 
 
+# What every switch read asks: compiled once, run on the driver (`db.DriverStatement`).
+_LATEST = DriverStatement(
+    sa.select(*_COLUMNS)
+    .where(incident_switches.c.switch == sa.bindparam("switch"))
+    .order_by(incident_switches.c.changed_at.desc(), incident_switches.c.incident_id.desc())
+    .limit(1)
+)
+
+
 def latest(conn: Connection, switch: str) -> SwitchRow | None:
-    return _latest_of(_rows(conn, incident_switches.c.switch == switch)).get(switch)
+    """The switch's latest row across incidents (None: no incident touched it)."""
+    row = _LATEST.execute(conn, {"switch": switch}).fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    values[4] = bool(values[4])  # sqlite3 answers 0/1 through the driver
+    return SwitchRow(*values)
 
 
 def held_by(conn: Connection, incident_id: str) -> list[SwitchRow]:
