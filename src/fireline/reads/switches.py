@@ -95,14 +95,42 @@ def fingerprint(ctx: Context) -> tuple[Any, ...]:
         return (*state.fingerprint(conn), version)
 
 
+# Visibility answers by (policy, actor, registry head, incident, incident head): the policy's
+# inputs are the actor's registry entry and the incident's labels and role holders, which
+# change only with a new event on those chains, so an answer keyed by both heads stays true.
+_SEEN: dict[tuple[str, str, int, str, int], bool] = {}
+_SEEN_LIMIT = 4096
+
+
 def _readable(ctx: Context, conn: Connection, actor: str, rows: Any) -> frozenset[str]:
+    """The holding incidents `actor` may see named, without the access trail."""
     held = sorted({r.incident_id for r in rows if not r.normal})
     if not held:
         return frozenset()
-    from fireline import governance
+    import sqlalchemy as sa
 
-    access = governance.access(ctx.policy, conn, actor, held, view=VIEW)
-    return access.visible - access.recorded
+    from fireline import governance
+    from fireline.db import heads
+    from fireline.domain import REGISTRY_CHAIN
+
+    seqs = dict(
+        conn.execute(
+            sa.select(heads.c.incident_id, heads.c.seq).where(
+                heads.c.incident_id.in_([*held, REGISTRY_CHAIN])
+            )
+        ).all()
+    )
+    registry = int(seqs.get(REGISTRY_CHAIN, 0))
+    keys = {i: (ctx.policy.digest, actor, registry, i, int(seqs.get(i, 0))) for i in held}
+    unknown = [i for i in held if keys[i] not in _SEEN]
+    if unknown:
+        access = governance.access(ctx.policy, conn, actor, unknown, view=VIEW)
+        if len(_SEEN) > _SEEN_LIMIT:
+            _SEEN.clear()
+        for incident_id in unknown:
+            seen = incident_id in access.visible and incident_id not in access.recorded
+            _SEEN[keys[incident_id]] = seen
+    return frozenset(i for i in held if _SEEN[keys[i]])
 
 
 def _base(spec: SwitchSpec, state: str) -> dict[str, Any]:
@@ -142,6 +170,7 @@ def _freeze(ctx: Context, actor: str, spec: SwitchSpec) -> Model:
         actor=actor,
         policy_dir=settings.policy_dir,
         public_key_path=settings.public_key_path,
+        engine=ctx.policy,
     )
     model = _base(spec, "frozen" if status.frozen else "open")
     first = status.shown[0][0] if status.shown else None
