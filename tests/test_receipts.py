@@ -328,6 +328,23 @@ def test_switch_check_answers_without_the_cli_and_fails_closed(store: Store, ctx
     unknown = check("nope")
     assert unknown.returncode == 2
     assert "unknown switch 'nope'" in unknown.stderr
+    heavy = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from fireline.launcher import main; "
+            "sys.argv = ['fireline', 'switch', 'check', 'global-readonly']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] if not m.startswith('fireline') else m "
+            "for m in sys.modules if m.startswith(('sqlalchemy', 'typer', 'pydantic', "
+            "'fireline.policy', 'fireline.cli.', 'fireline.service', 'regopy'))}))",
+        ],
+        env={**os.environ, **store.env, "PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert heavy.stdout.strip().splitlines()[-1] == "[]"  # no ORM, CLI framework or policy
     gone = store.settings.home.parent / "elsewhere"
     for name, safe in (
         ("global-readonly", "on"),

@@ -9,6 +9,9 @@ loads while parsing) costs more than the check. Every other command goes to `fir
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+
+from fireline.errors import FirelineError
 
 
 def main() -> None:
@@ -31,44 +34,35 @@ def _client_mode() -> bool:
 
 
 def _freeze_check() -> int:
-    import os
-
-    from fireline.errors import (
-        DEBUG_ENV,
-        INTERNAL_ERROR_EXIT,
-        FirelineError,
-        internal_error_line,
-    )
     from fireline.freeze import check_as_configured, report
-    from fireline.terminal import render_line
 
-    try:
-        code, lines = report(check_as_configured())
-    except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
-        print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
-        return exc.exit_code
-    except Exception as exc:  # a bug: the same last resort as fireline.cli.RootGroup
-        if os.environ.get(DEBUG_ENV) == "1":
-            raise
-        print(render_line(internal_error_line(exc)), file=sys.stderr)  # noqa: T201
-        return INTERNAL_ERROR_EXIT
-    for line in lines:
-        print(render_line(line))  # noqa: T201
-    return code
+    return _answered(lambda: report(check_as_configured()))
 
 
 def _switch_check(name: str) -> int:
+    """0 normal, 1 flipped; a failure's code is never 0 or 1 (`switches.check.exit_code`)."""
+    from fireline.switches.check import check_as_configured, exit_code
+
+    return _answered(lambda: check_as_configured(name), failed=exit_code)
+
+
+def _answered(
+    answer: Callable[[], tuple[int, list[str]]],
+    *,
+    failed: Callable[[FirelineError], int] = lambda exc: exc.exit_code,
+) -> int:
+    """Print a check's lines and return its code, behind the same one-line boundary as
+    fireline.cli.guarded (and the same last resort for a bug as fireline.cli.RootGroup)."""
     import os
 
-    from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, FirelineError, internal_error_line
-    from fireline.switches.check import check_as_configured, exit_code
+    from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, internal_error_line
     from fireline.terminal import render_line
 
     try:
-        code, lines = check_as_configured(name)
-    except FirelineError as exc:  # the one-line boundary, as for freeze check
+        code, lines = answer()
+    except FirelineError as exc:
         print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
-        return exit_code(exc)
+        return failed(exc)
     except Exception as exc:
         if os.environ.get(DEBUG_ENV) == "1":
             raise
