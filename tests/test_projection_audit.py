@@ -25,9 +25,11 @@ from fireline.commands import (
     CreateToken,
     GrantBreakglass,
     LogEntry,
+    MarkDataset,
     PublishUpdate,
     RequestGateException,
     SetPassword,
+    SetSwitch,
     Transition,
 )
 from fireline.db import PROJECTION_TABLES, metadata
@@ -84,6 +86,8 @@ def populate(ctx: Context) -> IncidentId:
     )
     run(ctx, RequestGateException(incident_id=inc, gate="resolved", justification="drill"))
     run(ctx, AddEvidence(incident_id=inc, kind="dashboard", ref="grafana:api-5xx"))
+    run(ctx, SetSwitch(incident_id=inc, name="promotions", state="paused", reason="halt"))
+    run(ctx, MarkDataset(incident_id=inc, dataset="cat-2026:v12", state="confirmed", reason="x"))
     with ctx.engine.connect() as conn:
         empty = [t.name for t in PROJECTION_TABLES if conn.execute(sa.select(t)).first() is None]
     assert empty == []  # a new projection table needs a row here, so its tamper test bites
