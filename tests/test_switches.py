@@ -229,6 +229,9 @@ def test_a_held_switch_gates_resolved_until_turned_back_or_handed_over(
     )
     assert "resolved" not in " ".join(unmet(ctx, incident)["resolved"])
     run(ctx, Transition(incident_id=incident, status="resolved"))
+    third = make_incident(ctx, title="Unrelated")
+    with pytest.raises(InvalidCommandError, match="held by another open incident"):
+        run(ctx, SetSwitch(incident_id=third, name="promotions", state="running", reason="x"))
     model = reads.get_switch(ctx, "alice", "promotions")
     assert (model["state"], model["incident"]) == ("paused", other)
     assert any("promotions" in item for item in unmet(ctx, other)["resolved"])

@@ -33,6 +33,23 @@ def _approver(name: str | None) -> str | None:
     return None if name is None or not name.strip() else parse_actor(name.strip())
 
 
+def _require_not_held_elsewhere(call: Call, row: switch_state.SwitchRow | None, name: str) -> None:
+    """A switch another open incident holds is changed only there (or taken over): one
+    incident's responders never undo another's containment. Its id is not named (it may be
+    restricted); `switch list` names it to those who may see it."""
+    if row is None or row.normal or row.incident_id == call.incident.id:
+        return
+    from fireline import queries
+    from fireline.domain import Status
+
+    holder = queries.get_state(call.conn, row.incident_id).status
+    if holder not in (Status.RESOLVED, Status.CLOSED):
+        raise InvalidCommandError(
+            f"{name} is held by another open incident; change it there, or take it over "
+            "with `fireline switch handover`"
+        )
+
+
 def _rules(spec: SwitchSpec) -> dict[str, Any]:
     return {"allowed_roles": list(spec.roles), "approver_required": spec.approver}
 
@@ -55,6 +72,7 @@ def _set_switch(call: Call, cmd: SetSwitch) -> Plan:
     previous = spec.default if row is None else row.state
     if previous == wanted:
         raise InvalidCommandError(f"{spec.name} is already {wanted}")
+    _require_not_held_elsewhere(call, row, spec.name)
     normal = spec.is_normal(wanted)
     payload = {
         "switch": spec.name,
@@ -122,6 +140,7 @@ def _mark_dataset(call: Call, cmd: MarkDataset) -> Plan:
             )
         if cmd.state == "restored" and not quarantined:
             raise InvalidCommandError(f"{name.removeprefix(QUARANTINE_PREFIX)} is not quarantined")
+        _require_not_held_elsewhere(call, row, name)
         payload.update(_rules(spec))
         payload["stable_at"] = _stable_at(call, spec) if cmd.state == "restored" else None
     return Plan(state.id, [("dataset.marked", payload)])
