@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from fireline.api import problems
 from fireline.api.app import context_of
 from fireline.api.auth import Reader
+from fireline.api.openapi import OWN_SHAPE
 from fireline.errors import NotFoundError
 from fireline.reads import Model
 from fireline.reads import switches as reads
@@ -135,10 +136,12 @@ OFREP_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {
         "description": "Bad evaluation request",
         "content": {"application/json": {"schema": _OFREP_FAILURE}},
+        OWN_SHAPE: True,
     },
     404: {
         "description": "Flag not found",
         "content": {"application/json": {"schema": _OFREP_FAILURE}},
+        OWN_SHAPE: True,
     },
     **problems.responses(401, 403),
 }
