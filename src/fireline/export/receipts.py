@@ -32,10 +32,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def summary(kind: str, p: Mapping[str, Any]) -> str:
-    """The timeline line of one integrity event (as `projections.summaries` words it)."""
-    from fireline.projections.summaries import SUMMARIES
+    """The timeline line of one integrity event (`receipts.summaries`, as the timeline)."""
+    from fireline.receipts.summaries import INTEGRITY_SUMMARIES
 
-    return SUMMARIES[kind](p)
+    return INTEGRITY_SUMMARIES[kind](p)
 
 
 def _cell(text: object) -> str:
