@@ -123,24 +123,27 @@ async def get_switch(
 
 # -- OFREP ----------------------------------------------------------------------------------
 
+# OFREP's failure members on fireline's problem body: an OFREP provider reads `errorCode`,
+# everything else reads the problem (RFC 9457) like every other refusal.
 _OFREP_FAILURE = {
-    "type": "object",
+    **problems.Problem.model_json_schema(),
     "properties": {
+        **problems.Problem.model_json_schema()["properties"],
         "key": {"type": "string"},
         "errorCode": {"type": "string"},
         "errorDetails": {"type": "string"},
     },
-    "required": ["errorCode"],
 }
+_OFREP_FAILURE["required"] = [*_OFREP_FAILURE.get("required", []), "errorCode"]
 OFREP_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {
         "description": "Bad evaluation request",
-        "content": {"application/json": {"schema": _OFREP_FAILURE}},
+        "content": {problems.PROBLEM_TYPE: {"schema": _OFREP_FAILURE}},
         OWN_SHAPE: True,
     },
     404: {
         "description": "Flag not found",
-        "content": {"application/json": {"schema": _OFREP_FAILURE}},
+        "content": {problems.PROBLEM_TYPE: {"schema": _OFREP_FAILURE}},
         OWN_SHAPE: True,
     },
     **problems.responses(401, 403),
@@ -152,15 +155,31 @@ async def _ofrep_context(request: Request) -> str | None:
     body = await request.body()
     if not body.strip():
         return None
-    import json
+    from fireline.errors import InvalidCommandError
+    from fireline.untrusted_json import loads
 
     try:
-        data = json.loads(body)
-    except ValueError:
-        return "the body is not JSON"
+        data = loads(body.decode("utf-8", "replace"), source="the OFREP request body")
+    except InvalidCommandError as exc:
+        return exc.message
     if not isinstance(data, dict) or not isinstance(data.get("context", {}), dict):
         return 'expected {"context": {...}}'
     return None
+
+
+def _ofrep_failure(status: int, code: str, detail: str, key: str | None) -> Response:
+    """A problem body (as every refusal) that also carries OFREP's `errorCode` members."""
+    import json
+
+    from fireline.errors import InvalidCommandError, NotFoundError
+
+    error = NotFoundError if status == 404 else InvalidCommandError
+    answer = problems.problem(status, detail, error=error.__name__, exit_code=error.exit_code)
+    body = json.loads(bytes(answer.body))
+    body.update({"errorCode": code, "errorDetails": body["detail"]})
+    if key is not None:
+        body["key"] = key
+    return JSONResponse(body, status_code=status, media_type=problems.PROBLEM_TYPE)
 
 
 @router.post(
@@ -171,17 +190,12 @@ async def _ofrep_context(request: Request) -> str | None:
 async def ofrep_flag(request: Request, principal: Reader, key: NamePath) -> Response:
     problem = await _ofrep_context(request)
     if problem is not None:
-        return JSONResponse(
-            {"key": key, "errorCode": "PARSE_ERROR", "errorDetails": problem}, status_code=400
-        )
+        return _ofrep_failure(400, "PARSE_ERROR", problem, key)
     ctx = context_of(request)
     try:
         model = await run_in_threadpool(reads.get_switch, ctx, principal.actor, key)
     except NotFoundError as exc:
-        return JSONResponse(
-            {"key": key, "errorCode": "FLAG_NOT_FOUND", "errorDetails": exc.message},
-            status_code=404,
-        )
+        return _ofrep_failure(404, "FLAG_NOT_FOUND", exc.message, key)
     return JSONResponse({**reads.ofrep_value(model), "cacheable": False})
 
 
@@ -195,7 +209,7 @@ async def ofrep_flags(
 ) -> Response:
     problem = await _ofrep_context(request)
     if problem is not None:
-        return JSONResponse({"errorCode": "PARSE_ERROR", "errorDetails": problem}, status_code=400)
+        return _ofrep_failure(400, "PARSE_ERROR", problem, None)
     ctx = context_of(request)
 
     def read() -> Model:
