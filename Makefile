@@ -65,6 +65,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/accounts.py
 	$(BIN)/python bench/client.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/notify.py
 	$(BIN)/python bench/api_edge.py
 	$(BIN)/python bench/api_reads.py
 	$(BIN)/python bench/postmortem.py

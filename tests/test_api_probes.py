@@ -62,7 +62,13 @@ def test_readyz_is_ready_on_an_initialised_store(store: Store) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "checks": {"database": "ok", "schema": "ok", "signing_key": "ok", "policy": "ok"},
+        "checks": {
+            "database": "ok",
+            "schema": "ok",
+            "signing_key": "ok",
+            "policy": "ok",
+            "intake_routing": "ok",
+        },
     }
 
 

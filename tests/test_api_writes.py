@@ -140,6 +140,9 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
         assert answer.json()["user"]["name"] == getattr(command, "name", None)
         assert answer.json()["events"][0]["incident_id"] == "REGISTRY"
     api.ok(c.OverrideRole(incident_id=inc, role="scribe", holder="bob", reason="IC away"))
+    api.ok(c.AddChannel(name="ops", kind="webhook", url="https://siem.example/in"))
+    api.ok(c.Subscribe(channel="ops", events=("declared",)))
+    api.ok(c.RemoveChannel(name="ops"))
     upload = api.client.post(
         wire.EVIDENCE_UPLOAD.format(incident_id=inc),
         params={"kind": "logs", "name": "app.log"},

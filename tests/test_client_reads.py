@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from fireline.cli import app
 from fireline.commands import (
     AddActionItem,
+    AddChannel,
     AddEvidence,
     AddUser,
     Declare,
@@ -46,6 +47,11 @@ def incident(ctx: Context) -> IncidentId:
     for n in range(4):
         run(ctx, LogEntry(incident_id=found, kind="fact", text=f"fact {n} ann@example.com"))
     run(ctx, AddActionItem(incident_id=found, title="Add a canary", owner="alice"))
+    run(
+        ctx,
+        AddChannel(name="ops", kind="slack", url="https://hooks.slack.com/services/T/B/x"),
+        "tester",
+    )
     grant = GrantBreakglass(
         incident_id=found, to="alice", scope="db read", why="x", expires_in=timedelta(hours=1)
     )
@@ -93,6 +99,10 @@ READS = (
     ("policy", "show"),
     ("policy", "show", "--format", "json"),
     ("policy", "test"),
+    ("channel", "list"),
+    ("channel", "list", "--format", "json"),
+    ("outbox",),
+    ("outbox", "--failed", "--format", "json"),
 )
 
 

@@ -56,6 +56,9 @@ RECORD_TABLES = {
     "runbook_index",
     "token_usage",
     "login_throttle",
+    "alert_source_keys",  # a generic source's HMAC key: held, never on a chain or exported
+    "channel_secrets",  # a channel's URL or password: held, never on a chain or exported
+    "outbox",  # delivery state; each outcome is on the incident's chain as notification.*
 }
 ARGON2ID = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
 
@@ -86,12 +89,46 @@ def populate(ctx: Context) -> IncidentId:
     )
     run(ctx, RequestGateException(incident_id=inc, gate="resolved", justification="drill"))
     run(ctx, AddEvidence(incident_id=inc, kind="dashboard", ref="grafana:api-5xx"))
+    _alerts(ctx)
+    _notifications_and_postmortem(ctx, inc)
     run(ctx, SetSwitch(incident_id=inc, name="promotions", state="paused", reason="halt"))
     run(ctx, MarkDataset(incident_id=inc, dataset="cat-2026:v12", state="confirmed", reason="x"))
     with ctx.engine.connect() as conn:
         empty = [t.name for t in PROJECTION_TABLES if conn.execute(sa.select(t)).first() is None]
     assert empty == []  # a new projection table needs a row here, so its tamper test bites
     return inc
+
+
+def _notifications_and_postmortem(ctx: Context, inc: IncidentId) -> None:
+    """A channel with a subscription, and a postmortem draft: rows in their tables."""
+    from fireline.commands import AddChannel, DraftPostmortem, Subscribe
+
+    run(ctx, AddChannel(name="ops", kind="slack", url="https://hooks.slack.com/services/T/B/x"))
+    run(ctx, Subscribe(channel="ops", events=("declared",)))
+    run(ctx, DraftPostmortem(incident_id=inc, template="ir"))
+
+
+def _alerts(ctx: Context) -> None:
+    """A source, a recorded delivery and its routing: a row in every alert table."""
+    from fireline.commands import AddSource, RecordAlerts, RecordRouting
+    from fireline.service.alerts import group_id
+
+    run(ctx, AddSource(name="prom", kind="alertmanager", secret_sha256="cd" * 32))
+    gid = group_id("prom", "g")
+    alert: dict[str, object] = {
+        "fingerprint": "f1",
+        "status": "firing",
+        "starts_at": "2026-12-03T14:00:00.000000Z",
+        "ends_at": None,
+        "labels": {"alertname": "X", "service": "api"},
+        "annotations": {"summary": "x"},
+        "group_id": gid,
+        "group_key": "g",
+        "group_labels": {"alertname": "X"},
+    }
+    run(ctx, RecordAlerts(source="prom", body_sha256="ef" * 32, alerts=(alert,)), "intake:prom")
+    routed = RecordRouting(source="prom", group_id=gid, status="firing", action="record")
+    run(ctx, routed, "intake:prom")
 
 
 def execute_sql(store: Store, sql: str, params: dict[str, Any]) -> None:

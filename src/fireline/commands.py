@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
 from fireline.domain import IncidentId
 
@@ -374,6 +375,121 @@ class RecordExport:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AddChannel:
+    """A notification channel. `url` (webhooks), `smtp_password` and `signing_secret` are
+    secrets: the handler keeps them in `channel_secrets` and the event records their digest.
+    They are never shown to the policy either (`secret_fields`)."""
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"url", "smtp_password", "signing_secret"})
+
+    name: str
+    kind: str
+    url: str | None = None
+    to: tuple[str, ...] = ()
+    sender: str = ""
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    smtp_tls: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    signing_secret: str = ""
+    restricted: bool = False
+    drills: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveChannel:
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subscribe:
+    """Send a channel the events (`declared`, `severity`, …) of matching incidents."""
+
+    channel: str
+    events: tuple[str, ...]
+    severities: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryResult:
+    """One outbox row's attempt: delivered (with the receiver's status) or failed (why)."""
+
+    notification_id: str
+    delivered: bool
+    status: int | None = None
+    reason: str = ""
+    dead: bool = False
+    retry_at: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDelivery:
+    """The outbox worker's results for rows of one incident, recorded on its chain.
+
+    Only the notifier writes it (internal, no route); `lease_owner` must still hold every
+    row's lease, so a worker whose lease ran out never records over another's attempt. One
+    command per incident and round: one policy decision for all its delivery events.
+    """
+
+    incident_id: IncidentId
+    lease_owner: str
+    results: tuple[DeliveryResult, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddSource:
+    """Register an alert source: its name, kind and how its sender authenticates.
+
+    Only a verifier of a bearer secret is recorded (its SHA-256); an HMAC key, which fireline
+    must hold to check signatures, travels in `hmac_key` to the non-exported key table only.
+    """
+
+    name: str
+    kind: str
+    secret_sha256: str
+    hmac_key: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveSource:
+    name: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAlerts:
+    """One delivery from a source, already parsed into normalised alerts (`intake.formats`).
+
+    `alerts` are plain dicts (fingerprint, status, starts_at, ends_at, labels, annotations,
+    group_key, group_labels); the handler keeps only the state changes.
+    """
+
+    # The policy input shows the alerts by their count (governance._fields).
+    policy_counts: ClassVar[frozenset[str]] = frozenset({"alerts"})
+
+    source: str
+    body_sha256: str
+    alerts: tuple[dict[str, object], ...]
+    truncated: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordRouting:
+    """What the routing rule decided for one changed alert group, and what intake did."""
+
+    source: str
+    group_id: str
+    status: str
+    action: str
+    reason: str = ""
+    incident_id: str | None = None
+    severity: str | None = None
+    suggestions: tuple[dict[str, object], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetSwitch:
     """Flip a governed switch (or turn it back) on an incident's record; `approver` names who
     agreed when the switch's rules ask for one. `deploy-freeze` can only be lifted (`open`)."""
@@ -491,6 +607,14 @@ Command = (
     | AddEvidence
     | RecordAccess
     | RecordExport
+    | AddChannel
+    | RemoveChannel
+    | Subscribe
+    | RecordDelivery
+    | AddSource
+    | RemoveSource
+    | RecordAlerts
+    | RecordRouting
     | SetSwitch
     | HandOverSwitch
     | MarkDataset

@@ -200,6 +200,38 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated origins (https://host[:port]) that browsers may call the API from.",
     ),
+    # Notifications (docs/notifications.md).
+    Setting(
+        "notify_worker",
+        "true",
+        "Whether `fireline serve` runs the outbox worker in-process (false: `fireline worker`).",
+    ),
+    Setting("notify_max_attempts", "8", "Delivery attempts before a notification is dead."),
+    Setting("notify_backoff", "2", "First retry delay in seconds; doubles per attempt, jittered."),
+    Setting("notify_backoff_cap", "900", "Longest retry delay in seconds."),
+    Setting("notify_timeout", "10", "Seconds a receiver has to answer one delivery."),
+    Setting("notify_lease", "60", "Seconds a worker holds leased outbox rows before others may."),
+    Setting("notify_poll_ms", "100", "How often an idle worker looks for due rows (milliseconds)."),
+    Setting(
+        "intake_max_body_size",
+        "1MiB",
+        "Largest alert delivery the intake routes read; larger is 413 and nothing is written.",
+    ),
+    Setting("intake_max_alerts", "1000", "Most alerts one delivery may carry (422 past it)."),
+    Setting("intake_max_labels", "64", "Most labels (and most annotations) one alert may carry."),
+    Setting(
+        "intake_group_by",
+        "alertname,service",
+        "Labels grouping alerts of senders without a group key (PagerDuty, generic, Grafana).",
+    ),
+    Setting(
+        "intake_flap_changes", "4", "Status changes within intake_flap_minutes that mark flapping."
+    ),
+    Setting("intake_flap_minutes", "30", "The window intake_flap_changes are counted in."),
+    Setting(
+        "intake_max_future", "1h", "How far ahead of the server's clock an alert may start or end."
+    ),
+    Setting("intake_max_age", "365d", "How far in the past an alert may start."),
     Setting(
         "switch_stability_window",
         "30m",
@@ -212,7 +244,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 _NAMES = {s.name for s in SETTINGS}
-_TABLES = {"ladders", "roles", "switches"}
+_TABLES = {"ladders", "roles", "oncall", "sources", "switches"}
 
 
 def setting_default(name: str) -> str:
@@ -278,6 +310,27 @@ class Settings:
     shutdown_timeout: int = int(setting_default("shutdown_timeout"))
     postmortem_business_days: int = 5
     holidays_file: Path | None = None
+    notify_worker: bool = True
+    notify_max_attempts: int = 8
+    notify_backoff: int = 2
+    notify_backoff_cap: int = 900
+    notify_timeout: int = 10
+    notify_lease: int = 60
+    notify_poll_ms: int = 100
+    intake_max_body_bytes: int = parse_byte_size(
+        "intake_max_body_size", setting_default("intake_max_body_size")
+    )
+    intake_max_alerts: int = int(setting_default("intake_max_alerts"))
+    intake_max_labels: int = int(setting_default("intake_max_labels"))
+    intake_group_by: tuple[str, ...] = _csv_default("intake_group_by")
+    intake_flap_changes: int = int(setting_default("intake_flap_changes"))
+    intake_flap_minutes: int = int(setting_default("intake_flap_minutes"))
+    intake_max_future: timedelta = timedelta(hours=1)
+    intake_max_age: timedelta = timedelta(days=365)
+    # [oncall]: who is IC of an auto-declared incident, by its `service` label ("*": anyone).
+    oncall: Mapping[str, str] = field(default_factory=dict)
+    # [sources.NAME]: the field mapping of a generic JSON source.
+    source_mappings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     switches: Mapping[str, SwitchSpec] = field(
         default_factory=lambda: parse_switch_tables(
             {}, "defaults", window=timedelta(minutes=30), known_roles=frozenset()
@@ -368,6 +421,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             "postmortem_business_days", values["postmortem_business_days"], 1, 30
         ),
         holidays_file=_path(values["holidays_file"], cwd) if values["holidays_file"] else None,
+        notify_worker=_boolean("notify_worker", values["notify_worker"]),
+        notify_max_attempts=_whole_in("notify_max_attempts", values["notify_max_attempts"], 1, 100),
+        notify_backoff=_seconds("notify_backoff", values["notify_backoff"], high=3600),
+        notify_backoff_cap=_seconds(
+            "notify_backoff_cap", values["notify_backoff_cap"], high=86_400
+        ),
+        notify_timeout=_seconds("notify_timeout", values["notify_timeout"], high=300),
+        notify_lease=_seconds("notify_lease", values["notify_lease"], high=3600),
+        notify_poll_ms=_whole_in("notify_poll_ms", values["notify_poll_ms"], 1, 60_000),
+        **_intake_settings(values, file_data, source),
         switches=parse_switch_tables(
             file_data.get("switches", {}),
             source,
@@ -375,6 +438,43 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             known_roles=frozenset({r.key for r in roster.roles} | set(REGISTRY_ROLES)),
         ),
     )
+
+
+def _intake_settings(
+    values: Mapping[str, str], file_data: Mapping[str, Any], source: str
+) -> dict[str, Any]:
+    """The alert intake block: limits, grouping, flapping, the on-call map, generic mappings."""
+    oncall = file_data.get("oncall", {})
+    if not isinstance(oncall, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in oncall.items()
+    ):
+        raise ConfigError(f"[oncall] in {source} must map service names to user names")
+    mappings = file_data.get("sources", {})
+    if not isinstance(mappings, dict) or not all(
+        isinstance(table, dict) and all(isinstance(v, str) for v in table.values())
+        for table in mappings.values()
+    ):
+        raise ConfigError(
+            f'[sources.NAME] in {source} must be tables of field = "json.path" strings'
+        )
+    return {
+        "intake_max_body_bytes": _byte_size("intake_max_body_size", values["intake_max_body_size"]),
+        "intake_max_alerts": _whole_in(
+            "intake_max_alerts", values["intake_max_alerts"], 1, 100_000
+        ),
+        "intake_max_labels": _whole_in("intake_max_labels", values["intake_max_labels"], 1, 1_000),
+        "intake_group_by": _csv(values["intake_group_by"]),
+        "intake_flap_changes": _whole_in(
+            "intake_flap_changes", values["intake_flap_changes"], 2, 1_000
+        ),
+        "intake_flap_minutes": _whole_in(
+            "intake_flap_minutes", values["intake_flap_minutes"], 1, 10_080
+        ),
+        "intake_max_future": _duration("intake_max_future", values["intake_max_future"]),
+        "intake_max_age": _duration("intake_max_age", values["intake_max_age"]),
+        "oncall": dict(oncall),
+        "source_mappings": {name: dict(table) for name, table in mappings.items()},
+    }
 
 
 _HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")

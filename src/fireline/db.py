@@ -8,7 +8,7 @@ Nothing here writes rows: the ledger store and the projections own their tables.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -397,6 +397,153 @@ freeze_entries = sa.Table(
     sa.Column("digest", sa.String(64), nullable=False),
 )
 
+# Notification channels and subscriptions (notify/): projections of the registry chain's
+# `channel.*` and `subscription.*` events. A channel's secret (webhook URL, SMTP password,
+# signing key) is in no event: the event records its SHA-256 and the value lives only in
+# `channel_secrets`, which is neither a projection nor exported (rebuild keeps it).
+channels = sa.Table(
+    "channels",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("restricted", sa.Boolean, nullable=False),
+    sa.Column("drills", sa.Boolean, nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),  # non-secret: recipients, SMTP host, TLS mode
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # the event's seq
+    sa.Column("channel", sa.String(64), nullable=False, index=True),
+    sa.Column("severities", sa.JSON, nullable=False),  # [] means every severity
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),  # [] means any labels
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+)
+
+channel_secrets = sa.Table(
+    "channel_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),  # JSON: {"url": …} / {"password": …, …}
+)
+
+# The outbox: one row per (event, channel) a subscription matched, inserted in the transaction
+# that records the event. Operational state (not a projection): the worker leases rows, and
+# each attempt's outcome is recorded on the incident's chain as notification.delivered/failed.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),  # the stable idempotency id (UUIDv5)
+    sa.Column("incident_id", sa.String(32), nullable=False),
+    sa.Column("event_seq", sa.Integer, nullable=False),
+    sa.Column("event_kind", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),  # queued | delivered | dead
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _ts("created_at"),
+    _ts("due_at"),  # the next attempt's earliest time
+    _ts("lease_until", nullable=True),
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    _ts("done_at", nullable=True),
+    sa.Column("status", sa.Integer, nullable=True),  # the receiver's last HTTP/SMTP status
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Index("ix_outbox_due", "state", "due_at"),
+)
+
+# Alert intake (migration 0011). Sources, records, alerts and groups are projections of the
+# ALERTS chain's events (`source.*`, `alert.*`): `verify` replays and compares them, `rebuild`
+# makes them again. Only `alert_source_keys` is not: an HMAC key fireline must hold to check a
+# generic sender's signature, never on the chain, in exports or in a projection.
+alert_sources = sa.Table(
+    "alert_sources",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("auth", sa.String(8), nullable=False),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    _ts("added_at"),
+    sa.Column("added_by", sa.String(64), nullable=False),
+    _ts("removed_at", nullable=True),
+)
+
+alert_source_keys = sa.Table(
+    "alert_source_keys",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("key", sa.Text, nullable=False),
+)
+
+# One row per alert state change received: the append-only record, in chain order.
+alert_records = sa.Table(
+    "alert_records",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("fingerprint", sa.String(200), nullable=False),
+    sa.Column("group_id", sa.String(16), nullable=False, index=True),
+    sa.Column("status", sa.String(8), nullable=False),
+    _ts("starts_at", nullable=True),
+    _ts("ends_at", nullable=True),
+    sa.Column("labels", sa.Text, nullable=False),  # JSON text, as recorded
+    sa.Column("annotations", sa.Text, nullable=False),
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    _ts("received_at"),
+)
+
+# Deliveries recorded, by the digest of their body: a sender's retry changes nothing.
+alert_deliveries = sa.Table(
+    "alert_deliveries",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("body_sha256", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+)
+
+# The latest state of each alert (by source and fingerprint / dedup_key).
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("fingerprint", sa.String(200), primary_key=True),
+    sa.Column("group_id", sa.String(16), nullable=False, index=True),
+    sa.Column("status", sa.String(8), nullable=False),
+    _ts("starts_at", nullable=True),
+    _ts("ends_at", nullable=True),
+    sa.Column("labels", sa.Text, nullable=False),
+    sa.Column("annotations", sa.Text, nullable=False),
+    _ts("first_seen"),
+    _ts("last_seen"),
+    sa.Column("changes", sa.Integer, nullable=False),
+)
+
+alert_groups = sa.Table(
+    "alert_groups",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("source", sa.String(32), nullable=False, index=True),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("labels", sa.Text, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("firing", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("flapping", sa.Boolean, nullable=False),
+    sa.Column("transitions", sa.Text, nullable=False),  # JSON list of recent status changes
+    _ts("first_seen"),
+    _ts("last_seen"),
+    sa.Column("incident_id", sa.String(32), nullable=True, index=True),
+    sa.Column("action", sa.String(16), nullable=True),  # the latest routing decision
+    sa.Column("routed_status", sa.String(8), nullable=True),
+    sa.Column("suggestions", sa.Text, nullable=False),
+)
+
 # Governed switches, one row per incident and switch it touched (projections/switches.py): a
 # switch's current state is its latest row across incidents (`switches.state`).
 incident_switches = sa.Table(
@@ -447,6 +594,13 @@ PROJECTION_TABLES = (
     evidence,
     passwords,
     api_tokens,
+    channels,
+    subscriptions,
+    alert_sources,
+    alert_records,
+    alert_deliveries,
+    alerts,
+    alert_groups,
     incident_switches,
     incident_datasets,
 )
@@ -482,6 +636,23 @@ class DriverStatement:
             raise sa.exc.DBAPIError.instance(
                 sql, args, exc, conn.dialect.loaded_dbapi.Error
             ) from exc
+
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per row of `rows` in one driver call (executemany): bulk projection rows."""
+        sql, names, fixed = self.compiled_for(conn)
+        merged = [{**fixed, **row} for row in rows] if fixed else rows
+        args: list[Any] = (
+            list(merged) if names is None else [tuple(row[n] for n in names) for row in merged]
+        )
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, args)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DBAPIError.instance(
+                sql, args[:1], exc, conn.dialect.loaded_dbapi.Error
+            ) from exc
+        finally:
+            cursor.close()
 
     def compiled_for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         """The SQL text, positional bind order and fixed binds for the connection's dialect."""

@@ -26,6 +26,8 @@ CLEARANCES = ("sensitive",)
 # The flag an incident gets once any of its events keeps precise coordinates.
 SENSITIVE_LOCATION = "sensitive-location"
 REGISTRY_CHAIN = "REGISTRY"  # the chain that records the user registry
+ALERTS_CHAIN = "ALERTS"  # the chain that records alert sources and every alert received
+SYSTEM_CHAINS = frozenset({REGISTRY_CHAIN, ALERTS_CHAIN})  # chains that are no incident
 PRIORITIES = ("P0", "P1", "P2", "P3")
 # The stage checklists fireline ships (src/fireline/checklists/<name>.md), from the seeds: the
 # first 15 minutes, and the definitions of done of the `mitigated` and `resolved` gates.

@@ -28,6 +28,8 @@ class Payload(BaseModel):
     verbatim: ClassVar[frozenset[str]] = frozenset()
     # Fields that name someone or something: refused, not redacted, if they hold a secret.
     names: ClassVar[frozenset[str]] = frozenset()
+    # Bulk list fields the policy input shows by their length only (a delivery's alerts).
+    policy_counts: ClassVar[frozenset[str]] = frozenset()
 
 
 class RedactionSummary(Payload):
@@ -577,6 +579,155 @@ class ChecklistMark(Payload):
     note: str = ""
 
 
+class ChannelAdded(Payload):
+    """A notification channel (registry chain). Its secret (webhook URL, SMTP password,
+    signing key) is not here: `secret_sha256` digests it and `channel_secrets` holds it."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "secret_sha256", "smtp_tls", "url_host", "smtp_host"}
+    )
+    names: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: str = Field(min_length=1)
+    kind: str
+    restricted: bool = False
+    drills: bool = False
+    url_host: str = ""  # where a webhook posts (host only: the path is the secret)
+    to: list[str] = []
+    sender: str = ""
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    smtp_tls: str = ""
+    smtp_user: str = ""
+    secret_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ChannelRemoved(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: str = Field(min_length=1)
+
+
+class SubscriptionAdded(Payload):
+    """Which incidents' events a channel hears: severities and labels ([] = any), events."""
+
+    names: ClassVar[frozenset[str]] = frozenset({"channel", "severities", "events"})
+
+    channel: str = Field(min_length=1)
+    severities: list[str] = []
+    events: list[str] = Field(min_length=1)
+    labels: list[str] = []
+
+
+class NotificationRecord(Payload):
+    """What every delivery record names: the channel, the notification and its event."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"notification_id", "event_kind"})
+    names: ClassVar[frozenset[str]] = frozenset({"channel"})
+
+    channel: str
+    notification_id: str
+    event_seq: int = Field(ge=1)
+    event_kind: str
+    attempt: int = Field(ge=1)
+
+
+class NotificationDelivered(NotificationRecord):
+    """The receiver took the notification: its status (HTTP, or SMTP 250)."""
+
+    status: int
+
+
+class NotificationFailed(NotificationRecord):
+    """An attempt failed, and why; `dead` when no further attempt will be made."""
+
+    reason: str = Field(min_length=1)
+    dead: bool = False
+
+
+class SourceAdded(Payload):
+    """An alert source: its name, kind, how it authenticates and the SHA-256 of its bearer
+    secret (an HMAC key is never recorded: it lives in the non-exported `alert_source_keys`)."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"kind", "auth", "secret_sha256"})
+    names: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    kind: str = Field(pattern=r"^(alertmanager|pagerduty|grafana|generic)$")
+    auth: str = Field(pattern=r"^(bearer|hmac)$")
+    secret_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class SourceRemoved(Payload):
+    names: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    name: str
+    reason: str = ""
+
+
+class AlertRecord(Payload):
+    """One alert state change as received (labels and annotations redacted)."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"fingerprint", "status", "group_id"})
+
+    fingerprint: str = Field(min_length=1, max_length=200)
+    status: str = Field(pattern=r"^(firing|resolved)$")
+    starts_at: str | None = None
+    ends_at: str | None = None
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    group_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+
+
+class AlertGroupChange(Payload):
+    """A group's state after a delivery: how many alerts fire, and whether it changed status
+    (`previous` is None for a new group) or is flapping (the intake flap window, decided once
+    here so replays never read configuration)."""
+
+    id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    key: str
+    labels: dict[str, str] = {}
+    status: str = Field(pattern=r"^(firing|resolved)$")
+    previous: str | None = None
+    firing: int
+    total: int
+    flapping: bool = False
+    transitions: list[str] = []
+
+
+class AlertsReceived(Payload):
+    """The alert state changes of one delivery, with the digest of the body as received."""
+
+    # Records are redacted by the handler in one pass (service/alerts.py), not string by string.
+    verbatim: ClassVar[frozenset[str]] = frozenset({"body_sha256", "alerts", "groups"})
+    names: ClassVar[frozenset[str]] = frozenset({"source"})
+    policy_counts: ClassVar[frozenset[str]] = frozenset({"alerts", "groups"})
+
+    source: str
+    body_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    alerts: list[AlertRecord]
+    groups: list[AlertGroupChange]
+    truncated: int = 0
+
+
+class AlertRouted(Payload):
+    """What the routing rule decided for a changed group and what intake did about it."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"group_id", "status", "action", "incident_id", "severity", "suggestions"}
+    )
+    names: ClassVar[frozenset[str]] = frozenset({"source"})
+
+    source: str
+    group_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    status: str = Field(pattern=r"^(firing|resolved)$")
+    action: str = Field(pattern=r"^(ignore|record|attach|declare|flapping|undecided|resolved)$")
+    reason: str = ""
+    incident_id: str | None = None
+    severity: str | None = None
+    suggestions: list[dict[str, Any]] = []
+
+
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
@@ -623,6 +774,15 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "runbook.attached": RunbookAttached,
     "checklist.item_checked": ChecklistMark,
     "checklist.item_unchecked": ChecklistMark,
+    "channel.added": ChannelAdded,
+    "channel.removed": ChannelRemoved,
+    "subscription.added": SubscriptionAdded,
+    "notification.delivered": NotificationDelivered,
+    "notification.failed": NotificationFailed,
+    "source.added": SourceAdded,
+    "source.removed": SourceRemoved,
+    "alert.received": AlertsReceived,
+    "alert.routed": AlertRouted,
     "switch.set": SwitchSet,
     "switch.handed_over": SwitchHandedOver,
     "dataset.marked": DatasetMarked,

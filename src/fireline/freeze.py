@@ -48,7 +48,11 @@ _RECORD = "SELECT version, root, ts, key_id, signature FROM freeze_record WHERE 
 _ENTRIES = "SELECT incident_id, digest FROM freeze_entries"
 RECORD_FORMAT = "fireline-freeze-record/v1"
 UNBOUND = "cannot tell whether deploys are frozen"
-_REGISTRY_STARTED = "SELECT seq FROM heads WHERE incident_id = {param}"
+# Started at its first `user.added` (notification channels share the chain but start nothing).
+_REGISTRY_STARTED = (
+    "SELECT seq FROM events WHERE incident_id = {param} AND kind = 'user.added' "
+    "ORDER BY seq LIMIT 1"
+)
 
 Row = tuple[Any, ...]
 # Runs one statement (placeholders already in the driver's style) with its parameters.

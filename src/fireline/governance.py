@@ -23,8 +23,8 @@ from fireline.db import (
     DriverStatement,
     action_items,
     breakglass,
+    events,
     gate_exceptions,
-    heads,
     incidents,
     role_assignments,
     updates,
@@ -32,6 +32,7 @@ from fireline.db import (
 )
 from fireline.domain import REGISTRY_CHAIN, Ladder, system_kind
 from fireline.errors import IntegrityError, NotFoundError, PolicyDeniedError
+from fireline.events import EVENT_KINDS
 from fireline.policy import PolicyEngine
 from fireline.switches import state as switch_state
 
@@ -77,6 +78,14 @@ ACTIONS: Mapping[type[Any], str] = {
     c.AddEvidence: "evidence.add",
     c.RecordAccess: "incident.read",
     c.RecordExport: "incident.export",
+    c.AddChannel: "channel.add",
+    c.RemoveChannel: "channel.remove",
+    c.Subscribe: "channel.subscribe",
+    c.RecordDelivery: "notification.record",
+    c.AddSource: "source.add",
+    c.RemoveSource: "source.remove",
+    c.RecordAlerts: "alert.record",
+    c.RecordRouting: "alert.route",
     c.SetSwitch: "switch.set",
     c.HandOverSwitch: "switch.handover",
     c.MarkDataset: "dataset.mark",
@@ -121,10 +130,14 @@ def sees_sensitive(conn: Connection, actor: str, settings: Settings) -> bool:
 _ACTOR = DriverStatement(
     sa.select(users.c.roles, users.c.clearances).where(users.c.name == sa.bindparam("name"))
 )
-# The registry is empty only while its chain has no head: judged from the ledger, not the
-# users projection, so a wiped projection cannot reopen the store to everyone.
+# The registry is empty only while its chain records no user: judged from the ledger, not the
+# users projection, so a wiped projection cannot reopen the store to everyone. (The chain also
+# holds notification channels, which a fresh store may set up before its first user.)
 _REGISTRY_STARTED = DriverStatement(
-    sa.select(heads.c.seq).where(heads.c.incident_id == sa.bindparam("chain"))
+    sa.select(events.c.seq)
+    .where(events.c.incident_id == sa.bindparam("chain"), events.c.kind == "user.added")
+    .order_by(events.c.seq)
+    .limit(1)
 )
 
 
@@ -315,7 +328,7 @@ def authorize(
         "action": action,
         "incident": None,
         "command": _fields(command),
-        "events": [{"kind": kind, "payload": payload} for kind, payload in drafts],
+        "events": [_event_view(kind, payload) for kind, payload in drafts],
         "now": now,
     }
     if state is not None and ladder is not None:
@@ -441,8 +454,27 @@ def _fields(command: Any) -> dict[str, Any]:
     # Field by field rather than dataclasses.asdict, whose deep copy was a tenth of a decision.
     names = _FIELD_NAMES.get(type(command))
     if names is None:
-        names = _FIELD_NAMES[type(command)] = tuple(f.name for f in dataclasses.fields(command))
-    return {name: _plain(getattr(command, name)) for name in names}
+        # A command's secrets (a channel URL, a password) are never shown to the policy.
+        hidden: frozenset[str] = getattr(type(command), "secret_fields", frozenset())
+        names = _FIELD_NAMES[type(command)] = tuple(
+            f.name for f in dataclasses.fields(command) if f.name not in hidden
+        )
+    counted: frozenset[str] = getattr(type(command), "policy_counts", frozenset())
+    return {
+        name: len(getattr(command, name)) if name in counted else _plain(getattr(command, name))
+        for name in names
+    }
+
+
+def _event_view(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A planned event as the policy sees it: bulk fields (a delivery's alerts) by their count,
+    since building the input document costs per node and no rule reads them one by one."""
+    schema = EVENT_KINDS.get(kind)
+    counted = frozenset() if schema is None else schema.policy_counts
+    if not counted:
+        return {"kind": kind, "payload": payload}
+    shown = {k: len(v) if k in counted else v for k, v in payload.items()}
+    return {"kind": kind, "payload": shown}
 
 
 _FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}

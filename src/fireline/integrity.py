@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
 from fireline.db import events, freeze_entries, freeze_record, make_engine, read_only
-from fireline.domain import REGISTRY_CHAIN
+from fireline.domain import ALERTS_CHAIN, REGISTRY_CHAIN, SYSTEM_CHAINS
 from fireline.errors import FirelineError, IntegrityError, NotFoundError
 from fireline.events import KNOWN_KINDS
 from fireline.evidence import BlobStore
@@ -33,6 +33,7 @@ from fireline.projections.audit import Mismatch, compare_store
 
 # Below this many events a second process costs more (fork, connect) than it saves.
 PARALLEL_MIN_EVENTS = 5_000
+SYSTEM_CHAIN_NAMES = {REGISTRY_CHAIN: "the user registry", ALERTS_CHAIN: "the alert record"}
 
 
 @dataclass
@@ -41,6 +42,7 @@ class StoreReport:
 
     chains: int = 0
     incident_chains: int = 0
+    system_chains: list[str] = field(default_factory=list)  # "the user registry", …
     events: int = 0
     blobs: int = 0
     breaks: list[Break] = field(default_factory=list)
@@ -90,7 +92,9 @@ def verify_store(
             incident_id, store.iter_rows(conn, incident_id), known_kinds=KNOWN_KINDS
         )
         report.chains += 1
-        report.incident_chains += incident_id != REGISTRY_CHAIN
+        report.incident_chains += incident_id not in SYSTEM_CHAINS
+        if incident_id in SYSTEM_CHAIN_NAMES:
+            report.system_chains.append(SYSTEM_CHAIN_NAMES[incident_id])
         report.events += chain.count
         broken = chain.broken or check_checkpoint(chain, checkpoints[incident_id], public_key)
         if broken is not None:

@@ -8,6 +8,7 @@ clear refusal. The limits here are far above any real alert and far below either
 from __future__ import annotations
 
 import json
+import re
 
 from fireline.errors import InvalidCommandError
 
@@ -36,26 +37,24 @@ def loads(
         raise InvalidCommandError(f"{source} is not usable JSON: {exc}") from None
 
 
+# A JSON string (or an unterminated one, to the end) and any run of non-bracket characters:
+# removed in C before the Python loop, which then sees only the brackets that count.
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
 def nesting_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in `text`, brackets inside strings ignored.
 
     A linear scan that needs no valid JSON: it only has to bound what the decoder will face.
+    Strings and everything but brackets are dropped by regular expressions first (an alert
+    delivery is mostly strings), so the loop walks brackets only.
     """
     depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for char in _NOT_BRACKETS.sub("", _STRINGS.sub("", text)):
+        if char in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        else:
             depth -= 1
     return deepest

@@ -171,10 +171,40 @@ ROUTES: tuple[Route, ...] = (
         generated=False,
     ),
 )
+ROUTES += (
+    Route(
+        commands.AddChannel, "POST", f"{API}/channels", "Add a notification channel", scope="admin"
+    ),
+    Route(
+        commands.RemoveChannel,
+        "POST",
+        f"{API}/channels/{{name}}/remove",
+        "Remove a notification channel",
+        scope="admin",
+    ),
+    Route(
+        commands.Subscribe,
+        "POST",
+        f"{API}/channels/{{channel}}/subscriptions",
+        "Subscribe a channel to incident events",
+        scope="admin",
+    ),
+)
 ROUTE_OF: dict[type[Any], Route] = {route.command: route for route in ROUTES}
 # Commands that only fireline itself writes, as a side effect of a read or an export.
 INTERNAL: frozenset[type[Any]] = frozenset(
-    {commands.RecordAccess, commands.RecordExport, commands.RecordPostmortemOverdue}
+    {
+        commands.RecordAccess,
+        commands.RecordExport,
+        commands.RecordPostmortemOverdue,
+        commands.RecordDelivery,  # the outbox worker's
+        # Alert intake: sources are added by `fireline source add` (the secret is made where
+        # the command runs), deliveries and routing by the intake routes as `intake:<source>`.
+        commands.AddSource,
+        commands.RemoveSource,
+        commands.RecordAlerts,
+        commands.RecordRouting,
+    }
 )
 # Built by the accounts routes (`/login`, `/password`, `/tokens`) from what a caller may say
 # (a password, a token's name and scope): the hash and the token id are made on the server.

@@ -29,9 +29,17 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
         app.state.writer = Writer(
             context, on_batch=app.state.metrics.observe_batch, exclusive=writing.WRITES
         ).start()
+        # The outbox worker, unless `notify_worker = false` (then run `fireline worker`).
+        notifier = None
+        if settings.notify_worker:
+            from fireline.notify.worker import Background
+
+            notifier = Background(open_context(settings, clock=clock)).start()
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()
             # Uvicorn has stopped taking requests and waited for those in flight; whatever
             # is still queued is committed before the store closes.
             app.state.writer.stop()
@@ -53,13 +61,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     # Routers, one per resource: app.include_router(<module>.router)
     app.include_router(accounts.router)
     app.include_router(users.router)
-    from fireline.api import postmortems, reads, switches, uploads, writes
+    from fireline.api import intake, postmortems, reads, switches, uploads, writes
 
     app.include_router(uploads.router)
     app.include_router(writes.router)
     app.include_router(probes.make_router(settings, app.state.metrics))
     app.include_router(reads.router)
     app.include_router(postmortems.router)
+    app.include_router(intake.router)
     app.include_router(switches.router)
     from fireline.web import app as web
 

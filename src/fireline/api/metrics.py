@@ -86,6 +86,17 @@ class Metrics:
             registry=registry,
             multiprocess_mode="mostrecent",
         )
+        self.intake_alerts = Counter(
+            "fireline_intake_alerts",
+            "Alert state changes recorded by the intake, by source kind.",
+            ("kind",),
+            registry=registry,
+        )
+        self.intake_undecided = Counter(
+            "fireline_intake_routing_undecidable",
+            "Alert groups the routing rule could not decide (recorded only, nothing opened).",
+            registry=registry,
+        )
         self.verify_ok.set(float("nan"))  # no verify yet: neither intact nor broken
         info = Gauge(
             "fireline_build_info",
@@ -109,6 +120,12 @@ class Metrics:
 
     def observe_batch(self, size: int) -> None:
         self.batches.observe(size)
+
+    def count_alerts(self, kind: str, count: int) -> None:
+        self.intake_alerts.labels(kind=kind if _KIND.fullmatch(kind) else "other").inc(count)
+
+    def count_undecided(self) -> None:
+        self.intake_undecided.inc()
 
     def record_verify(self, ok: bool) -> None:
         self.verify_ok.set(1 if ok else 0)
@@ -164,3 +181,15 @@ def record_verify(ok: bool) -> None:
     """A verify finished: whether the record was intact, stamped now."""
     if (metrics := current()) is not None:
         metrics.record_verify(ok)
+
+
+def count_alerts(kind: str, count: int) -> None:
+    """`count` alert state changes from a source of `kind` recorded (after the commit)."""
+    if (metrics := current()) is not None:
+        metrics.count_alerts(kind, count)
+
+
+def count_undecided() -> None:
+    """One alert group the routing rule could not decide."""
+    if (metrics := current()) is not None:
+        metrics.count_undecided()

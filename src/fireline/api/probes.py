@@ -80,6 +80,10 @@ def make_router(settings: Settings, metrics: Metrics) -> APIRouter:
         if failures:
             return problems.from_error(StoreError(f"not ready: {'; '.join(failures)}"))
         checks = dict.fromkeys(("database", "schema", "signing_key", "policy"), "ok")
+        # Routing that could not decide keeps the server ready (alerts are still recorded)
+        # but is reported here, with how many groups were recorded only.
+        health = getattr(request.app.state, "intake_health", None)
+        checks["intake_routing"] = "ok" if health is None else health.check()
         return Readiness(status="ready", checks=checks)
 
     dependencies = [] if settings.metrics_public else [requires("read")]

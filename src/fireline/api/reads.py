@@ -339,3 +339,21 @@ def policy_test(request: Request, _principal: Reader) -> Model:
 
     engine = context_of(request).policy
     return {"bundle": engine.source, "results": [asdict(r) for r in engine.run_tests()]}
+
+
+@router.get("/channels", summary="Notification channels and their subscriptions (admins)")
+def channel_list(request: Request, principal: Reader) -> Model:
+    from fireline.reads.channels import list_channels
+
+    return _json(list_channels(context_of(request), _viewer(principal)))
+
+
+@router.get("/outbox", summary="Queued, retrying, delivered and dead notifications (admins)")
+def outbox_list(
+    request: Request,
+    principal: Reader,
+    failed: Annotated[bool, Query(description="Only dead rows and rows being retried.")] = False,
+) -> Model:
+    from fireline.reads.channels import list_outbox
+
+    return _json(list_outbox(context_of(request), _viewer(principal), failed=failed))

@@ -342,7 +342,9 @@ def main() -> None:
 from fireline.cli import (  # noqa: E402
     action,
     admin,
+    alerts,
     breakglass,
+    channels,
     checklist,
     closure,
     evidence,
@@ -362,13 +364,16 @@ from fireline.cli import (  # noqa: E402
     tokens,
     users,
     views,
+    worker,
 )
 
 __all__ = [
     "action",
     "admin",
+    "alerts",
     "app",
     "breakglass",
+    "channels",
     "checklist",
     "closure",
     "evidence",
@@ -390,4 +395,5 @@ __all__ = [
     "tokens",
     "users",
     "views",
+    "worker",
 ]

@@ -148,9 +148,9 @@ def verify(
         _raise_first(report["broken"], "more broken chain")
     if format_ is Format.json:
         return
-    registry = report["chains"] - report["incident_chains"]
+    others = [name for name in report.get("system_chains", ()) if name]
     chains = plural(report["incident_chains"], "incident chain") + (
-        " and the user registry" if registry else ""
+        f" and {' and '.join(others)}" if others else ""
     )
     checked = (
         f", {plural(report['blobs'], 'evidence blob')} re-hashed"
@@ -311,7 +311,7 @@ def demo(
     ] = False,
 ) -> None:
     """Play the seed runbook's SEV1 scenario into the store and say where to go next."""
-    from fireline.domain import REGISTRY_CHAIN
+    from fireline.domain import SYSTEM_CHAINS
     from fireline.launcher import invocation
     from fireline.ledger.store import list_chains
     from fireline.scenario import play_sev1
@@ -321,7 +321,7 @@ def demo(
     ctx = open_store()
     try:
         with ctx.engine.connect() as conn:
-            incidents = [chain for chain in list_chains(conn) if chain != REGISTRY_CHAIN]
+            incidents = [chain for chain in list_chains(conn) if chain not in SYSTEM_CHAINS]
         if if_new and incidents:
             echo(f"the store already holds {plural(len(incidents), 'incident')}; demo not played")
             return

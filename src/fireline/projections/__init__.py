@@ -17,6 +17,8 @@ from fireline.domain import SENSITIVE_LOCATION
 from fireline.ledger import store
 from fireline.ledger.chain import Event
 from fireline.projections import (
+    alerts,
+    channels,
     checklists,
     credentials,
     evidence,
@@ -38,6 +40,8 @@ _HANDLERS: dict[str, Applier] = {
     **evidence.HANDLERS,
     **credentials.HANDLERS,
     **postmortems.HANDLERS,
+    **channels.HANDLERS,
+    **alerts.HANDLERS,
     **switches.HANDLERS,
 }
 # A second projection of a kind another module owns (run after the owner's).

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from fireline.db import PROJECTION_TABLES, incidents
-from fireline.domain import REGISTRY_CHAIN
+from fireline.domain import ALERTS_CHAIN, REGISTRY_CHAIN
 from fireline.ledger import store
 
 # Chains replayed together before their rows are compared: bounds the scratch state's memory.
@@ -41,7 +41,10 @@ class Mismatch:
 
     @property
     def incident_id(self) -> str:
-        return str(dict(self.key).get("incident_id", dict(self.key).get("id", REGISTRY_CHAIN)))
+        key = dict(self.key)
+        if self.table in _ALERT_TABLES:
+            return ALERTS_CHAIN
+        return str(key.get("incident_id", key.get("id", REGISTRY_CHAIN)))
 
     def __str__(self) -> str:
         key = ", ".join(f"{name}={value}" for name, value in self.key)
@@ -58,7 +61,21 @@ def chain_column(table: sa.Table) -> sa.Column[Any] | None:
     and every other table without an incident id: accounts, …), all of one chain."""
     if table is incidents:
         return incidents.c.id
+    if table.name in _ALERT_TABLES:
+        return None  # alert_groups.incident_id is a link, not the chain the row belongs to
     return table.c.get("incident_id")
+
+
+# Tables without an incident id belong wholly to one system chain: the alert tables to the
+# ALERTS chain, every other one (users, accounts, …) to the registry.
+_ALERT_TABLES = frozenset(
+    {"alert_sources", "alert_records", "alert_deliveries", "alerts", "alert_groups"}
+)
+
+
+def owning_chain(table: sa.Table) -> str:
+    """The one chain whose events make all the rows of a table without a chain column."""
+    return ALERTS_CHAIN if table.name in _ALERT_TABLES else REGISTRY_CHAIN
 
 
 _SCRATCH = threading.local()
@@ -159,7 +176,7 @@ def _rows(conn: Connection, table: sa.Table, chains: list[str]) -> dict[tuple[An
     query = sa.select(table)
     if column is not None:
         query = query.where(column.in_(chains))
-    elif REGISTRY_CHAIN not in chains:
+    elif owning_chain(table) not in chains:
         return {}
     keys = [c.name for c in table.primary_key.columns]
     rows: dict[tuple[Any, ...], Any] = {}
@@ -201,7 +218,7 @@ def _orphans(conn: Connection, chains: set[str]) -> Mismatch | None:
     for table in PROJECTION_TABLES:
         column = chain_column(table)
         if column is None:
-            if REGISTRY_CHAIN in chains:
+            if owning_chain(table) in chains:
                 continue
             query = sa.select(table).limit(1)
         else:

@@ -71,6 +71,26 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "token.expiry_changed": lambda p: (
         f"Token {p['id']} of {p['user']} now expires {p['expires_at']}"
     ),
+    "channel.added": lambda p: (
+        f"Channel {p['name']} ({p['kind']}"
+        + (", restricted" if p["restricted"] else "")
+        + (", drills" if p["drills"] else "")
+        + ") added"
+    ),
+    "channel.removed": lambda p: f"Channel {p['name']} removed",
+    "subscription.added": lambda p: (
+        f"{p['channel']} subscribed to {', '.join(p['events'])}"
+        + (f" for {', '.join(p['severities'])}" if p["severities"] else "")
+        + (f" labelled {', '.join(p['labels'])}" if p["labels"] else "")
+    ),
+    "notification.delivered": lambda p: (
+        f"Notified {p['channel']} of event {p['event_seq']} ({p['event_kind']}): "
+        f"status {p['status']}, attempt {p['attempt']}"
+    ),
+    "notification.failed": lambda p: (
+        f"Notifying {p['channel']} of event {p['event_seq']} failed "
+        f"(attempt {p['attempt']}{', dead' if p['dead'] else ''}): {p['reason']}"
+    ),
     "account.locked": lambda p: (
         f"Account {p['user']} locked until {p['until']} after {p['failures']} failed logins"
     ),
@@ -102,6 +122,16 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
         f"Unchecked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
     ),
     "evidence.added": lambda p: _evidence_summary(p),
+    "source.added": lambda p: f"Alert source {p['name']} added ({p['kind']}, {p['auth']})",
+    "source.removed": lambda p: f"Alert source {p['name']} removed{_reason(p)}",
+    "alert.received": lambda p: (
+        f"{len(p['alerts'])} alert change(s) from {p['source']} in {len(p['groups'])} group(s)"
+    ),
+    "alert.routed": lambda p: (
+        f"Alert group {p['group_id']} ({p['status']}): {p['action']}"
+        + (f" → {p['incident_id']}" if p["incident_id"] else "")
+        + _reason(p)
+    ),
     **INTEGRITY_SUMMARIES,
 }
 

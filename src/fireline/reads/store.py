@@ -97,6 +97,7 @@ def verify(
         model["log"] = {"size": log.size, "checkpoints": log.checkpoints}
     model["breaks"] = [asdict(item) for item in found]
     model["incident_chains"] = report.incident_chains
+    model["system_chains"] = report.system_chains
     model["broken"] = [str(item) for item in found]
     model["mismatch"] = None if report.mismatch is None else str(report.mismatch)
     return masked(as_json(model), DEFAULT_GRID)

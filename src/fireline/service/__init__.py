@@ -23,13 +23,15 @@ from sqlalchemy.engine import Connection
 
 from fireline import governance, projections, queries
 from fireline.commands import Command, Declare
-from fireline.domain import REGISTRY_CHAIN, ActorId, iso_utc
+from fireline.domain import ALERTS_CHAIN, REGISTRY_CHAIN, SYSTEM_CHAINS, ActorId, iso_utc
 from fireline.errors import FirelineError, IntegrityError, StoreError
 from fireline.events import validate_payload
 from fireline.ledger import freeze_record, store
 from fireline.ledger.chain import Event
+from fireline.notify import outbox
 from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
 from fireline.receipts.handlers import RECEIPT_HANDLERS
+from fireline.service.alerts import ALERT_COMMANDS, ALERT_HANDLERS
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
 from fireline.service.credentials import CREDENTIAL_COMMANDS, CREDENTIAL_HANDLERS
@@ -42,6 +44,7 @@ from fireline.service.identity import (
     require_identity,
     resolve_identity,
 )
+from fireline.service.notifying import NOTIFY_HANDLERS, NOTIFY_REGISTRY_COMMANDS
 from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
 from fireline.switches.handlers import SWITCH_HANDLERS
@@ -54,10 +57,16 @@ HANDLERS: dict[type[Any], Handler] = {
     **EVIDENCE_HANDLERS,
     **CREDENTIAL_HANDLERS,
     **POSTMORTEM_HANDLERS,
+    **NOTIFY_HANDLERS,
+    **ALERT_HANDLERS,
     **SWITCH_HANDLERS,
     **RECEIPT_HANDLERS,
 }
-ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS)  # written to the registry chain
+ON_REGISTRY = (
+    *REGISTRY_COMMANDS,
+    *CREDENTIAL_COMMANDS,
+    *NOTIFY_REGISTRY_COMMANDS,
+)  # written to the registry chain
 
 __all__ = [
     "HANDLERS",
@@ -119,8 +128,6 @@ def execute_batch(batch: Sequence[tuple[Command, Identity]], *, ctx: Context) ->
                 command, identity = batch[i]
                 outcomes[i] = _savepointed(conn, command, identity, ctx, pending)
             freeze_record.seal(conn, pending, signer=ctx.signer)  # the last lock taken
-            # Outbox seam: rows for notifiers are inserted here, in this same transaction, so a
-            # notification exists exactly when the events it announces were committed.
     except FirelineError as exc:
         redact_error(ctx.redactor, exc)
         return [exc] * len(batch)
@@ -130,6 +137,8 @@ def execute_batch(batch: Sequence[tuple[Command, Identity]], *, ctx: Context) ->
 def _lock_order(command: Command) -> tuple[int, str]:
     if isinstance(command, ON_REGISTRY):
         return (0, REGISTRY_CHAIN)
+    if isinstance(command, ALERT_COMMANDS):
+        return (0, ALERTS_CHAIN)
     if isinstance(command, Declare):
         return (1, "")
     return (2, command.incident_id)
@@ -192,6 +201,8 @@ def _execute_in(
     state = None
     if isinstance(command, ON_REGISTRY):
         head = store.lock_if_exists(conn, REGISTRY_CHAIN)
+    elif isinstance(command, ALERT_COMMANDS):
+        head = store.lock_if_exists(conn, ALERTS_CHAIN)
     elif not isinstance(command, Declare):
         head = store.lock(conn, command.incident_id)
         state = queries.get_state(conn, command.incident_id)
@@ -248,13 +259,16 @@ def _execute_in(
         signer=ctx.signer,
         policy=ctx.policy.digest,
     )
-    bound = plan.incident_id != REGISTRY_CHAIN  # the registry never freezes deploys
+    bound = plan.incident_id not in SYSTEM_CHAINS  # the registry and alerts never freeze
     sealed = freeze_record.sealed_entry(conn, plan.incident_id, pending) if bound else None
     before = None if sealed is None else freeze_record.entry(conn, plan.incident_id)
     for seq in plan.erase:
         store.erase_payload(conn, plan.incident_id, seq)
     for event in new_events:
         projections.apply(conn, event)
+    # The outbox: a notification exists exactly when the events it announces commit (this
+    # transaction, or this command's savepoint in a batch).
+    outbox.enqueue(conn, new_events)
     for effect in plan.effects:
         effect()  # durable before the commit: an event never names a missing blob
     if bound:  # last: a change is noted only once nothing else of this command can fail

@@ -24,6 +24,8 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.session",
     "fireline.web.pages.incidents",
     "fireline.web.pages.postmortems",
+    "fireline.web.pages.channels",
+    "fireline.web.pages.alerts",
     "fireline.web.pages.switches",
 )
 

@@ -21,6 +21,7 @@ class NavLink:
 NAV: list[NavLink] = [
     NavLink("Incidents", "/incidents", 10),
     NavLink("Declare", "/incidents/new", 20),
+    NavLink("Channels", "/channels", 80),
     NavLink("Switches", "/switches", 60),
 ]
 

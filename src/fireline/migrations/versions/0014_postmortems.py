@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0011"  # re-chained after 0011_alerts on the intake branch
 branch_labels = None
 depends_on = None
 

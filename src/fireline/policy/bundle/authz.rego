@@ -60,8 +60,8 @@ system_kind := kind if {
 }
 
 system_writes := {
-	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached"},
-	"notifier": set(),
+	"intake": {"incident.declared", "role.assigned", "entry.detection", "entry.fact", "runbook.attached", "alert.received", "alert.routed"},
+	"notifier": {"notification.delivered", "notification.failed"},
 	"scheduler": {"postmortem.overdue"},
 }
 
@@ -72,6 +72,33 @@ deny contains msg if {
 	some event in input.events
 	not event.kind in system_writes[kind]
 	msg := concat("", [input.actor.id, " may not write ", event.kind])
+}
+
+# Alert records: only the intake, as the source they came from (`intake:<source>`), records
+# received alerts; how a group was routed is the intake's to say too, or a responder's who
+# declares from an alert or attaches it by hand on the Alerts page. Only an admin (or anyone
+# before the registry starts) adds or removes a source. (Comments here name no rule: the
+# diagnosis reads each rule's text, comments included, to find where a failure starts.)
+deny contains msg if {
+	some event in input.events
+	event.kind == "alert.received"
+	input.actor.id != concat("", ["intake:", event.payload.source])
+	msg := concat("", ["only intake:", event.payload.source, " records alerts from ", event.payload.source, " (", input.actor.id, " may not)"])
+}
+
+deny contains msg if {
+	some event in input.events
+	event.kind == "alert.routed"
+	system_kind
+	input.actor.id != concat("", ["intake:", event.payload.source])
+	msg := concat("", ["only intake:", event.payload.source, " routes alerts from ", event.payload.source, " (", input.actor.id, " may not)"])
+}
+
+deny contains msg if {
+	input.action in {"source.add", "source.remove"}
+	not open_registry
+	not admin
+	msg := concat("", ["only an admin may add or remove alert sources (", input.actor.id, " is not one)"])
 }
 
 actor_roles := object.get(input.actor, "roles", [])
@@ -271,6 +298,24 @@ deny contains msg if {
 	input.action == "postmortem.overdue"
 	not system_kind
 	msg := concat("", ["only fireline's scheduler records an overdue postmortem (", input.actor.id, " is not it)"])
+}
+
+# Notification channels and subscriptions are store configuration: admins only (anyone while
+# the registry is empty, like the rest of a fresh store).
+channel_actions := {"channel.add", "channel.remove", "channel.subscribe", "channel.list", "outbox.read"}
+
+deny contains msg if {
+	input.action in channel_actions
+	not open_registry
+	not admin
+	msg := concat("", ["only an admin may manage notification channels (", input.actor.id, " is not one)"])
+}
+
+# Delivery records are the outbox worker's alone: no person can claim a message was sent.
+deny contains msg if {
+	input.action == "notification.record"
+	object.get(input.actor, "system", null) != "notifier"
+	msg := concat("", ["only the notifier records deliveries (", input.actor.id, " is not it)"])
 }
 
 # Governed switches: every flip, hand-over, quarantine or release carries the switch's
