@@ -6,7 +6,7 @@ Datasets named at declaration are backfilled as `suspected`, exactly as replayin
 `incident.declared` gives them.
 
 Revision ID: 0016
-Revises: 0014 (re-chained by the integrator at merge)
+Revises: 0012 (re-chained by the integrator at merge)
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
