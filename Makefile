@@ -69,6 +69,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/api_edge.py
 	$(BIN)/python bench/api_reads.py
 	$(BIN)/python bench/postmortem.py
+	$(BIN)/python bench/switches.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

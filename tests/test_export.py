@@ -62,6 +62,7 @@ FOLDERS = {
     "10_evidence/queries",
     "10_evidence/other",
     "20_actions",
+    "20_actions/diffs",
     "30_verification",
     "90_postmortem",
     "ledger",

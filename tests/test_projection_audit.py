@@ -26,10 +26,12 @@ from fireline.commands import (
     CreateToken,
     GrantBreakglass,
     LogEntry,
+    MarkDataset,
     PublishUpdate,
     RequestGateException,
     SchedulePostmortem,
     SetPassword,
+    SetSwitch,
     Transition,
 )
 from fireline.db import PROJECTION_TABLES, metadata
@@ -102,6 +104,8 @@ def populate(ctx: Context) -> IncidentId:
     assert isinstance(ctx.clock, Clock)
     ctx.clock.advance(hours=1)  # the update and the obligation fall due: deadline marks
     assert tick(ctx, ctx.clock.now)
+    run(ctx, SetSwitch(incident_id=inc, name="promotions", state="paused", reason="halt"))
+    run(ctx, MarkDataset(incident_id=inc, dataset="cat-2026:v12", state="confirmed", reason="x"))
     with ctx.engine.connect() as conn:
         empty = [t.name for t in PROJECTION_TABLES if conn.execute(sa.select(t)).first() is None]
     assert empty == []  # a new projection table needs a row here, so its tamper test bites

@@ -508,6 +508,83 @@ class MeetObligation:
     at: datetime | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class SetSwitch:
+    """Flip a governed switch (or turn it back) on an incident's record; `approver` names who
+    agreed when the switch's rules ask for one. `deploy-freeze` can only be lifted (`open`)."""
+
+    incident_id: IncidentId
+    name: str
+    state: str
+    reason: str
+    approver: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandOverSwitch:
+    """`incident_id` takes over a switch another open incident left flipped, keeping its state,
+    so the first incident may resolve."""
+
+    incident_id: IncidentId
+    name: str
+    from_incident: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkDataset:
+    """A dataset (or one version) affected by the incident: suspected, confirmed, quarantined
+    (the version's quarantine switch flips) or restored (it is released)."""
+
+    incident_id: IncidentId
+    dataset: str
+    state: str
+    reason: str
+    approver: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckManifest:
+    """A manifest checked against artifacts: the manifest's bytes as read, and the digests the
+    artifacts hashed to (`observed`: sha256sum lines; absent files listed in `missing`)."""
+
+    incident_id: IncidentId
+    manifest_name: str
+    manifest: bytes
+    observed: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    root: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordReceipt:
+    """A rebuild receipt: inputs and outputs by digest (`NAME@sha256:HEX`), validation results
+    (`KEY=VALUE`) and the run's references (`KIND:ID`)."""
+
+    incident_id: IncidentId
+    kind: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    checks: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordStep:
+    """A runbook step that changed state: the command run or the PR merged, the checks before
+    and after, and optionally the config diff it applied and how to roll it back."""
+
+    incident_id: IncidentId
+    title: str
+    command: str | None = None
+    pr: str | None = None
+    pre: tuple[str, ...] = ()
+    post: tuple[str, ...] = ()
+    diff: str | None = None
+    diff_name: str | None = None
+    rollback: str = ""
+
+
 Command = (
     Declare
     | AssignRole
@@ -559,4 +636,10 @@ Command = (
     | RecordRouting
     | RecordDeadlines
     | MeetObligation
+    | SetSwitch
+    | HandOverSwitch
+    | MarkDataset
+    | CheckManifest
+    | RecordReceipt
+    | RecordStep
 )

@@ -21,6 +21,7 @@ from fireline.deadlines.rules import DEFAULT_RULES, ObligationRule, parse_rules
 from fireline.domain import (
     BUILTIN_CHECKLISTS,
     DEFAULT_ROSTER,
+    REGISTRY_ROLES,
     Ladder,
     RoleSpec,
     Roster,
@@ -30,6 +31,7 @@ from fireline.domain import (
 )
 from fireline.errors import ConfigError, InvalidCommandError
 from fireline.ladders import PRESETS
+from fireline.switches.spec import SwitchSpec, parse_switch_tables
 
 
 @dataclass(frozen=True)
@@ -238,13 +240,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("intake_max_age", "365d", "How far in the past an alert may start."),
     Setting(
+        "switch_stability_window",
+        "30m",
+        "How long after a switch returns to normal until `mitigated` holds.",
+    ),
+    Setting(
         "shutdown_timeout",
         "30",
         "Seconds `fireline serve` waits for in-flight requests and writes on shutdown (1 to 3600).",
     ),
 )
 _NAMES = {s.name for s in SETTINGS}
-_TABLES = {"ladders", "roles", "oncall", "sources", "obligations"}
+_TABLES = {"ladders", "roles", "oncall", "sources", "obligations", "switches"}
 
 
 def setting_default(name: str) -> str:
@@ -333,6 +340,11 @@ class Settings:
     source_mappings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     update_reminder: timedelta = timedelta(minutes=5)
     obligation_rules: tuple[ObligationRule, ...] = DEFAULT_RULES
+    switches: Mapping[str, SwitchSpec] = field(
+        default_factory=lambda: parse_switch_tables(
+            {}, "defaults", window=timedelta(minutes=30), known_roles=frozenset()
+        )
+    )
 
     @property
     def key_path(self) -> Path:
@@ -438,6 +450,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         **_intake_settings(values, file_data, source),
         update_reminder=_reminder(values["update_reminder"]),
         obligation_rules=rules,
+        switches=parse_switch_tables(
+            file_data.get("switches", {}),
+            source,
+            window=_duration("switch_stability_window", values["switch_stability_window"]),
+            known_roles=frozenset({r.key for r in roster.roles} | set(REGISTRY_ROLES)),
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0012"
+SCHEMA_REVISION = "0016"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -577,6 +577,41 @@ deadline_marks = sa.Table(
     sa.Column("seq", sa.Integer, nullable=False),
 )
 
+# Governed switches, one row per incident and switch it touched (projections/switches.py): a
+# switch's current state is its latest row across incidents (`switches.state`).
+incident_switches = sa.Table(
+    "incident_switches",
+    metadata,
+    _id(),
+    sa.Column("switch", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("normal", sa.Boolean, nullable=False),
+    sa.Column("changed_seq", sa.Integer, nullable=False),
+    _ts("changed_at"),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("approver", sa.String(64), nullable=True),
+    sa.Column("handed_from", sa.String(32), nullable=True),
+    _ts("stable_at", nullable=True),
+    sa.Index("ix_incident_switches_latest", "switch", "changed_at"),
+)
+
+# Datasets and versions affected by an incident, with their state (version "" for a whole
+# dataset: a primary key column cannot be NULL on every backend).
+incident_datasets = sa.Table(
+    "incident_datasets",
+    metadata,
+    _id(),
+    sa.Column("dataset_id", sa.String(200), primary_key=True),
+    sa.Column("version_id", sa.String(200), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("changed_seq", sa.Integer, nullable=False),
+    _ts("changed_at"),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -601,6 +636,8 @@ PROJECTION_TABLES = (
     alert_groups,
     obligations,
     deadline_marks,
+    incident_switches,
+    incident_datasets,
 )
 
 

@@ -407,6 +407,128 @@ class FreezeLifted(Payload):
     reason: str = Field(min_length=1)
 
 
+class SwitchSet(Payload):
+    """A governed switch flipped or turned back (`normal`), with the rules it was judged by:
+    the roles that could flip it and whether an approver was needed, as configured then.
+    `stable_at` (returned to normal + the stability window) is when `mitigated` may hold."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"switch", "state", "previous", "allowed_roles", "stable_at", "kind"}
+    )
+    names: ClassVar[frozenset[str]] = frozenset({"approver"})
+
+    switch: str = Field(min_length=1)
+    kind: str = "switch"
+    state: str = Field(min_length=1)
+    previous: str = Field(min_length=1)
+    normal: bool
+    reason: str = Field(min_length=1)
+    approver: str | None = None
+    allowed_roles: list[str] = []
+    approver_required: bool = False
+    stable_at: str | None = None
+
+
+class SwitchHandedOver(Payload):
+    """This incident took over a switch another incident left flipped, in the same state."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"switch", "state", "from_incident", "allowed_roles", "kind"}
+    )
+
+    switch: str = Field(min_length=1)
+    kind: str = "switch"
+    state: str = Field(min_length=1)
+    from_incident: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    allowed_roles: list[str] = []
+    approver_required: bool = False
+    approver: str | None = None
+
+
+class DatasetMarked(Payload):
+    """A dataset or version's state on the incident: suspected, confirmed, quarantined,
+    restored. Quarantining or restoring a version carries its quarantine switch's rules."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"dataset_id", "version_id", "state", "allowed_roles", "stable_at"}
+    )
+    names: ClassVar[frozenset[str]] = frozenset({"approver"})
+
+    dataset_id: str = Field(min_length=1)
+    version_id: str | None = None
+    state: str = Field(pattern=r"^(suspected|confirmed|quarantined|restored)$")
+    reason: str = Field(min_length=1)
+    approver: str | None = None
+    allowed_roles: list[str] = []
+    approver_required: bool = False
+    stable_at: str | None = None
+
+
+class ManifestFile(Payload):
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ManifestMismatch(Payload):
+    path: str
+    expected: str = Field(pattern=r"^[0-9a-f]{64}$")
+    actual: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ManifestChecked(Payload):
+    """Artifacts hashed against a manifest: what matched, what did not, what was absent, and
+    the manifest's own digest (so the manifest checked is itself pinned)."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"manifest_sha256", "format", "matched", "mismatched", "missing"}
+    )
+
+    manifest: str = Field(min_length=1)
+    manifest_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    format: str = Field(pattern=r"^(sha256sum|json)$")
+    root: str = ""
+    matched: list[ManifestFile] = []
+    mismatched: list[ManifestMismatch] = []
+    missing: list[str] = []
+
+
+class Artifact(Payload):
+    name: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class CheckResult(Payload):
+    name: str = Field(min_length=1)
+    result: str = Field(min_length=1)
+
+
+class ReceiptRecorded(Payload):
+    """A rebuild receipt: inputs and outputs by digest, validation results, the run's refs."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"kind", "inputs", "outputs"})
+
+    kind: str = Field(pattern=r"^rebuild$")
+    inputs: list[Artifact] = Field(min_length=1)
+    outputs: list[Artifact] = Field(min_length=1)
+    checks: list[CheckResult] = []
+    refs: list[str] = []
+
+
+class StepRecorded(Payload):
+    """A state-changing runbook step: what ran (a command or a PR), the checks before and
+    after, and optionally the config diff it applied and its rollback."""
+
+    title: str = Field(min_length=1)
+    command: str | None = None
+    pr: str | None = None
+    pre: list[str] = []
+    post: list[str] = []
+    diff: str | None = None
+    diff_name: str | None = None
+    rollback: str = ""
+
+
 class EvidenceAdded(Payload):
     """A file (by digest: `sha256` names the stored, redacted blob) or a reference (`ref`).
 
@@ -727,6 +849,12 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "obligation.opened": ObligationOpened,
     "obligation.met": ObligationMet,
     "obligation.missed": ObligationMissed,
+    "switch.set": SwitchSet,
+    "switch.handed_over": SwitchHandedOver,
+    "dataset.marked": DatasetMarked,
+    "manifest.checked": ManifestChecked,
+    "receipt.recorded": ReceiptRecorded,
+    "step.recorded": StepRecorded,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
 

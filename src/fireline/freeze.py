@@ -122,19 +122,28 @@ def check_as_configured() -> FreezeStatus:
 
 
 def check(
-    database_url: str, *, actor: str, policy_dir: Path | None, public_key_path: Path
+    database_url: str,
+    *,
+    actor: str,
+    policy_dir: Path | None,
+    public_key_path: Path,
+    engine: Any = None,
 ) -> FreezeStatus:
     """The freeze as `actor` may see it; PolicyUndecidableError if the policy cannot say,
-    IntegrityError if what the store holds does not match its signed freeze record."""
-    with _connection(database_url) as run:
+    IntegrityError if what the store holds does not match its signed freeze record.
+
+    `engine` is a loaded PolicyEngine to ask (a server's, already compiled); without one the
+    bundle at `policy_dir` is loaded, only while something is frozen."""
+    with connection(database_url) as run:
         found = run(FROZEN, ())
         held = _holders(run, found)
         require_signed(run, found, held, public_key_path)
         if not found:
             return FreezeStatus([], restricted=False)
-        from fireline.policy import PolicyEngine
+        if engine is None:
+            from fireline.policy import PolicyEngine
 
-        engine = PolicyEngine.load(policy_dir)
+            engine = PolicyEngine.load(policy_dir)
         access = engine.visibility(visibility_input(run, found, actor, held))
     readable = access.visible - access.recorded  # this view cannot write the access trail
     shown = [(row[0], row[1], row[2]) for row in found if row[0] in readable]
@@ -268,7 +277,7 @@ def _json(value: Any) -> Any:
 
 
 @contextmanager
-def _connection(database_url: str) -> Iterator[Run]:
+def connection(database_url: str) -> Iterator[Run]:
     """One read-only connection to the store, as a `Run` (StoreError if it cannot be read)."""
     scheme = urlsplit(database_url).scheme.split("+", 1)[0]
     if scheme == "sqlite":

@@ -34,6 +34,7 @@ from fireline.domain import REGISTRY_CHAIN, Ladder, system_kind
 from fireline.errors import IntegrityError, NotFoundError, PolicyDeniedError
 from fireline.events import EVENT_KINDS
 from fireline.policy import PolicyEngine
+from fireline.switches import state as switch_state
 
 # The action name each command is authorised as (input.action in the policy).
 ACTIONS: Mapping[type[Any], str] = {
@@ -87,6 +88,12 @@ ACTIONS: Mapping[type[Any], str] = {
     c.RecordRouting: "alert.route",
     c.RecordDeadlines: "deadlines.record",
     c.MeetObligation: "obligation.meet",
+    c.SetSwitch: "switch.set",
+    c.HandOverSwitch: "switch.handover",
+    c.MarkDataset: "dataset.mark",
+    c.CheckManifest: "manifest.check",
+    c.RecordReceipt: "receipt.record",
+    c.RecordStep: "step.record",
 }
 GATES = ("mitigated", "resolved")
 
@@ -230,6 +237,8 @@ def gate_facts(conn: Connection, state: queries.IncidentState) -> dict[str, Any]
         "governance_signed_off": row.governance_reviewed_at is not None,
         # name → {title, builtin, total, checked, open: ["<name>:<n>", …]}
         "checklists": progress.gate_facts(conn, incident_id),
+        # {held: ["name (state)"], returned: [{switch, state, stable_at}], firing_groups: […]}
+        "switches": switch_state.gate_facts(conn, incident_id),
     }
 
 

@@ -1,18 +1,26 @@
-"""The `fireline` console entry point: answers `fireline freeze check` before loading Typer.
+"""The `fireline` console entry point: answers `fireline freeze check` and
+`fireline switch check NAME` before loading Typer.
 
-CI pipelines run `fireline freeze check` on every build, so it must start fast; the CLI
-framework alone (Typer, and the pydantic it loads while parsing) costs more than the check.
-Every other command goes to `fireline.cli`.
+CI pipelines run `fireline freeze check` on every build, and scripts `switch check` before
+risky steps, so they must start fast; the CLI framework alone (Typer, and the pydantic it
+loads while parsing) costs more than the check. Every other command goes to `fireline.cli`.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+
+from fireline.errors import FirelineError
 
 
 def main() -> None:
-    if sys.argv[1:] == ["freeze", "check"] and not _client_mode():
+    args = sys.argv[1:]
+    if args == ["freeze", "check"] and not _client_mode():
         raise SystemExit(_freeze_check())
+    is_switch_check = len(args) == 3 and args[:2] == ["switch", "check"]
+    if is_switch_check and not args[2].startswith("-") and not _client_mode():
+        raise SystemExit(_switch_check(args[2]))
     from fireline.cli import main as cli_main
 
     cli_main()
@@ -26,23 +34,36 @@ def _client_mode() -> bool:
 
 
 def _freeze_check() -> int:
+    from fireline.freeze import check_as_configured, report
+
+    return _answered(lambda: report(check_as_configured()))
+
+
+def _switch_check(name: str) -> int:
+    """0 normal, 1 flipped; a failure's code is never 0 or 1 (`switches.check.exit_code`)."""
+    from fireline.switches.check import check_as_configured, exit_code
+
+    return _answered(lambda: check_as_configured(name), failed=exit_code)
+
+
+def _answered(
+    answer: Callable[[], tuple[int, list[str]]],
+    *,
+    failed: Callable[[FirelineError], int] = lambda exc: exc.exit_code,
+) -> int:
+    """Print a check's lines and return its code, behind the same one-line boundary as
+    fireline.cli.guarded (and the same last resort for a bug as fireline.cli.RootGroup)."""
     import os
 
-    from fireline.errors import (
-        DEBUG_ENV,
-        INTERNAL_ERROR_EXIT,
-        FirelineError,
-        internal_error_line,
-    )
-    from fireline.freeze import check_as_configured, report
+    from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, internal_error_line
     from fireline.terminal import render_line
 
     try:
-        code, lines = report(check_as_configured())
-    except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
+        code, lines = answer()
+    except FirelineError as exc:
         print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
-        return exc.exit_code
-    except Exception as exc:  # a bug: the same last resort as fireline.cli.RootGroup
+        return failed(exc)
+    except Exception as exc:
         if os.environ.get(DEBUG_ENV) == "1":
             raise
         print(render_line(internal_error_line(exc)), file=sys.stderr)  # noqa: T201

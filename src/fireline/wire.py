@@ -148,6 +148,17 @@ ROUTES: tuple[Route, ...] = (
         "Revoke a breakglass grant",
     ),
     Route(commands.LiftFreeze, "POST", f"{INCIDENT}/freeze/lift", "Lift the change freeze"),
+    Route(commands.SetSwitch, "POST", f"{INCIDENT}/switches", "Flip or turn back a switch"),
+    Route(
+        commands.HandOverSwitch,
+        "POST",
+        f"{INCIDENT}/switches/handover",
+        "Take over a switch another incident left flipped",
+    ),
+    Route(commands.MarkDataset, "POST", f"{INCIDENT}/datasets", "Mark a dataset or version"),
+    Route(commands.CheckManifest, "POST", f"{INCIDENT}/manifests", "Record a manifest check"),
+    Route(commands.RecordReceipt, "POST", f"{INCIDENT}/receipts", "Record a rebuild receipt"),
+    Route(commands.RecordStep, "POST", f"{INCIDENT}/steps", "Record a state-changing step"),
     Route(
         commands.MeetObligation,
         "POST",

@@ -61,7 +61,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     # Routers, one per resource: app.include_router(<module>.router)
     app.include_router(accounts.router)
     app.include_router(users.router)
-    from fireline.api import intake, postmortems, reads, uploads, writes
+    from fireline.api import intake, postmortems, reads, switches, uploads, writes
 
     app.include_router(uploads.router)
     app.include_router(writes.router)
@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     app.include_router(reads.router)
     app.include_router(postmortems.router)
     app.include_router(intake.router)
+    app.include_router(switches.router)
     from fireline.web import app as web
 
     web.install(app)  # the pages, their static files and HTML error pages

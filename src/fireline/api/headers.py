@@ -31,7 +31,7 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
-API_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json")
+API_PREFIXES = ("/api/", "/ofrep/", "/healthz", "/readyz", "/metrics", "/openapi.json")
 
 
 def is_page(path: str) -> bool:

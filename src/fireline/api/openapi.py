@@ -19,6 +19,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 _REF = {"$ref": "#/components/schemas/Problem"}
 _PROBLEM = {"description": "Refused: a problem body", "content": {PROBLEM_TYPE: {"schema": _REF}}}
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# A response a route marks with this keeps its own documented body (a standard protocol's
+# error shape, like OFREP's `errorCode`) instead of becoming a problem body.
+OWN_SHAPE = "x-fireline-own-shape"
 
 
 def with_problems(document: dict[str, Any]) -> dict[str, Any]:
@@ -32,6 +35,8 @@ def with_problems(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             responses = operation.setdefault("responses", {})
             for status, response in list(responses.items()):
+                if response.get(OWN_SHAPE):  # a protocol's own error body (OFREP)
+                    continue
                 if status.startswith(("4", "5")):
                     described = response.get("description", "")
                     if status == "422" or not described or described == "Validation Error":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from fireline.export import meta, prov, views
+from fireline.export import meta, prov, receipts, views
 from fireline.export.model import Evidence, Record
 from fireline.export.views import Params
 
@@ -29,6 +29,7 @@ FOLDERS = (
     f"{EVIDENCE}/queries",
     f"{EVIDENCE}/other",
     "20_actions",
+    "20_actions/diffs",
     "30_verification",
     "90_postmortem",
     "ledger",
@@ -88,6 +89,7 @@ def render_views(record: Record, params: Params) -> dict[str, bytes]:
         **_postmortem_views(record),
         "90_postmortem/action_items.md": views.action_items_md(record),
         "prov/prov.json": prov.prov_json(record),
+        **receipts.diff_files(record),
     }
 
 

@@ -137,6 +137,9 @@ class Record:
     sensitive: dict[str, list[int]] = field(default_factory=dict)  # PII kind → events with it
     erasures: list[tuple[int, int, str]] = field(default_factory=list)
     checklists: dict[str, Checklist] = field(default_factory=dict)
+    # Switch flips, dataset marks, manifest checks, receipts and steps, in order:
+    # (seq, ts, actor, kind, payload), rendered by export/receipts.py.
+    integrity: list[tuple[int, str, str, str, Mapping[str, Any]]] = field(default_factory=list)
     actors: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     head_seq: int = 0

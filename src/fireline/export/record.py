@@ -21,6 +21,7 @@ from fireline.export.model import (
     Line,
     Record,
 )
+from fireline.export.receipts import INTEGRITY_KINDS
 from fireline.ledger.chain import Event
 from fireline.postmortem.summaries import POSTMORTEM_SUMMARIES
 
@@ -291,7 +292,15 @@ def _reviewed(r: Record, e: Event, p: Mapping[str, Any]) -> str:
     return f"Governance review signed off: {p['outcome']}"
 
 
+def _integrity(r: Record, e: Event, p: Mapping[str, Any]) -> str:
+    from fireline.export.receipts import summary
+
+    r.integrity.append((e.seq, e.ts, e.actor, e.kind, p))
+    return summary(e.kind, p)
+
+
 _HANDLERS: dict[str, _Handler] = {
+    **dict.fromkeys(INTEGRITY_KINDS, _integrity),
     "incident.declared": _declared,
     "role.assigned": _role_assigned,
     "role.overridden": lambda r, e, p: f"Admin override: {_role_assigned(r, e, p)}: {p['reason']}",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from fireline.export import receipts
 from fireline.export.model import Entry, Record
 
 KEY_KINDS = frozenset(
@@ -111,7 +112,7 @@ def commands_md(record: Record) -> bytes:
     acted = live(e for e in record.entries.values() if e.kind in ("decision", "mitigation"))
     out = [f"# Actions — {record.incident_id}", "", "Decisions and mitigations, in order.", ""]
     out += _entry_rows(acted) if acted else ["No decisions or mitigations recorded."]
-    return render_lines(out)
+    return render_lines(out + receipts.command_lines(record))
 
 
 def rollback_md(record: Record) -> bytes:
@@ -128,7 +129,7 @@ def rollback_md(record: Record) -> bytes:
         "",
     ]
     out += _entry_rows(rollbacks) if rollbacks else ["No rollback recorded."]
-    return render_lines(out)
+    return render_lines(out + receipts.rollback_lines(record))
 
 
 # -- 30_verification ---------------------------------------------------------------------
@@ -165,7 +166,7 @@ def checks_md(record: Record) -> bytes:
         if after
         else ["None recorded."]
     )
-    return render_lines(out)
+    return render_lines(out + receipts.check_lines(record))
 
 
 def metrics_md(record: Record) -> bytes:

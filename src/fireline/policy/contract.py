@@ -112,6 +112,17 @@ _FACTS: Mapping[str, Any] = {
             "open": ["mitigated:2"],
         }
     },
+    "switches": {
+        "held": ["promotions (paused)"],
+        "returned": [
+            {
+                "switch": "global-readonly",
+                "state": "off",
+                "stable_at": "2000-01-01T00:30:00.000000Z",
+            }
+        ],
+        "firing_groups": ["probe-group"],
+    },
 }
 _ROLES = {"ic": ["probe-ic"], "comms": ["probe-comms"]}
 _ACTOR = {

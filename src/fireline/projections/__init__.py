@@ -26,6 +26,7 @@ from fireline.projections import (
     governance,
     incident,
     postmortems,
+    switches,
 )
 from fireline.projections.kinds import Applier, Payload
 from fireline.projections.summaries import SUMMARIES
@@ -43,8 +44,10 @@ _HANDLERS: dict[str, Applier] = {
     **channels.HANDLERS,
     **alerts.HANDLERS,
     **deadlines.HANDLERS,
+    **switches.HANDLERS,
 }
-_ALSO: dict[str, Applier] = dict(postmortems.ALSO)  # a second projection of a kind another owns
+# A second projection of a kind another module owns (run after the owner's).
+_ALSO: dict[str, Applier] = {**postmortems.ALSO, "incident.declared": switches.declared}
 
 
 def apply(conn: Connection, event: Event) -> None:

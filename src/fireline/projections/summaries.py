@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fireline.postmortem.summaries import POSTMORTEM_SUMMARIES
 from fireline.projections.kinds import Payload
+from fireline.receipts.summaries import INTEGRITY_SUMMARIES
 
 
 def _reason(p: Payload) -> str:
@@ -141,6 +142,7 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     ),
     "obligation.met": lambda p: f"Obligation {p['name']} met: {p['evidence']}",
     "obligation.missed": lambda p: f"Obligation {p['name']} missed (due {p['due_at']})",
+    **INTEGRITY_SUMMARIES,
 }
 
 

@@ -30,6 +30,7 @@ from fireline.ledger import freeze_record, store
 from fireline.ledger.chain import Event
 from fireline.notify import outbox
 from fireline.postmortem.handlers import POSTMORTEM_HANDLERS
+from fireline.receipts.handlers import RECEIPT_HANDLERS
 from fireline.service.alerts import ALERT_COMMANDS, ALERT_HANDLERS
 from fireline.service.checklists import CHECKLIST_HANDLERS
 from fireline.service.context import Clock, Context, open_context, utc_now
@@ -47,6 +48,7 @@ from fireline.service.identity import (
 from fireline.service.notifying import NOTIFY_HANDLERS, NOTIFY_REGISTRY_COMMANDS
 from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
+from fireline.switches.handlers import SWITCH_HANDLERS
 
 Handler = Callable[[Call, Any], Plan]
 HANDLERS: dict[type[Any], Handler] = {
@@ -59,6 +61,8 @@ HANDLERS: dict[type[Any], Handler] = {
     **NOTIFY_HANDLERS,
     **ALERT_HANDLERS,
     **DEADLINE_HANDLERS,
+    **SWITCH_HANDLERS,
+    **RECEIPT_HANDLERS,
 }
 ON_REGISTRY = (
     *REGISTRY_COMMANDS,

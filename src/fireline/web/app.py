@@ -35,6 +35,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.pages.panels_actions",
     "fireline.web.pages.panels_runbooks",
     "fireline.web.pages.panels_export",
+    "fireline.web.pages.switches",
 )
 
 

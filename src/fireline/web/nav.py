@@ -22,6 +22,7 @@ NAV: list[NavLink] = [
     NavLink("Incidents", "/incidents", 10),
     NavLink("Declare", "/incidents/new", 20),
     NavLink("Channels", "/channels", 80),
+    NavLink("Switches", "/switches", 60),
 ]
 
 

@@ -34,7 +34,15 @@ class RoomPanel:
     order: int = 100
 
 
-PANELS: list[RoomPanel] = []
+def _switches(
+    request: Request, principal: Principal, incident: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
+    from fireline.web.pages.switches import room_context
+
+    return room_context(request, principal, incident)
+
+
+PANELS: list[RoomPanel] = [RoomPanel("switches", "switches/panel.html", _switches, 70)]
 
 
 def panels() -> list[RoomPanel]:

@@ -233,6 +233,10 @@ responder_actions := {
 	"runbook.attach": "attach a runbook",
 	"checklist.check": "check a checklist item",
 	"checklist.uncheck": "uncheck a checklist item",
+	"dataset.mark": "mark a dataset",
+	"manifest.check": "record a manifest check",
+	"receipt.record": "record a rebuild receipt",
+	"step.record": "record a step",
 }
 
 responder if acting_ic
@@ -332,4 +336,70 @@ deny contains msg if {
 	not acting_ic
 	not input.actor.id in holders(event.payload.owner)
 	msg := concat("", ["only the incident commander (", commanders, ") or the ", event.payload.owner, " role may record obligation ", event.payload.name, " met (", input.actor.id, " is neither)"])
+}
+
+# Governed switches: every flip, hand-over, quarantine or release carries the switch's
+# configured rules (allowed_roles, approver_required); a flip is allowed to a holder of one
+# of those roles on the incident ("ic" includes the acting IC) or to a user whose registry
+# roles include one. When the switch needs an approver, the approver must be someone else
+# who could flip it too.
+switch_actions := {"switch.set", "switch.handover", "dataset.mark"}
+
+switch_rules contains event.payload if {
+	input.action in switch_actions
+	some event in input.events
+	count(object.get(event.payload, "allowed_roles", [])) > 0
+}
+
+switch_name(p) := p.switch
+
+switch_name(p) := concat("", ["quarantine:", p.dataset_id, ":", p.version_id]) if not p.switch
+
+may_flip(roles, who) if {
+	"ic" in roles
+	who in input.incident.acting_ic
+}
+
+may_flip(roles, who) if {
+	some role in roles
+	who in holders(role)
+}
+
+registry_may_flip(roles) if {
+	some role in roles
+	role in actor_roles
+}
+
+no_approver(rules) if object.get(rules, "approver", null) == null
+
+no_approver(rules) if object.get(rules, "approver", null) == ""
+
+deny contains msg if {
+	some rules in switch_rules
+	not may_flip(rules.allowed_roles, input.actor.id)
+	not registry_may_flip(rules.allowed_roles)
+	msg := concat("", ["only holders of ", concat(", ", rules.allowed_roles), " may flip ", switch_name(rules), " (", input.actor.id, " holds none of them on ", input.incident.id, ")"])
+}
+
+deny contains msg if {
+	some rules in switch_rules
+	rules.approver_required
+	no_approver(rules)
+	msg := concat("", ["flipping ", switch_name(rules), " needs an approver (--approver) holding ", concat(", ", rules.allowed_roles)])
+}
+
+deny contains msg if {
+	some rules in switch_rules
+	rules.approver_required
+	rules.approver == input.actor.id
+	msg := concat("", [input.actor.id, " cannot approve their own flip of ", switch_name(rules)])
+}
+
+deny contains msg if {
+	some rules in switch_rules
+	rules.approver_required
+	not no_approver(rules)
+	rules.approver != input.actor.id
+	not may_flip(rules.allowed_roles, rules.approver)
+	msg := concat("", ["the approver ", rules.approver, " holds none of ", concat(", ", rules.allowed_roles), " on ", input.incident.id])
 }

@@ -79,3 +79,28 @@ items(gate) := sort([pair[1] |
 ])
 
 unmet := {"mitigated": items("mitigated"), "resolved": items("resolved")}
+
+# Governed switches (docs/switches.md): a switch this incident left flipped must be turned
+# back, or taken over by another open incident, before it resolves; after one returns to
+# normal its stability window must pass, with no alert firing on the incident's groups,
+# before mitigated holds.
+switch_facts := object.get(facts, "switches", {})
+
+missing contains ["resolved", item] if {
+	held := object.get(switch_facts, "held", [])
+	count(held) > 0
+	item := concat("", ["turn back or hand over the switches this incident left flipped (", concat(", ", held), ")"])
+}
+
+missing contains ["mitigated", item] if {
+	some back in object.get(switch_facts, "returned", [])
+	back.stable_at > input.now
+	item := concat("", ["wait out the stability window: ", back.switch, " returned to ", back.state, ", stable at ", back.stable_at])
+}
+
+missing contains ["mitigated", item] if {
+	count(object.get(switch_facts, "returned", [])) > 0
+	firing := object.get(switch_facts, "firing_groups", [])
+	count(firing) > 0
+	item := concat("", ["alerts still firing after a switch returned to normal (", concat(", ", firing), ")"])
+}
