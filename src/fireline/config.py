@@ -27,8 +27,10 @@ from fireline.domain import (
     parse_byte_size,
     parse_duration,
 )
+from fireline.drills.programme import DEFAULT_PROGRAMME, DrillKind, parse_programme
 from fireline.errors import ConfigError, InvalidCommandError
 from fireline.ladders import PRESETS
+from fireline.statuspage.components import Component, parse_components
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated origins (https://host[:port]) that browsers may call the API from.",
     ),
+    Setting("status_page_title", "Status", "Heading of the public status page at /status."),
     Setting(
         "shutdown_timeout",
         "30",
@@ -205,7 +208,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 _NAMES = {s.name for s in SETTINGS}
-_TABLES = {"ladders", "roles"}
+_TABLES = {"ladders", "roles", "drills", "components"}
 
 
 def setting_default(name: str) -> str:
@@ -271,6 +274,9 @@ class Settings:
     shutdown_timeout: int = int(setting_default("shutdown_timeout"))
     postmortem_business_days: int = 5
     holidays_file: Path | None = None
+    drill_programme: tuple[DrillKind, ...] = DEFAULT_PROGRAMME
+    components: tuple[Component, ...] = ()
+    status_page_title: str = setting_default("status_page_title")
 
     @property
     def key_path(self) -> Path:
@@ -356,6 +362,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             "postmortem_business_days", values["postmortem_business_days"], 1, 30
         ),
         holidays_file=_path(values["holidays_file"], cwd) if values["holidays_file"] else None,
+        drill_programme=(
+            parse_programme(file_data["drills"], source)
+            if "drills" in file_data
+            else DEFAULT_PROGRAMME
+        ),
+        components=parse_components(file_data.get("components", {}), source),
+        status_page_title=values["status_page_title"].strip() or "Status",
     )
 
 

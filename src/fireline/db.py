@@ -20,7 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0014"
+SCHEMA_REVISION = "0015"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -397,6 +397,46 @@ freeze_entries = sa.Table(
     sa.Column("digest", sa.String(64), nullable=False),
 )
 
+# The learning half (metrics, drills): one compact row per incident with the milestones and
+# counters `fireline metrics` reads, so ten thousand incidents are one indexed scan.
+milestones = sa.Table(
+    "milestones",
+    metadata,
+    sa.Column("incident_id", sa.String(32), primary_key=True),
+    sa.Column("severity", sa.String(32), nullable=False),
+    sa.Column("severity_rank", sa.Integer, nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),
+    sa.Column("drill", sa.Boolean, nullable=False),
+    _ts("declared_at"),
+    _ts("started_at", nullable=True),
+    _ts("detected_at", nullable=True),
+    _ts("acknowledged_at", nullable=True),
+    _ts("mitigated_at", nullable=True),
+    _ts("resolved_at", nullable=True),
+    _ts("closed_at", nullable=True),
+    _ts("update_due", nullable=True),  # when the next update is due (for on-time updates)
+    sa.Column("updates_on_time", sa.Integer, nullable=False),
+    sa.Column("updates_late", sa.Integer, nullable=False),
+    sa.Column("updates_overdue", sa.Integer, nullable=False),  # `update.overdue` slots
+    sa.Column("obligations", sa.JSON, nullable=False),  # {name: "open"|"met"|"missed"|"late"}
+    sa.Column("postmortem_due", sa.String(10), nullable=True),
+    _ts("postmortem_done_at", nullable=True),
+    sa.Index("ix_milestones_declared_at", "declared_at"),
+)
+
+# Drill exercises done (`drill.completed` on a drill incident's chain): the programme's record.
+drills = sa.Table(
+    "drills",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    _ts("completed_at"),
+    sa.Column("completed_by", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("findings", sa.JSON, nullable=False),  # [action item numbers]
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -412,6 +452,8 @@ PROJECTION_TABLES = (
     evidence,
     passwords,
     api_tokens,
+    milestones,
+    drills,
 )
 
 

@@ -76,6 +76,8 @@ ACTIONS: Mapping[type[Any], str] = {
     c.AddEvidence: "evidence.add",
     c.RecordAccess: "incident.read",
     c.RecordExport: "incident.export",
+    c.RecordMilestone: "milestone.record",
+    c.RecordDrill: "drill.record",
 }
 GATES = ("mitigated", "resolved")
 

@@ -1,4 +1,5 @@
-"""The `fireline` console entry point: answers `fireline freeze check` before loading Typer.
+"""The `fireline` console entry point: answers `fireline freeze check` (and `fireline metrics`
+in local mode) before loading Typer.
 
 CI pipelines run `fireline freeze check` on every build, so it must start fast; the CLI
 framework alone (Typer, and the pydantic it loads while parsing) costs more than the check.
@@ -13,6 +14,12 @@ import sys
 def main() -> None:
     if sys.argv[1:] == ["freeze", "check"] and not _client_mode():
         raise SystemExit(_freeze_check())
+    if sys.argv[1:2] == ["metrics"] and not _client_mode():
+        from fireline.metrics import fast
+
+        options = fast.parse(sys.argv[2:])
+        if options is not None:
+            raise SystemExit(fast.main(options))
     from fireline.cli import main as cli_main
 
     cli_main()

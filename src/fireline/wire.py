@@ -148,6 +148,8 @@ ROUTES: tuple[Route, ...] = (
         "Revoke a breakglass grant",
     ),
     Route(commands.LiftFreeze, "POST", f"{INCIDENT}/freeze/lift", "Lift the change freeze"),
+    Route(commands.RecordMilestone, "POST", f"{INCIDENT}/milestones", "Record a milestone"),
+    Route(commands.RecordDrill, "POST", f"{INCIDENT}/drills", "Record a drill's outcome"),
     Route(
         commands.AddUser, "POST", f"{API}/users", "Register a user", scope="admin", generated=False
     ),

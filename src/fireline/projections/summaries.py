@@ -41,7 +41,8 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "entry.corrected": lambda p: str(p["text"]),
     "entry.erased": lambda p: f"Erased event {p['target_seq']}{_reason(p)}",
     "update.published": lambda p: (
-        f"Update #{p['number']} ({p['status']})" + (f": {p['impact']}" if p["impact"] else "")
+        f"{'Public update' if p.get('public') else 'Update'} #{p['number']} ({p['status']})"
+        + (f": {p['impact']}" if p["impact"] else "")
     ),
     "action_item.added": lambda p: (
         f"Action #{p['number']}: {p['title']} (owner {p['owner']}"
@@ -101,6 +102,13 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
         f"Unchecked {p['checklist']}:{p['number']}" + (f": {p['note']}" if p["note"] else "")
     ),
     "evidence.added": lambda p: _evidence_summary(p),
+    "milestone.recorded": lambda p: (
+        f"Milestone {p['milestone']} at {p['at']}" + (f": {p['note']}" if p["note"] else "")
+    ),
+    "drill.completed": lambda p: (
+        f"DRILL {p['kind']} done: {p['outcome']}"
+        + (f" ({len(p['findings'])} finding(s) as action items)" if p["findings"] else "")
+    ),
 }
 
 

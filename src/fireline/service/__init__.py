@@ -41,6 +41,7 @@ from fireline.service.identity import (
     require_identity,
     resolve_identity,
 )
+from fireline.service.learning import LEARNING_HANDLERS
 from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
 
@@ -52,6 +53,7 @@ HANDLERS: dict[type[Any], Handler] = {
     **EVIDENCE_HANDLERS,
     **CREDENTIAL_HANDLERS,
     **POSTMORTEM_HANDLERS,
+    **LEARNING_HANDLERS,
 }
 ON_REGISTRY = (*REGISTRY_COMMANDS, *CREDENTIAL_COMMANDS)  # written to the registry chain
 

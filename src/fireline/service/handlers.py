@@ -245,6 +245,7 @@ def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
                     "status": state.status.value,
                     **body,
                     "next_update_at": next_update,
+                    "public": cmd.public,
                 },
             )
         ],
