@@ -202,7 +202,7 @@ def report(
     for row in rows:
         for key in _keys(row, by):
             members.setdefault(key, []).append(row)
-            rank[key] = min(rank.get(key, row.severity_rank), row.severity_rank)
+            rank[key] = max(rank.get(key, row.severity_rank), row.severity_rank)
     by_incident: dict[str, list[ActionRow]] = {}
     for action in actions:
         by_incident.setdefault(action.incident_id, []).append(action)
@@ -210,7 +210,7 @@ def report(
     def actions_of(group: Sequence[MilestoneRow]) -> list[ActionRow]:
         return [a for row in group for a in by_incident.get(row.incident_id, ())]
 
-    order = sorted(members, key=(lambda k: (rank[k], k)) if by == "severity" else None)
+    order = sorted(members, key=(lambda k: (-rank[k], k)) if by == "severity" else None)
     groups = [_group(key, members[key], actions_of(members[key]), today) for key in order]
     groups.append(_group(ALL, rows, actions_of(rows), today))
     return Report(since, until, by, groups)
