@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from fireline.commands import (
-    Command,
     AddActionItem,
+    Command,
     CompleteActionItem,
     CompletePostmortem,
     Declare,
@@ -57,14 +57,17 @@ def script(ctx: Context, clock: Clock) -> dict[str, IncidentId]:
     def hm(hours: int, minutes: int) -> datetime:
         return DAY + timedelta(hours=hours, minutes=minutes)
 
-    a = do("10:00", Declare(title="Checkout down", severity="SEV1", ic="alice",
-                            detected_at=hm(9, 50)))
+    a = do(
+        "10:00", Declare(title="Checkout down", severity="SEV1", ic="alice", detected_at=hm(9, 50))
+    )
     do("10:01", RecordMilestone(incident_id=a, milestone="started", at=hm(9, 40)))
     do("10:10", PublishUpdate(incident_id=a, impact="checkout failing"))
     at(clock, "10:12")
     meet_gates(ctx, a)
-    do("10:20", AddActionItem(incident_id=a, title="alert on 5xx", owner="carol",
-                              due=date(2026, 11, 24)))
+    do(
+        "10:20",
+        AddActionItem(incident_id=a, title="alert on 5xx", owner="carol", due=date(2026, 11, 24)),
+    )
     do("10:30", Transition(incident_id=a, status="mitigated"))
     do("10:55", PublishUpdate(incident_id=a, impact="recovering"))
     do("11:00", CompleteActionItem(incident_id=a, number=1))
@@ -72,16 +75,31 @@ def script(ctx: Context, clock: Clock) -> dict[str, IncidentId]:
     do("11:45", CompletePostmortem(incident_id=a, link="https://wiki/pm/a"))
     do("11:50", AddActionItem(incident_id=a, title="undated", owner="carol"))
 
-    b = do("12:00", Declare(title="Search slow", severity="SEV1", ic="alice", impact="slow search",
-                            labels=("internal",)))
+    b = do(
+        "12:00",
+        Declare(
+            title="Search slow",
+            severity="SEV1",
+            ic="alice",
+            impact="slow search",
+            labels=("internal",),
+        ),
+    )
     at(clock, "12:05")
     meet_gates(ctx, b)
     do("12:10", AddActionItem(incident_id=b, title="index", owner="dan", due=date(2026, 11, 24)))
     do("12:20", Transition(incident_id=b, status="mitigated"))
     do("13:00", Transition(incident_id=b, status="resolved"))
 
-    c = do("13:00", Declare(title="Exports lagging", severity="SEV2",
-                            labels=("internal", "public"), detected_at=hm(12, 30)))
+    c = do(
+        "13:00",
+        Declare(
+            title="Exports lagging",
+            severity="SEV2",
+            labels=("internal", "public"),
+            detected_at=hm(12, 30),
+        ),
+    )
     do("13:11", RecordMilestone(incident_id=c, milestone="acknowledged", at=hm(13, 10)))
     return {"a": a, "b": b, "c": c}
 
@@ -141,9 +159,7 @@ def check_by_label_and_month(ctx: Context) -> None:
         ("public", 1),
         ("all", 3),
     ]
-    assert group(by_label, "internal").durations["acknowledge"] == compute.Spread(
-        2, 1200.0, 2160.0
-    )
+    assert group(by_label, "internal").durations["acknowledge"] == compute.Spread(2, 1200.0, 2160.0)
     by_month = metrics_of(ctx, "month")
     assert [(g.key, g.incidents) for g in by_month.groups] == [("2026-11", 3), ("all", 3)]
 
@@ -239,8 +255,12 @@ def _row(**overrides: object) -> MilestoneRow:
 
 def test_obligations_and_overdue_slots_count_once() -> None:
     rows = [
-        _row(obligations=("met", "late", "missed", "open"), updates_on_time=3, updates_late=1,
-             updates_overdue=2),
+        _row(
+            obligations=("met", "late", "missed", "open"),
+            updates_on_time=3,
+            updates_late=1,
+            updates_overdue=2,
+        ),
         _row(incident_id="INC-20261123-002", obligations=("met",), updates_on_time=1),
     ]
     total = compute.report(rows, [], by="severity", since=TODAY, until=TODAY, today=TODAY).total

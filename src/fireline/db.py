@@ -424,6 +424,20 @@ milestones = sa.Table(
     sa.Index("ix_milestones_declared_at", "declared_at"),
 )
 
+# Updates published `--public`: all the status page may show of an update (its status, the
+# impact line its author marked public, and when the next one is due), never its facts.
+public_updates = sa.Table(
+    "public_updates",
+    metadata,
+    _id(),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    _ts("ts"),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("impact", sa.Text, nullable=False),
+    _ts("next_update_at", nullable=True),
+)
+
 # Drill exercises done (`drill.completed` on a drill incident's chain): the programme's record.
 drills = sa.Table(
     "drills",
@@ -453,6 +467,7 @@ PROJECTION_TABLES = (
     passwords,
     api_tokens,
     milestones,
+    public_updates,
     drills,
 )
 

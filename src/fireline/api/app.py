@@ -60,6 +60,12 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     app.include_router(probes.make_router(settings, app.state.metrics))
     app.include_router(reads.router)
     app.include_router(postmortems.router)
+    from fireline.api import learning, status
+    from fireline.statuspage.cache import StatusCache
+
+    app.state.status_cache = StatusCache()
+    app.include_router(status.router)
+    app.include_router(learning.router)
     from fireline.web import app as web
 
     web.install(app)  # the pages, their static files and HTML error pages

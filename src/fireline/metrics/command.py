@@ -16,6 +16,8 @@ from typing import Any
 
 from fireline.errors import InvalidCommandError, NotFoundError
 from fireline.metrics.compute import DURATIONS, GROUPINGS, RATES, Group, Rate, Report, Spread
+
+__all__ = ["Query", "Report", "build", "check_output", "from_document", "output", "parse_query"]
 from fireline.metrics.store import Run, read
 
 FORMATS = ("text", "json", "csv")

@@ -1,4 +1,5 @@
-"""The milestone projection: one compact row per incident for metrics, and the drills done.
+"""The milestone projection: one compact row per incident for metrics, the public updates the
+status page shows, and the drills done.
 
 Folded beside each kind's own projection (an event can feed both), from the events alone.
 What each milestone means is in docs/metrics.md; in short: `acknowledged` is the first moment a
@@ -14,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fireline.db import drills, milestones
+from fireline.db import drills, milestones, public_updates
 from fireline.ledger.chain import Event
 from fireline.projections.kinds import Applier, Payload
 
@@ -97,6 +98,19 @@ def _update(conn: Connection, event: Event, p: Payload) -> None:
     late = due is not None and event.ts > due
     counter = _c.updates_late if late else _c.updates_on_time
     _set(conn, event, **{counter.name: counter + 1, "update_due": p["next_update_at"]})
+    if p.get("public"):
+        conn.execute(
+            public_updates.insert(),
+            {
+                "incident_id": event.incident_id,
+                "number": p["number"],
+                "seq": event.seq,
+                "ts": event.ts,
+                "status": p["status"],
+                "impact": p["impact"],
+                "next_update_at": p["next_update_at"],
+            },
+        )
 
 
 def _overdue(conn: Connection, event: Event, p: Payload) -> None:

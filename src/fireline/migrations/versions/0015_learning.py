@@ -1,4 +1,4 @@
-"""The learning half: the milestone projection metrics read, and the drills done.
+"""The learning half: the milestone projection metrics read, public updates, drills done.
 
 Both are projections: an upgraded store fills them with `fireline rebuild` (the migration
 creates them empty; metrics over an older store's incidents are empty until then).
@@ -47,6 +47,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_milestones_declared_at", "milestones", ["declared_at"])
     op.create_table(
+        "public_updates",
+        sa.Column("incident_id", sa.String(32), primary_key=True),
+        sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("seq", sa.Integer, nullable=False),
+        _ts("ts"),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("impact", sa.Text, nullable=False),
+        _ts("next_update_at", nullable=True),
+    )
+    op.create_table(
         "drills",
         sa.Column("incident_id", sa.String(32), primary_key=True),
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
@@ -60,5 +70,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("drills")
+    op.drop_table("public_updates")
     op.drop_index("ix_milestones_declared_at", table_name="milestones")
     op.drop_table("milestones")
