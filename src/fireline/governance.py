@@ -176,6 +176,7 @@ def incident_view(
         "roles": roles,
         "acting_ic": roles.get("ic") or [state.declared_by],
         "excepted_gates": [],
+        "drill": state.drill,
     }
     if facts:  # only status changes meet the gates
         view["facts"] = gate_facts(conn, state)

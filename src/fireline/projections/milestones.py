@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fireline.db import drills, milestones, public_updates
+from fireline.domain import is_system_actor
 from fireline.ledger.chain import Event
 from fireline.projections.kinds import Applier, Payload
 
@@ -25,8 +26,7 @@ _MET_AFTER = {"missed": "late", "late": "late"}
 
 
 def _is_person(actor: str) -> bool:
-    # System actors (`intake:…`, `scheduler:…`) carry a colon, which no person's name may.
-    return ":" not in actor
+    return not is_system_actor(actor)  # intake:…, notifier:…, scheduler:… are not in command
 
 
 def _set(conn: Connection, event: Event, **values: Any) -> None:

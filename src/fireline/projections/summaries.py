@@ -18,7 +18,9 @@ def _attached(p: Payload) -> str:
 
 
 SUMMARIES: dict[str, Callable[[Payload], str]] = {
-    "incident.declared": lambda p: f"Declared {p['severity']}: {p['title']}{_attached(p)}",
+    "incident.declared": lambda p: (
+        f"Declared {'DRILL ' if p.get('drill') else ''}{p['severity']}: {p['title']}{_attached(p)}"
+    ),
     "role.assigned": lambda p: (
         f"{p['holder']} is {p['role']}" + (f" (replacing {p['replaces']})" if p["replaces"] else "")
     ),

@@ -51,7 +51,7 @@ def _record_milestone(call: Call, cmd: RecordMilestone) -> Plan:
 
 def _record_drill(call: Call, cmd: RecordDrill) -> Plan:
     state = call.incident
-    if not _milestone_row(call.conn, state.id).drill:
+    if not state.drill:
         raise InvalidCommandError(
             f"{state.id} is not a drill; record exercises on an incident declared with --drill"
         )
