@@ -185,3 +185,15 @@ def test_status_routes_need_no_login_and_api_routes_still_do(client: ApiClient) 
     assert client.get("/status/status.css").headers["content-type"].startswith("text/css")
     assert client.get("/api/v1/metrics").status_code == 401
     assert client.get("/api/v1/drills/due").status_code == 401
+
+
+def test_response_gauges_on_metrics(public_ctx: Context, client: ApiClient) -> None:
+    declare_scenario(public_ctx)
+    body = client.get("/metrics").text
+    assert 'fireline_incidents_30d{severity="SEV1"} 1.0' in body
+    assert 'fireline_incidents_30d{severity="all"} 2.0' in body
+    assert (
+        'fireline_response_seconds_30d{measure="acknowledge",quantile="0.5",severity="SEV0"} 0.0'
+        in body
+    )
+    assert RESTRICTED_TITLE not in body

@@ -64,6 +64,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     from fireline.statuspage.cache import StatusCache
 
     app.state.status_cache = StatusCache()
+    from fireline.metrics.gauges import ResponseGauges
+
+    app.state.metrics.add_collector(ResponseGauges(lambda: getattr(app.state, "context", None)))
     app.include_router(status.router)
     app.include_router(learning.router)
     from fireline.web import app as web
