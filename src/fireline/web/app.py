@@ -24,6 +24,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.session",
     "fireline.web.pages.incidents",
     "fireline.web.pages.postmortems",
+    "fireline.web.pages.learning",
 )
 
 

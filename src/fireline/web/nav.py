@@ -21,6 +21,8 @@ class NavLink:
 NAV: list[NavLink] = [
     NavLink("Incidents", "/incidents", 10),
     NavLink("Declare", "/incidents/new", 20),
+    NavLink("Metrics", "/reports/metrics", 60),
+    NavLink("Drills", "/drills", 65),
 ]
 
 
