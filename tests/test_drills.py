@@ -114,7 +114,8 @@ def test_drill_outcome_and_findings_become_action_items(ctx: Context) -> None:
         ),
     )
     assert [e.kind for e in events] == ["drill.completed", "action_item.added", "action_item.added"]
-    assert events[0].payload is not None and events[0].payload["findings"] == [1, 2]
+    assert events[0].payload is not None
+    assert events[0].payload["findings"] == [1, 2]
     with read_only(ctx.engine) as conn:
         done = reads.list_done(conn)
         model = reads.programme(conn, ctx.settings, year=2026, today=date(2026, 11, 23))
@@ -167,7 +168,8 @@ def test_drill_cli_plan_due_record_and_list(cli: Cli) -> None:
         "pre-write the status page template",
     )
     assert recorded.exit_code == 0, recorded.output
-    assert f"{inc} event" in recorded.stdout and "drill.completed" in recorded.stdout
+    assert f"{inc} event" in recorded.stdout
+    assert "drill.completed" in recorded.stdout
     listed = cli("drill", "list")
     assert (
         f"DRILL {inc}  tabletop-sev2: comms were late (0 of 1 finding(s) closed)" in listed.stdout

@@ -47,7 +47,8 @@ def test_drills_page_records_a_drill_and_shows_refusals(store: Store, ctx: Conte
         )
         assert done.status_code == 303
         page = web.get("/drills").text
-        assert f"{inc}</a> " in page and "went well" in page
+        assert f"{inc}</a> " in page
+        assert "went well" in page
         assert "(2 finding(s) as action items)" in page
         refused = web.post("/drills", data={"incident": inc, "kind": "nope", "outcome": HOSTILE})
         assert refused.status_code == 422

@@ -106,7 +106,7 @@ def due(format_: FormatOption = Format.table) -> None:
     if format_ is Format.json:
         emit_model(model)
         return
-    lines = []
+    lines: list[str] = []
     lines.extend(f"due     {_slot_line(slot)}" for slot in model["due"])
     lines.extend(f"missed  {_slot_line(slot)}" for slot in model["missed"])
     lines.extend(f"done    {_slot_line(slot)}" for slot in model["done"])
@@ -158,7 +158,7 @@ def list_(format_: FormatOption = Format.table) -> None:
     if format_ is Format.json:
         emit_model(done)
         return
-    lines = []
+    lines: list[str] = []
     for item in done:
         findings = item["findings"]
         closed = sum(1 for f in findings if f["status"] != "open")

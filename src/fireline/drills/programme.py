@@ -71,7 +71,7 @@ def parse_programme(tables: object, source: str) -> tuple[DrillKind, ...]:
         extra = {name: table.get(name, "") for name in ("severity", "source")}
         if not all(isinstance(value, str) for value in extra.values()):
             raise ConfigError(f"drill kind {key!r} in {source}: severity and source are text")
-        kinds.append(DrillKind(key, table["title"], every, extra["severity"], extra["source"]))
+        kinds.append(DrillKind(key, table["title"], str(every), extra["severity"], extra["source"]))
     return tuple(kinds)
 
 

@@ -21,13 +21,11 @@ from fireline.events import MILESTONES
 from fireline.service.plan import Call, Plan, observed, today
 
 
-def _milestone_row(conn: Connection, incident_id: str) -> sa.Row[Any]:
-    row = conn.execute(
-        sa.select(milestones.c.declared_at, milestones.c.drill).where(
-            milestones.c.incident_id == incident_id
-        )
-    ).one()
-    return row
+def _declared_at(conn: Connection, incident_id: str) -> str:
+    found: str = conn.execute(
+        sa.select(milestones.c.declared_at).where(milestones.c.incident_id == incident_id)
+    ).scalar_one()
+    return found
 
 
 def _record_milestone(call: Call, cmd: RecordMilestone) -> Plan:
@@ -40,7 +38,7 @@ def _record_milestone(call: Call, cmd: RecordMilestone) -> Plan:
         )
     at = observed(call, "--at", cmd.at, lead_in=DETECTION_LOOKBACK)
     assert at is not None
-    declared = _milestone_row(call.conn, state.id).declared_at
+    declared = _declared_at(call.conn, state.id)
     if name == "started" and at > declared:
         raise InvalidCommandError(
             f"started {at} is after {state.id} was declared ({declared}); impact begins first"

@@ -39,4 +39,5 @@ def atom(page: StatusPage, url: str) -> bytes:
         sub(entry, "updated", update.at)
         sub(entry, "link", href=f"{url}#{incident.id}")
         sub(entry, "content", update.body, type="text")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
