@@ -148,7 +148,7 @@ def test_status_page_follows_resolution_and_counts_uptime(
     public_ctx: Context, client: ApiClient, clock: Clock
 ) -> None:
     ids = declare_scenario(public_ctx)
-    assert "No incidents in the last 90 days." in client.get("/status").text
+    assert "No past incidents in the last 90 days." in client.get("/status").text
     meet_gates(public_ctx, ids["public"])
     clock.advance(hours=2)
     for status in ("mitigated", "resolved"):
@@ -174,7 +174,7 @@ def test_public_updates_only_by_the_ic_or_comms_lead_and_never_restricted(
     public_ctx: Context,
 ) -> None:
     ids = declare_scenario(public_ctx)
-    with pytest.raises(PolicyDeniedError, match="comms lead or the incident commander"):
+    with pytest.raises(PolicyDeniedError, match="only the comms lead or the incident commander may publish an update"):
         run(public_ctx, PublishUpdate(incident_id=ids["public"], impact="x", public=True), "bob")
     with pytest.raises(PolicyDeniedError, match="restricted: its updates never go on the public"):
         run(public_ctx, PublishUpdate(incident_id=ids["restricted"], impact="x", public=True))

@@ -44,9 +44,10 @@ def _read(path: str, params: dict[str, Any], local: Any) -> Any:
         return local(conn, settings)
 
 
-def _slot_line(slot: dict[str, Any]) -> str:
+def _slot_line(slot: dict[str, Any], *, status: bool = True) -> str:
     done = f"  {', '.join(slot['done'])}" if slot["done"] else ""
-    return f"{slot['period']:<8} {slot['status']:<8} {slot['kind']:<26} {slot['title']}{done}"
+    state = f"{slot['status']:<8} " if status else ""
+    return f"{slot['period']:<8} {state}{slot['kind']:<26} {slot['title']}{done}"
 
 
 @drill_app.command("plan")
@@ -107,9 +108,8 @@ def due(format_: FormatOption = Format.table) -> None:
         emit_model(model)
         return
     lines: list[str] = []
-    lines.extend(f"due     {_slot_line(slot)}" for slot in model["due"])
-    lines.extend(f"missed  {_slot_line(slot)}" for slot in model["missed"])
-    lines.extend(f"done    {_slot_line(slot)}" for slot in model["done"])
+    for name in ("due", "missed", "done"):
+        lines.extend(f"{name:<7} {_slot_line(slot, status=False)}" for slot in model[name])
     show_lines(lines or ["no drills in the programme"])
 
 
@@ -163,7 +163,8 @@ def list_(format_: FormatOption = Format.table) -> None:
         findings = item["findings"]
         closed = sum(1 for f in findings if f["status"] != "open")
         lines.append(
-            f"{item['completed_at'][:10]}  DRILL {item['incident_id']}  {item['kind']}: "
+            f"{item['completed_at'][:16].replace('T', ' ')}Z  DRILL {item['incident_id']}  "
+            f"{item['kind']}: "
             f"{item['outcome']} ({closed} of {len(findings)} finding(s) closed)"
         )
     show_lines(lines or ["no drills recorded"])
