@@ -275,3 +275,38 @@ def test_percentile_interpolates_between_ranks() -> None:
     assert compute.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert compute.percentile([0.0, 100.0], 0.9) == 90.0
     assert compute.percentile([], 0.5) is None
+
+
+def _launch(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    from fireline import launcher
+
+    monkeypatch.setattr("sys.argv", ["fireline", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        launcher.main()
+    out = capsys.readouterr()
+    return int(exit_.value.code or 0), out.out, out.err
+
+
+def test_the_launchers_fast_path_answers_like_the_command(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fireline.cli import app
+
+    run(ctx, Declare(title="Checkout down", severity="SEV1", ic="alice", labels=("internal",)))
+    args = ["metrics", "--since", "2026-01-01", "--until=2100-01-01", "--by", "label"]
+    for extra in ([], ["--format", "csv"], ["--format", "json"]):
+        code, out, err = _launch([*args, *extra], monkeypatch, capsys)
+        typer = CliRunner().invoke(app, [*args, *extra])
+        assert (code, out, err) == (0, typer.stdout, "")
+    code, out, err = _launch(["metrics", "--since", "2026-02-30"], monkeypatch, capsys)
+    assert (code, out) == (2, "")
+    assert err == "fireline: error: malformed --since '2026-02-30'; expected YYYY-MM-DD\n"
+    # Anything the fast path does not know goes to Typer (here: its usage error, exit 2).
+    monkeypatch.setattr("sys.argv", ["fireline", "metrics", "--nope"])
+    with pytest.raises(SystemExit) as exit_:
+        from fireline import launcher
+
+        launcher.main()
+    assert exit_.value.code == 2

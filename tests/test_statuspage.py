@@ -174,7 +174,10 @@ def test_public_updates_only_by_the_ic_or_comms_lead_and_never_restricted(
     public_ctx: Context,
 ) -> None:
     ids = declare_scenario(public_ctx)
-    with pytest.raises(PolicyDeniedError, match="only the comms lead or the incident commander may publish an update"):
+    with pytest.raises(
+        PolicyDeniedError,
+        match="only the comms lead or the incident commander may publish an update",
+    ):
         run(public_ctx, PublishUpdate(incident_id=ids["public"], impact="x", public=True), "bob")
     with pytest.raises(PolicyDeniedError, match="restricted: its updates never go on the public"):
         run(public_ctx, PublishUpdate(incident_id=ids["restricted"], impact="x", public=True))

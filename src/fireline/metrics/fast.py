@@ -32,8 +32,10 @@ def parse(argv: Sequence[str]) -> dict[str, str] | None:
 
 
 def main(options: dict[str, str]) -> int:
+    import os
+
     from fireline.config import load_settings
-    from fireline.errors import FirelineError
+    from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, FirelineError, internal_error_line
     from fireline.metrics.command import build, check_output, output, parse_query, write_chart
     from fireline.metrics.store import driver
     from fireline.terminal import render_line
@@ -54,9 +56,14 @@ def main(options: dict[str, str]) -> int:
         lines = output(report, fmt)
         if chart is not None:
             lines.append(write_chart(report, chart))
-    except FirelineError as exc:
+    except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
         print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
         return exc.exit_code
+    except Exception as exc:  # a bug: the same last resort as fireline.cli.RootGroup
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        print(render_line(internal_error_line(exc)), file=sys.stderr)  # noqa: T201
+        return INTERNAL_ERROR_EXIT
     for line in lines:
         print(render_line(line))  # noqa: T201
     return 0

@@ -117,13 +117,18 @@ def _cell(value: float | int | None) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def _safe(key: str) -> str:
+    """A group key as a spreadsheet cell: a leading = + - @ would be read as a formula."""
+    return f"'{key}" if key[:1] in ("=", "+", "-", "@") else key
+
+
 def csv_text(report: Report) -> str:
     """One row per group (the last is `all`), durations in seconds."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for group in report.groups:
-        row: list[str] = [group.key, str(group.incidents), str(group.open)]
+        row: list[str] = [_safe(group.key), str(group.incidents), str(group.open)]
         for name in DURATIONS:
             s = group.durations[name]
             row += [str(s.n), _cell(s.median), _cell(s.p90)]
