@@ -26,6 +26,7 @@ from fireline.commands import (
     GrantBreakglass,
     LogEntry,
     PublishUpdate,
+    RecordDrill,
     RequestGateException,
     SetPassword,
     Transition,
@@ -74,7 +75,12 @@ def populate(ctx: Context) -> IncidentId:
     run(ctx, token)
     inc = make_incident(ctx, labels=("internal",))
     run(ctx, LogEntry(incident_id=inc, kind="fact", text="5xx at 38%"))
-    run(ctx, PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",)))
+    run(
+        ctx,
+        PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",), public=True),
+    )
+    drill = make_incident(ctx, title="Q4 tabletop", drill=True)
+    run(ctx, RecordDrill(incident_id=drill, kind="tabletop-sev2", outcome="comms were late"))
     run(ctx, AddActionItem(incident_id=inc, title="add a regression test", owner="carol"))
     run(
         ctx,
