@@ -304,9 +304,6 @@ def test_the_launchers_fast_path_answers_like_the_command(
     assert (code, out) == (2, "")
     assert err == "fireline: error: malformed --since '2026-02-30'; expected YYYY-MM-DD\n"
     # Anything the fast path does not know goes to Typer (here: its usage error, exit 2).
-    monkeypatch.setattr("sys.argv", ["fireline", "metrics", "--nope"])
-    with pytest.raises(SystemExit) as exit_:
-        from fireline import launcher
-
-        launcher.main()
-    assert exit_.value.code == 2
+    code, out, err = _launch(["metrics", "--nope"], monkeypatch, capsys)
+    assert (code, out) == (2, "")
+    assert "--nope" in err

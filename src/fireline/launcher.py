@@ -9,6 +9,7 @@ Every other command goes to `fireline.cli`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 
 def main() -> None:
@@ -19,7 +20,7 @@ def main() -> None:
 
         options = fast.parse(sys.argv[2:])
         if options is not None:
-            raise SystemExit(fast.main(options))
+            raise SystemExit(answer(lambda: fast.report(options)))
     from fireline.cli import main as cli_main
 
     cli_main()
@@ -33,6 +34,15 @@ def _client_mode() -> bool:
 
 
 def _freeze_check() -> int:
+    from fireline.freeze import check_as_configured, report
+
+    return answer(lambda: report(check_as_configured()))
+
+
+def answer(produce: Callable[[], tuple[int, list[str]]]) -> int:
+    """Run a fast-path command: its lines on stdout and its exit code, or — like the CLI's
+    boundary — a FirelineError as one stderr line and its code, any other exception as the
+    internal-error line (exit 70; the traceback with FIRELINE_DEBUG=1)."""
     import os
 
     from fireline.errors import (
@@ -41,11 +51,10 @@ def _freeze_check() -> int:
         FirelineError,
         internal_error_line,
     )
-    from fireline.freeze import check_as_configured, report
     from fireline.terminal import render_line
 
     try:
-        code, lines = report(check_as_configured())
+        code, lines = produce()
     except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
         print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
         return exc.exit_code

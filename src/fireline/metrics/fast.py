@@ -7,7 +7,6 @@ usual usage line. Same output, errors and exit codes as the Typer command.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -31,39 +30,25 @@ def parse(argv: Sequence[str]) -> dict[str, str] | None:
     return found
 
 
-def main(options: dict[str, str]) -> int:
-    import os
-
+def report(options: dict[str, str]) -> tuple[int, list[str]]:
+    """Exit code 0 and the report's lines (FirelineError on any refusal, nothing written);
+    `launcher.answer` prints them, or the error line."""
     from fireline.config import load_settings
-    from fireline.errors import DEBUG_ENV, INTERNAL_ERROR_EXIT, FirelineError, internal_error_line
     from fireline.metrics.command import build, check_output, output, parse_query, write_chart
     from fireline.metrics.store import driver
-    from fireline.terminal import render_line
 
     today = datetime.now(UTC).date()
-    try:
-        query = parse_query(
-            options.get("--since"),
-            options.get("--until"),
-            options.get("--by", "severity"),
-            today=today,
-        )
-        fmt = options.get("--format", "text")
-        chart = check_output(fmt, options.get("--chart"))
-        settings = load_settings()
-        with driver(settings.database_url) as run:
-            report = build(run, query, today=today)
-        lines = output(report, fmt)
-        if chart is not None:
-            lines.append(write_chart(report, chart))
-    except FirelineError as exc:  # the same one-line boundary as fireline.cli.guarded
-        print(render_line(f"fireline: error: {exc.message}"), file=sys.stderr)  # noqa: T201
-        return exc.exit_code
-    except Exception as exc:  # a bug: the same last resort as fireline.cli.RootGroup
-        if os.environ.get(DEBUG_ENV) == "1":
-            raise
-        print(render_line(internal_error_line(exc)), file=sys.stderr)  # noqa: T201
-        return INTERNAL_ERROR_EXIT
-    for line in lines:
-        print(render_line(line))  # noqa: T201
-    return 0
+    query = parse_query(
+        options.get("--since"),
+        options.get("--until"),
+        options.get("--by", "severity"),
+        today=today,
+    )
+    fmt = options.get("--format", "text")
+    chart = check_output(fmt, options.get("--chart"))
+    with driver(load_settings().database_url) as run:
+        found = build(run, query, today=today)
+    lines = output(found, fmt)
+    if chart is not None:
+        lines.append(write_chart(found, chart))
+    return 0, lines

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Connection
 from fireline import queries
 from fireline.commands import RecordDrill, RecordMilestone
 from fireline.db import milestones
-from fireline.domain import DETECTION_LOOKBACK, PRIORITIES, check_due, parse_actor, require_text
+from fireline.domain import DETECTION_LOOKBACK, check_due, parse_actor, require_text
 from fireline.errors import InvalidCommandError
 from fireline.events import MILESTONES
-from fireline.service.plan import Call, Plan, observed, today
+from fireline.service.plan import Call, Plan, observed, priority, today
 
 
 def _declared_at(conn: Connection, incident_id: str) -> str:
@@ -61,11 +61,7 @@ def _record_drill(call: Call, cmd: RecordDrill) -> Plan:
         )
     outcome = require_text("--outcome", cmd.outcome, limit=5000)
     first = len(queries.list_action_items(call.conn, state.id)) + 1
-    priority = cmd.priority.strip().upper()
-    if priority not in PRIORITIES:
-        raise InvalidCommandError(
-            f"unknown priority {cmd.priority!r}; allowed: {', '.join(PRIORITIES)}"
-        )
+    level = priority(cmd.priority)
     owner = parse_actor(cmd.owner) if cmd.owner else call.actor
     due = None if cmd.due is None else check_due("--due", cmd.due, today=today(call)).isoformat()
     drafts: list[tuple[str, dict[str, Any]]] = [
@@ -76,7 +72,7 @@ def _record_drill(call: Call, cmd: RecordDrill) -> Plan:
                 "title": require_text("--finding", finding, limit=500),
                 "owner": owner,
                 "due": due,
-                "priority": priority,
+                "priority": level,
             },
         )
         for offset, finding in enumerate(cmd.findings)
