@@ -30,7 +30,8 @@ CONFIG = (
 )
 
 
-def build(home: Path, count: int) -> None:
+def build(home: Path, count: int, *, start: int = 0) -> None:
+    """Incidents number `start` to `count - 1` (a larger count tops an existing store up)."""
     (home / "fireline.toml").write_text(CONFIG)
     env = {"FIRELINE_HOME": str(home), "FIRELINE_CONFIG": str(home / "fireline.toml")}
     settings = load_settings(env, cwd=home)
@@ -45,7 +46,7 @@ def build(home: Path, count: int) -> None:
 
     quick = dataclasses.replace(ctx, engine=fast)
     try:
-        for n in range(count):
+        for n in range(start, count):
             now = datetime.now(UTC)
             declared = service.execute(
                 commands.Declare(
@@ -75,3 +76,16 @@ def build(home: Path, count: int) -> None:
 
 def environment(home: Path) -> dict[str, str]:
     return {"FIRELINE_HOME": str(home), "FIRELINE_CONFIG": str(home / "fireline.toml")}
+
+
+def count_incidents(home: Path) -> int:
+    """How many incidents a store built here already holds (0 when there is none)."""
+    import sqlite3
+
+    if not (home / "fireline.db").exists():
+        return 0
+    conn = sqlite3.connect(f"file:{home / 'fireline.db'}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM incidents").fetchone()[0])
+    finally:
+        conn.close()

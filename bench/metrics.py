@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from learning_store import build, environment
+from learning_store import build, count_incidents, environment
 
 TARGET_MS = 1000.0
 
@@ -57,10 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fireline-metrics-") as tmp:
         home = args.home or Path(tmp)
-        if not (home / "fireline.db").exists():
+        have = count_incidents(home)
+        if have < args.incidents:
             home.mkdir(parents=True, exist_ok=True)
             start = time.perf_counter()
-            build(home, args.incidents)
+            build(home, args.incidents, start=have)
             print(f"built {args.incidents:,} incidents in {time.perf_counter() - start:.1f} s")
         env = {**environment(home), "PATH": "/usr/bin:/bin"}
         if "PYTHONPATH" in os.environ:  # a checkout's tree, not the installed one

@@ -25,7 +25,7 @@ import httpx
 from fastapi import FastAPI
 
 sys.path.insert(0, str(Path(__file__).parent))
-from learning_store import build, environment
+from learning_store import build, count_incidents, environment
 
 TARGET_P99_MS = 50.0
 
@@ -95,10 +95,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = args.home or Path(tmp) / "data"
-        if not (home / "fireline.db").exists():
+        have = count_incidents(home)
+        if have < args.incidents:
             home.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
-            build(home, args.incidents)
+            build(home, args.incidents, start=have)
             print(f"built {args.incidents:,} incidents in {time.perf_counter() - started:.1f} s")
         port = free_port()
         env = {**os.environ, **environment(home)}
