@@ -307,3 +307,14 @@ def test_the_launchers_fast_path_answers_like_the_command(
     code, out, err = _launch(["metrics", "--nope"], monkeypatch, capsys)
     assert (code, out) == (2, "")
     assert "--nope" in err
+
+
+def test_metrics_json_output_parses(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(ctx, Declare(title="Checkout down", severity="SEV1", ic="alice"))
+    code, out, _ = _launch(
+        ["metrics", "--since", "2026-01-01", "--format", "json"], monkeypatch, capsys
+    )
+    assert code == 0
+    assert json.loads(out)["groups"][0]["key"] == "SEV1"

@@ -110,7 +110,7 @@ def output(report: Report, fmt: str) -> list[str]:
     from fireline.metrics import render
 
     if fmt == "json":
-        return [json.dumps(render.document(report), indent=2, sort_keys=True)]
+        return json.dumps(render.document(report), indent=2, sort_keys=True).splitlines()
     if fmt == "csv":
         return render.csv_text(report).splitlines()
     return render.lines(report)
