@@ -95,7 +95,7 @@ class Report:
 
 
 def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)  # ISO 8601 with a Z (Python 3.11 reads it)
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:
@@ -152,11 +152,15 @@ def _due_rate(pairs: Iterable[tuple[str | None, str | None]], today: date) -> Ra
 
 
 def _group(
-    key: str, rows: Sequence[MilestoneRow], actions: Sequence[ActionRow], today: date
+    key: str,
+    rows: Sequence[MilestoneRow],
+    actions: Sequence[ActionRow],
+    today: date,
+    spans: dict[str, dict[str, float | None]],
 ) -> Group:
     samples: dict[str, list[float]] = {name: [] for name in DURATIONS}
     for row in rows:
-        for name, value in durations_of(row).items():
+        for name, value in spans[row.incident_id].items():
             if value is not None:
                 samples[name].append(value)
     on_time = sum(row.updates_on_time for row in rows)
@@ -210,7 +214,8 @@ def report(
     def actions_of(group: Sequence[MilestoneRow]) -> list[ActionRow]:
         return [a for row in group for a in by_incident.get(row.incident_id, ())]
 
+    spans = {row.incident_id: durations_of(row) for row in rows}  # once per incident
     order = sorted(members, key=(lambda k: (-rank[k], k)) if by == "severity" else None)
-    groups = [_group(key, members[key], actions_of(members[key]), today) for key in order]
-    groups.append(_group(ALL, rows, actions_of(rows), today))
+    groups = [_group(key, members[key], actions_of(members[key]), today, spans) for key in order]
+    groups.append(_group(ALL, rows, actions_of(rows), today, spans))
     return Report(since, until, by, groups)

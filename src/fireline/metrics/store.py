@@ -35,9 +35,16 @@ ACTIONS = (
 LAST_EVENT = "SELECT max(idx) FROM tlog_leaves"
 
 
+_EMPTY = {"[]": [], "{}": {}}
+
+
 def _json(value: Any) -> Any:
-    """A JSON column: text through sqlite3, already decoded through psycopg."""
-    return json.loads(value) if isinstance(value, str) else value
+    """A JSON column: text through sqlite3 (most are empty: no decoding), decoded already
+    through psycopg."""
+    if isinstance(value, str):
+        empty = _EMPTY.get(value)
+        return json.loads(value) if empty is None else empty
+    return value
 
 
 def bounds(since: date, until: date) -> tuple[str, str]:
