@@ -35,7 +35,7 @@ ACTIONS = (
 LAST_EVENT = "SELECT max(idx) FROM tlog_leaves"
 
 
-_EMPTY = {"[]": [], "{}": {}}
+_EMPTY: dict[str, Any] = {"[]": [], "{}": {}}
 
 
 def _json(value: Any) -> Any:
