@@ -66,7 +66,13 @@ def script(ctx: Context, clock: Clock) -> dict[str, IncidentId]:
     meet_gates(ctx, a)
     do(
         "10:20",
-        AddActionItem(incident_id=a, title="alert on 5xx", owner="carol", due=date(2026, 11, 24)),
+        AddActionItem(
+            incident_id=a,
+            title="alert on 5xx",
+            owner="carol",
+            due=date(2026, 11, 24),
+            verification="the 5xx alert fires in staging",
+        ),
     )
     do("10:30", Transition(incident_id=a, status="mitigated"))
     do("10:55", PublishUpdate(incident_id=a, impact="recovering"))

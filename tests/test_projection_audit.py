@@ -23,6 +23,7 @@ from fireline.commands import (
     AddEvidence,
     AddUser,
     CreateToken,
+    DraftPostmortem,
     GrantBreakglass,
     LogEntry,
     PublishUpdate,
@@ -79,6 +80,7 @@ def populate(ctx: Context) -> IncidentId:
         ctx,
         PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",), public=True),
     )
+    run(ctx, DraftPostmortem(incident_id=inc, template="kfm"))
     drill = make_incident(ctx, title="Q4 tabletop", drill=True)
     run(ctx, RecordDrill(incident_id=drill, kind="tabletop-sev2", outcome="comms were late"))
     run(ctx, AddActionItem(incident_id=inc, title="add a regression test", owner="carol"))

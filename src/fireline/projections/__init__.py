@@ -22,8 +22,8 @@ from fireline.projections import (
     evidence,
     governance,
     incident,
-    postmortems,
     milestones,
+    postmortems,
 )
 from fireline.projections.kinds import Applier, Payload
 from fireline.projections.summaries import SUMMARIES
