@@ -24,10 +24,12 @@ from fireline.commands import (
     AddEvidence,
     AddUser,
     CreateToken,
+    DraftPostmortem,
     GrantBreakglass,
     LogEntry,
     MarkDataset,
     PublishUpdate,
+    RecordDrill,
     RequestGateException,
     SchedulePostmortem,
     SetPassword,
@@ -88,7 +90,13 @@ def populate(ctx: Context) -> IncidentId:
     ctx.settings = replace(ctx.settings, obligation_rules=(*ctx.settings.obligation_rules, legal))
     inc = make_incident(ctx, labels=("internal",))
     run(ctx, LogEntry(incident_id=inc, kind="fact", text="5xx at 38%"))
-    run(ctx, PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",)))
+    run(
+        ctx,
+        PublishUpdate(incident_id=inc, impact="search degraded", facts=("rollback",), public=True),
+    )
+    run(ctx, DraftPostmortem(incident_id=inc, template="kfm"))
+    drill = make_incident(ctx, title="Q4 tabletop", drill=True)
+    run(ctx, RecordDrill(incident_id=drill, kind="tabletop-sev2", outcome="comms were late"))
     run(ctx, AddActionItem(incident_id=inc, title="add a regression test", owner="carol"))
     run(
         ctx,

@@ -87,6 +87,7 @@ class PublishUpdate:
     actions: tuple[str, ...] = ()
     next_steps: tuple[str, ...] = ()
     next_update_at: datetime | None = None
+    public: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -585,6 +586,30 @@ class RecordStep:
     rollback: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordMilestone:
+    """When impact began (`started`), was detected or acknowledged, if not when fireline saw it."""
+
+    incident_id: IncidentId
+    milestone: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDrill:
+    """A drill exercise done: its kind (from the programme) and outcome. Each finding becomes
+    an action item owned by `owner` (default: whoever records the drill), due `due`."""
+
+    incident_id: IncidentId
+    kind: str
+    outcome: str
+    findings: tuple[str, ...] = ()
+    owner: str | None = None
+    due: date | None = None
+    priority: str = "P2"
+
+
 Command = (
     Declare
     | AssignRole
@@ -642,4 +667,6 @@ Command = (
     | CheckManifest
     | RecordReceipt
     | RecordStep
+    | RecordMilestone
+    | RecordDrill
 )

@@ -29,8 +29,10 @@ from fireline.domain import (
     parse_byte_size,
     parse_duration,
 )
+from fireline.drills.programme import DEFAULT_PROGRAMME, DrillKind, parse_programme
 from fireline.errors import ConfigError, InvalidCommandError
 from fireline.ladders import PRESETS
+from fireline.statuspage.components import Component, parse_components
 from fireline.switches.spec import SwitchSpec, parse_switch_tables
 
 
@@ -244,6 +246,7 @@ SETTINGS: tuple[Setting, ...] = (
         "30m",
         "How long after a switch returns to normal until `mitigated` holds.",
     ),
+    Setting("status_page_title", "Status", "Heading of the public status page at /status."),
     Setting(
         "shutdown_timeout",
         "30",
@@ -251,7 +254,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 _NAMES = {s.name for s in SETTINGS}
-_TABLES = {"ladders", "roles", "oncall", "sources", "obligations", "switches"}
+_TABLES = {
+    "ladders",
+    "roles",
+    "oncall",
+    "sources",
+    "obligations",
+    "switches",
+    "drills",
+    "components",
+}
 
 
 def setting_default(name: str) -> str:
@@ -345,6 +357,9 @@ class Settings:
             {}, "defaults", window=timedelta(minutes=30), known_roles=frozenset()
         )
     )
+    drill_programme: tuple[DrillKind, ...] = DEFAULT_PROGRAMME
+    components: tuple[Component, ...] = ()
+    status_page_title: str = setting_default("status_page_title")
 
     @property
     def key_path(self) -> Path:
@@ -456,6 +471,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
             window=_duration("switch_stability_window", values["switch_stability_window"]),
             known_roles=frozenset({r.key for r in roster.roles} | set(REGISTRY_ROLES)),
         ),
+        drill_programme=(
+            parse_programme(file_data["drills"], source)
+            if "drills" in file_data
+            else DEFAULT_PROGRAMME
+        ),
+        components=parse_components(file_data.get("components", {}), source),
+        status_page_title=values["status_page_title"].strip() or "Status",
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from fireline.errors import StoreError
 
-SCHEMA_REVISION = "0016"
+SCHEMA_REVISION = "0015"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = sa.MetaData()
@@ -612,6 +612,60 @@ incident_datasets = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
 )
 
+# The learning half (metrics, drills): one compact row per incident with the milestones and
+# counters `fireline metrics` reads, so ten thousand incidents are one indexed scan.
+milestones = sa.Table(
+    "milestones",
+    metadata,
+    sa.Column("incident_id", sa.String(32), primary_key=True),
+    sa.Column("severity", sa.String(32), nullable=False),
+    sa.Column("severity_rank", sa.Integer, nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),
+    sa.Column("drill", sa.Boolean, nullable=False),
+    _ts("declared_at"),
+    _ts("started_at", nullable=True),
+    _ts("detected_at", nullable=True),
+    _ts("acknowledged_at", nullable=True),
+    _ts("mitigated_at", nullable=True),
+    _ts("resolved_at", nullable=True),
+    _ts("closed_at", nullable=True),
+    _ts("update_due", nullable=True),  # when the next update is due (for on-time updates)
+    sa.Column("updates_on_time", sa.Integer, nullable=False),
+    sa.Column("updates_late", sa.Integer, nullable=False),
+    sa.Column("updates_overdue", sa.Integer, nullable=False),  # `update.overdue` slots
+    sa.Column("obligations", sa.JSON, nullable=False),  # {name: "open"|"met"|"missed"|"late"}
+    sa.Column("postmortem_due", sa.String(10), nullable=True),
+    _ts("postmortem_done_at", nullable=True),
+    sa.Index("ix_milestones_declared_at", "declared_at"),
+)
+
+# Updates published `--public`: all the status page may show of an update (its status, the
+# impact line its author marked public, and when the next one is due), never its facts.
+public_updates = sa.Table(
+    "public_updates",
+    metadata,
+    _id(),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    _ts("ts"),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("impact", sa.Text, nullable=False),
+    _ts("next_update_at", nullable=True),
+)
+
+# Drill exercises done (`drill.completed` on a drill incident's chain): the programme's record.
+drills = sa.Table(
+    "drills",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    _ts("completed_at"),
+    sa.Column("completed_by", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("findings", sa.JSON, nullable=False),  # [action item numbers]
+)
+
 PROJECTION_TABLES = (
     incidents,
     role_assignments,
@@ -638,6 +692,9 @@ PROJECTION_TABLES = (
     deadline_marks,
     incident_switches,
     incident_datasets,
+    milestones,
+    public_updates,
+    drills,
 )
 
 

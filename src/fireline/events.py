@@ -183,6 +183,7 @@ class UpdatePublished(Payload):
     actions: list[str] = []
     next_steps: list[str] = []
     next_update_at: str | None = None
+    public: bool = False  # shown on the public status page (IC or comms lead only)
 
 
 class ActionItemAdded(Payload):
@@ -789,6 +790,30 @@ class ObligationMissed(Payload):
     due_at: str
 
 
+MILESTONES = ("started", "detected", "acknowledged")
+
+
+class MilestoneRecorded(Payload):
+    """When impact began, was detected or acknowledged, stated after the fact (metrics)."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"milestone", "at"})
+
+    milestone: str = Field(pattern=r"^(started|detected|acknowledged)$")
+    at: str
+    note: str = ""
+
+
+class DrillCompleted(Payload):
+    """A drill exercise done on a drill incident: its kind, outcome, and the action items
+    (by number, added in the same write) its findings became."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"kind"})
+
+    kind: str = Field(min_length=1)
+    outcome: str = Field(min_length=1)
+    findings: list[int] = []
+
+
 EVENT_KINDS: dict[str, type[Payload]] = {
     "incident.declared": IncidentDeclared,
     "role.assigned": RoleAssigned,
@@ -855,6 +880,8 @@ EVENT_KINDS: dict[str, type[Payload]] = {
     "manifest.checked": ManifestChecked,
     "receipt.recorded": ReceiptRecorded,
     "step.recorded": StepRecorded,
+    "milestone.recorded": MilestoneRecorded,
+    "drill.completed": DrillCompleted,
 }
 KNOWN_KINDS = frozenset(EVENT_KINDS)
 

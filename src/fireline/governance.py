@@ -94,6 +94,8 @@ ACTIONS: Mapping[type[Any], str] = {
     c.CheckManifest: "manifest.check",
     c.RecordReceipt: "receipt.record",
     c.RecordStep: "step.record",
+    c.RecordMilestone: "milestone.record",
+    c.RecordDrill: "drill.record",
 }
 GATES = ("mitigated", "resolved")
 
@@ -196,6 +198,7 @@ def incident_view(
         "roles": roles,
         "acting_ic": roles.get("ic") or [state.declared_by],
         "excepted_gates": [],
+        "drill": state.drill,
     }
     if facts:  # only status changes meet the gates
         view["facts"] = gate_facts(conn, state)

@@ -1,5 +1,5 @@
-"""The `fireline` console entry point: answers `fireline freeze check` and
-`fireline switch check NAME` before loading Typer.
+"""The `fireline` console entry point: answers `fireline freeze check`,
+`fireline switch check NAME` and (in local mode) `fireline metrics` before loading Typer.
 
 CI pipelines run `fireline freeze check` on every build, and scripts `switch check` before
 risky steps, so they must start fast; the CLI framework alone (Typer, and the pydantic it
@@ -21,6 +21,12 @@ def main() -> None:
     is_switch_check = len(args) == 3 and args[:2] == ["switch", "check"]
     if is_switch_check and not args[2].startswith("-") and not _client_mode():
         raise SystemExit(_switch_check(args[2]))
+    if args[:1] == ["metrics"] and not _client_mode():
+        from fireline.metrics import fast
+
+        options = fast.parse(args[1:])
+        if options is not None:
+            raise SystemExit(_answered(lambda: fast.report(options)))
     from fireline.cli import main as cli_main
 
     cli_main()

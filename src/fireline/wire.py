@@ -165,6 +165,8 @@ ROUTES: tuple[Route, ...] = (
         f"{INCIDENT}/obligations/{{name}}/meet",
         "Record an obligation met, with evidence",
     ),
+    Route(commands.RecordMilestone, "POST", f"{INCIDENT}/milestones", "Record a milestone"),
+    Route(commands.RecordDrill, "POST", f"{INCIDENT}/drills", "Record a drill's outcome"),
     Route(
         commands.AddUser, "POST", f"{API}/users", "Register a user", scope="admin", generated=False
     ),

@@ -70,6 +70,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> FastAPI:
     app.include_router(postmortems.router)
     app.include_router(intake.router)
     app.include_router(switches.router)
+    from fireline.api import learning, status
+    from fireline.statuspage.cache import StatusCache
+
+    app.state.status_cache = StatusCache()
+    from fireline.metrics.gauges import ResponseGauges
+
+    app.state.metrics.add_collector(ResponseGauges(lambda: getattr(app.state, "context", None)))
+    app.include_router(status.router)
+    app.include_router(learning.router)
     from fireline.web import app as web
 
     web.install(app)  # the pages, their static files and HTML error pages

@@ -31,6 +31,11 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+# The public status page: its own stylesheet, nothing else (no script, no inline style).
+STATUS_CSP = (
+    "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 API_PREFIXES = ("/api/", "/ofrep/", "/healthz", "/readyz", "/metrics", "/openapi.json")
 
 
@@ -51,7 +56,15 @@ _REPLACED = frozenset({name for name, _ in _FIXED} | {b"content-security-policy"
 
 def security_headers(path: str) -> list[tuple[bytes, bytes]]:
     """The headers every response to `path` carries."""
-    csp = DOCS_CSP if path in DOCS_PATHS else PAGE_CSP if is_page(path) else API_CSP
+    csp = (
+        DOCS_CSP
+        if path in DOCS_PATHS
+        else STATUS_CSP
+        if path == "/status"
+        else PAGE_CSP
+        if is_page(path)
+        else API_CSP
+    )
     return [*_FIXED, (b"content-security-policy", csp.encode("ascii"))]
 
 

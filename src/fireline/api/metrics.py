@@ -26,6 +26,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from fireline import __version__
 
@@ -48,6 +49,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.collectors: list[Collector] = []
         registry = self.registry
         self.requests = Counter(
             "fireline_http_requests",
@@ -131,6 +133,11 @@ class Metrics:
         self.verify_ok.set(1 if ok else 0)
         self.verify_time.set(time.time())
 
+    def add_collector(self, collector: Collector) -> None:
+        """A collector computed at scrape time (the response gauges), in every mode."""
+        self.registry.register(collector)
+        self.collectors.append(collector)
+
     def exposition(self) -> tuple[bytes, str]:
         """The text format and its content type; all workers' samples in multiprocess mode."""
         folder = multiprocess_dir()
@@ -138,6 +145,8 @@ class Metrics:
             return generate_latest(self.registry), CONTENT_TYPE_LATEST
         merged = CollectorRegistry()
         MultiProcessCollector(merged, path=str(folder))  # type: ignore[no-untyped-call]
+        for collector in self.collectors:
+            merged.register(collector)
         return generate_latest(merged), CONTENT_TYPE_LATEST
 
 

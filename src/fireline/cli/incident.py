@@ -159,6 +159,12 @@ def update(
     next_update: Annotated[
         str | None, typer.Option(help="When the next update is due (default: the cadence).")
     ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public", help="Also show it on the public status page (IC or comms lead only)."
+        ),
+    ] = False,
     as_: AsOption = None,
 ) -> None:
     """Publish a status update (facts kept apart from hypotheses)."""
@@ -175,6 +181,7 @@ def update(
                 actions=tuple(action),
                 next_steps=tuple(next_),
                 next_update_at=_when("--next-update", next_update),
+                public=public,
             ),
             as_,
         )

@@ -141,6 +141,7 @@ _INCIDENT = {
     "roles": _ROLES,
     "acting_ic": ["probe-ic"],
     "excepted_gates": [],
+    "drill": False,
     "facts": _FACTS,
 }
 _NOW = "2000-01-01T00:00:00.000000Z"

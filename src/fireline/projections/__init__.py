@@ -25,6 +25,7 @@ from fireline.projections import (
     evidence,
     governance,
     incident,
+    milestones,
     postmortems,
     switches,
 )
@@ -77,6 +78,7 @@ def apply(conn: Connection, event: Event) -> None:
     also = _ALSO.get(event.kind)
     if also is not None and p is not None:
         also(conn, event, p)
+    milestones.apply(conn, event)  # metrics' compact row: fed by kinds other modules own too
     if p is not None and "coordinates" in p.get("sensitive", ()):
         incident.add_flag(conn, event.incident_id, SENSITIVE_LOCATION)
 

@@ -19,7 +19,9 @@ def _attached(p: Payload) -> str:
 
 
 SUMMARIES: dict[str, Callable[[Payload], str]] = {
-    "incident.declared": lambda p: f"Declared {p['severity']}: {p['title']}{_attached(p)}",
+    "incident.declared": lambda p: (
+        f"Declared {'DRILL ' if p.get('drill') else ''}{p['severity']}: {p['title']}{_attached(p)}"
+    ),
     "role.assigned": lambda p: (
         f"{p['holder']} is {p['role']}" + (f" (replacing {p['replaces']})" if p["replaces"] else "")
     ),
@@ -42,7 +44,8 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "entry.corrected": lambda p: str(p["text"]),
     "entry.erased": lambda p: f"Erased event {p['target_seq']}{_reason(p)}",
     "update.published": lambda p: (
-        f"Update #{p['number']} ({p['status']})" + (f": {p['impact']}" if p["impact"] else "")
+        f"{'Public update' if p.get('public') else 'Update'} #{p['number']} ({p['status']})"
+        + (f": {p['impact']}" if p["impact"] else "")
     ),
     "action_item.added": lambda p: (
         f"Action #{p['number']}: {p['title']} (owner {p['owner']}"
@@ -143,6 +146,13 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "obligation.met": lambda p: f"Obligation {p['name']} met: {p['evidence']}",
     "obligation.missed": lambda p: f"Obligation {p['name']} missed (due {p['due_at']})",
     **INTEGRITY_SUMMARIES,
+    "milestone.recorded": lambda p: (
+        f"Milestone {p['milestone']} at {p['at']}" + (f": {p['note']}" if p["note"] else "")
+    ),
+    "drill.completed": lambda p: (
+        f"DRILL {p['kind']} done: {p['outcome']}"
+        + (f" ({len(p['findings'])} finding(s) as action items)" if p["findings"] else "")
+    ),
 }
 
 

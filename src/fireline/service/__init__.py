@@ -45,6 +45,7 @@ from fireline.service.identity import (
     require_identity,
     resolve_identity,
 )
+from fireline.service.learning import LEARNING_HANDLERS
 from fireline.service.notifying import NOTIFY_HANDLERS, NOTIFY_REGISTRY_COMMANDS
 from fireline.service.plan import Call, Plan
 from fireline.service.redacting import redact_error, redact_payload
@@ -63,6 +64,7 @@ HANDLERS: dict[type[Any], Handler] = {
     **DEADLINE_HANDLERS,
     **SWITCH_HANDLERS,
     **RECEIPT_HANDLERS,
+    **LEARNING_HANDLERS,
 }
 ON_REGISTRY = (
     *REGISTRY_COMMANDS,

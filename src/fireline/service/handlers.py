@@ -27,7 +27,6 @@ from fireline.commands import (
 from fireline.deadlines.state import list_obligations
 from fireline.domain import (
     ENTRY_KINDS,
-    PRIORITIES,
     ActorId,
     SeverityLevel,
     Status,
@@ -57,6 +56,7 @@ from fireline.service.plan import (
     due_after,
     iso_or_none,
     observed,
+    priority,
     refs,
     require_open,
     slugs,
@@ -278,6 +278,7 @@ def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
                     "status": state.status.value,
                     **body,
                     "next_update_at": next_update,
+                    "public": cmd.public,
                 },
             )
         ],
@@ -286,11 +287,7 @@ def _publish_update(call: Call, cmd: PublishUpdate) -> Plan:
 
 def _add_action_item(call: Call, cmd: AddActionItem) -> Plan:
     state = call.incident
-    priority = cmd.priority.strip().upper()
-    if priority not in PRIORITIES:
-        raise InvalidCommandError(
-            f"unknown priority {cmd.priority!r}; allowed: {', '.join(PRIORITIES)}"
-        )
+    level = priority(cmd.priority)
     number = len(queries.list_action_items(call.conn, state.id)) + 1
     return Plan(
         state.id,
@@ -304,7 +301,7 @@ def _add_action_item(call: Call, cmd: AddActionItem) -> Plan:
                     "due": None
                     if cmd.due is None
                     else check_due("--due", cmd.due, today=today(call)).isoformat(),
-                    "priority": priority,
+                    "priority": level,
                     "verification": _verification(cmd.verification),
                     "tracker": _tracker(cmd.tracker),
                 },

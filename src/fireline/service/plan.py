@@ -101,6 +101,16 @@ def cadence_due(call: Call, state: queries.IncidentState, cadence: int | None) -
     return None if state.status is Status.RESOLVED else due_after(call.now, cadence)
 
 
+def priority(text: str) -> str:
+    """An action item's priority (P0–P3, any case); InvalidCommandError otherwise."""
+    from fireline.domain import PRIORITIES
+
+    value = text.strip().upper()
+    if value not in PRIORITIES:
+        raise InvalidCommandError(f"unknown priority {text!r}; allowed: {', '.join(PRIORITIES)}")
+    return value
+
+
 def choices(field: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> list[str]:
     for value in values:
         if value not in allowed:

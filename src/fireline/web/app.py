@@ -36,6 +36,7 @@ PAGE_ROUTERS: tuple[str, ...] = (
     "fireline.web.pages.panels_runbooks",
     "fireline.web.pages.panels_export",
     "fireline.web.pages.switches",
+    "fireline.web.pages.learning",
 )
 
 

@@ -23,6 +23,8 @@ NAV: list[NavLink] = [
     NavLink("Declare", "/incidents/new", 20),
     NavLink("Channels", "/channels", 80),
     NavLink("Switches", "/switches", 60),
+    NavLink("Metrics", "/reports/metrics", 60),
+    NavLink("Drills", "/drills", 65),
 ]
 
 

@@ -187,6 +187,36 @@ deny contains msg if {
 	msg := concat("", ["only the comms lead or the incident commander may publish an update (", input.actor.id, " is neither)"])
 }
 
+# The public status page shows only updates published as public (by the comms lead or the IC,
+# like every update: the rule above), never anything of a restricted or drill incident.
+deny contains msg if {
+	input.action == "update.publish"
+	input.command.public
+	visibility.restricted(input.incident)
+	msg := concat("", [input.incident.id, " is restricted: its updates never go on the public status page"])
+}
+
+deny contains msg if {
+	input.action == "update.publish"
+	input.command.public
+	input.incident.drill
+	msg := concat("", [input.incident.id, " is a DRILL: its updates never go on the public status page"])
+}
+
+# Milestones stated after the fact (impact began, detected, acknowledged) feed the metrics:
+# the incident's responders say when; drills done are recorded by the drill's IC.
+deny contains msg if {
+	input.action == "milestone.record"
+	not responder
+	msg := concat("", ["only responders of ", input.incident.id, " (its role holders) may record a milestone (", input.actor.id, " holds no role)"])
+}
+
+deny contains msg if {
+	input.action == "drill.record"
+	not acting_ic
+	msg := concat("", ["only the incident commander (", commanders, ") may record the drill's outcome"])
+}
+
 deny contains msg if {
 	input.action in {"role.assign", "role.release"}
 	count(holders("ic")) > 0
