@@ -20,6 +20,7 @@ from fireline.commands import (
     GrantBreakglass,
     LogEntry,
     RequestGateException,
+    SetSwitch,
 )
 from fireline.domain import ActorId, IncidentId
 from fireline.service import Context, execute
@@ -55,6 +56,12 @@ PAGES: list[WebPage] = [
     WebPage("/admin/exceptions", "admin-exceptions"),
     WebPage("/admin/reviews", "admin-reviews"),
     WebPage("/admin/breakglass", "admin-breakglass"),
+    WebPage("/alerts", "alerts"),
+    WebPage("/channels", "channels"),
+    WebPage("/switches", "switches"),
+    WebPage("/reports/metrics", "metrics"),
+    WebPage("/drills", "drills"),
+    WebPage("/status", "status", public=True),
 ]
 
 
@@ -107,6 +114,12 @@ def seed_hostile(ctx: Context) -> IncidentId:
         "alice",
         RequestGateException(
             incident_id=incident, gate="resolved", justification=f"because {hostile.ALL}"
+        ),
+    )
+    as_(
+        "alice",
+        SetSwitch(
+            incident_id=incident, name="global-readonly", state="on", reason=f"ro {hostile.ALL}"
         ),
     )
     issue_token(

@@ -180,18 +180,22 @@ def gates(ctx: Context, identity: Identity, incident_id: str) -> Model:
     """The closure gates' unmet items and the gates excepted: `{"unmet": …, "excepted": …}`."""
     from fireline import governance, queries
     from fireline.db import read_only
+    from fireline.reads.fresh import shared
 
     sight = see(ctx, identity, "gates", incident_id)
     with read_only(ctx.engine) as conn:
-        state = queries.get_state(conn, incident_id)
-        now = iso_utc(ctx.clock())
-        unmet = governance.unmet_gates(
-            ctx.policy,
-            conn,
-            state,
-            ctx.ladder(state.ladder),
-            now=now,
-            public_key=ctx.signer.public_key,
-        )
-        excepted = governance.excepted_gates(conn, state.id)
-    return sight.mask(as_json({"unmet": unmet, "excepted": excepted}))
+
+        def decide() -> Model:
+            state = queries.get_state(conn, incident_id)
+            unmet = governance.unmet_gates(
+                ctx.policy,
+                conn,
+                state,
+                ctx.ladder(state.ladder),
+                now=iso_utc(ctx.clock()),
+                public_key=ctx.signer.public_key,
+            )
+            return as_json({"unmet": unmet, "excepted": governance.excepted_gates(conn, state.id)})
+
+        decided = shared("gates", ctx.settings.database_url, conn, incident_id, decide)
+    return sight.mask(decided)

@@ -107,10 +107,15 @@ def _head(conn: Connection, incident_id: str) -> int:
 def verification(ctx: Context, identity: Identity, incident_id: str) -> Model:
     """The verify badge on its own: `{"ok", "events", "head_seq", "policy", "broken"}`."""
     from fireline.db import read_only
+    from fireline.reads.fresh import shared
 
     see(ctx, identity, "verify badge", incident_id)
     with read_only(ctx.engine) as conn:
-        return _badge(conn, ctx, incident_id)
+        store = ctx.settings.database_url
+        badge: Model = shared(
+            "badge", store, conn, incident_id, lambda: _badge(conn, ctx, incident_id)
+        )
+        return badge
 
 
 def _badge(conn: Connection, ctx: Context, incident_id: str) -> Model:
