@@ -46,9 +46,11 @@ smoke:
 	rm -rf .smoke-venv
 	@echo "smoke: fireline --help works from a runtime-only install"
 
+# One test process per core (pytest-xdist); TEST_WORKERS=1 runs them in one process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: lint
 	@test -x /usr/bin/chromium || echo "*** BROWSER TESTS WILL BE SKIPPED: no /usr/bin/chromium (apt-get install -y chromium) ***"
-	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90
+	$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term --cov-fail-under=90 --durations=25
 
 quick: $(VENV)/.dev
 	$(BIN)/pytest -m "not slow" -q
