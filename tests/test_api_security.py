@@ -33,6 +33,13 @@ OPEN = frozenset(
         "/openapi.json",
         "/docs",
         "/docs/oauth2-redirect",
+        # The public status page (docs/status-page.md): public updates only, by design.
+        "/status",
+        "/status/status.css",
+        "/status/feed.atom",
+        "/status/api/v2/summary.json",
+        "/status/api/v2/incidents.json",
+        "/status/api/v2/components.json",
         "/login",  # the web UI's login form (a password, like /api/v1/login)
         "/",  # a redirect to /incidents, which then asks for a session
     }
