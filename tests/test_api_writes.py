@@ -146,6 +146,44 @@ def test_every_write_route_reaches_the_service(api: Api, store: Store) -> None:
         assert answer.json()["user"]["name"] == getattr(command, "name", None)
         assert answer.json()["events"][0]["incident_id"] == "REGISTRY"
     api.ok(c.OverrideRole(incident_id=inc, role="scribe", holder="bob", reason="IC away"))
+    # Switches, integrity evidence and the learning records (issues 17 and 18).
+    api.ok(c.SetSwitch(incident_id=inc, name="promotions", state="paused", reason="halt"))
+    other = IncidentId(
+        api.ok(c.Declare(title="Catalog drift", severity="SEV2", ic="alice"))[0].incident_id
+    )
+    api.ok(c.HandOverSwitch(incident_id=other, name="promotions", from_incident=inc, reason="x"))
+    api.ok(c.MarkDataset(incident_id=inc, dataset="cat-2026:v12", state="suspected", reason="x"))
+    digest = "ab" * 32
+    api.ok(
+        c.CheckManifest(
+            incident_id=inc,
+            manifest_name="SHA256SUMS",
+            manifest=f"{digest}  a.bin\n".encode(),
+            observed=(f"{digest}  a.bin",),
+        )
+    )
+    api.ok(
+        c.RecordReceipt(
+            incident_id=inc,
+            kind="rebuild",
+            inputs=(f"cat-2026:v11@sha256:{digest}",),
+            outputs=(f"cat-2026:v13@sha256:{digest}",),
+            checks=("counts=ok",),
+            refs=("run:4711",),
+        )
+    )
+    api.ok(c.RecordStep(incident_id=inc, title="restart ingest", command="systemctl restart x"))
+    api.ok(
+        c.RecordMilestone(
+            incident_id=inc, milestone="started", at=api.ctx.clock() - timedelta(minutes=5)
+        )
+    )
+    api.refused(
+        c.RecordDrill(incident_id=inc, kind="tabletop-availability", outcome="ok"),
+        "alice",
+        422,
+        "drill",
+    )
     api.ok(c.AddChannel(name="ops", kind="webhook", url="https://siem.example/in"))
     api.ok(c.Subscribe(channel="ops", events=("declared",)))
     api.ok(c.RemoveChannel(name="ops"))
