@@ -72,6 +72,10 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/api_reads.py
 	$(BIN)/python bench/postmortem.py
 	$(BIN)/python bench/switches.py
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/status.py
 
 clean:
 	rm -rf $(VENV) .smoke-venv fireline-data .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
