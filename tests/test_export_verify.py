@@ -207,7 +207,7 @@ def test_any_single_byte_change_anywhere_fails(cli: Cli, exported: Path, tmp_pat
     from fireline.export.verify import verify_export
 
     files = sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file())
-    assert len(files) == 14
+    assert len(files) == 17  # with 20_actions/ and 30_verification/
     for name in files:
         size = (exported / name).stat().st_size
         for at in sorted({0, size // 2, size - 1}):
