@@ -53,6 +53,9 @@ def serving(env: dict[str, str], principal: str) -> Iterator[str]:
         **os.environ,
         **env,
         "FIRELINE_TEST_PRINCIPAL": principal,
+        # A server for comparing reads writes nothing of its own: no deadline ticks, no
+        # deliveries (the worker would record the overdue slots of the tests' old clocks).
+        "FIRELINE_NOTIFY_WORKER": "false",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     }
     child_env.pop("FIRELINE_URL", None)

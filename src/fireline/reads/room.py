@@ -34,6 +34,7 @@ def room(ctx: Context, identity: Identity, incident_id: str, *, after: int | Non
     growing with the incident, so the room asks for them apart (`gates`, `verification`)."""
     from fireline import governance, progress, queries
     from fireline.db import read_only
+    from fireline.deadlines.state import list_obligations
 
     sight = see(ctx, identity, "room", incident_id)
     now = iso_utc(ctx.clock())
@@ -49,6 +50,7 @@ def room(ctx: Context, identity: Identity, incident_id: str, *, after: int | Non
         state = queries.get_state(conn, incident_id)
         evidence = queries.list_evidence(conn, incident_id)
         actions = queries.list_action_items(conn, incident_id)
+        owed = list_obligations(conn, incident_id)
         head = _head(conn, incident_id)
     return {
         "incident": sight.mask(
@@ -57,6 +59,7 @@ def room(ctx: Context, identity: Identity, incident_id: str, *, after: int | Non
                     **detail.as_dict(),
                     "drill": bool(getattr(state, "drill", False)),
                     "checklists": [c.as_dict() for c in attached],
+                    "obligations": [o.as_dict() for o in owed],
                 }
             )
         ),
