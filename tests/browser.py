@@ -64,8 +64,15 @@ def chromium() -> Iterator[Browser]:
     reason = _skip_reason()
     if reason is not None:
         pytest.skip(reason)
+    import asyncio
+
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API refuses a thread whose event loop is marked running. A test run
+    # earlier in this process (a server's loop torn down from another thread) can leave that
+    # mark behind with no loop actually running here: a sync fixture never runs inside one.
+    if asyncio._get_running_loop() is not None:
+        asyncio._set_running_loop(None)
     with sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]

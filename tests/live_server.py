@@ -54,6 +54,9 @@ class LiveServer:
         )
         for key in ("FIRELINE_URL", "FIRELINE_TOKEN"):
             environ.pop(key, None)
+        # No outbox worker unless a test asks for one: its deadline tick would record the
+        # overdue slots of incidents declared on the tests' old clocks, at moments of its own.
+        environ.setdefault("FIRELINE_NOTIFY_WORKER", "false")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "tests.live_server:app"]
             + ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
