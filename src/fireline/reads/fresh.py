@@ -12,6 +12,7 @@ is ever allowed on a cached answer. Need-to-know and masking stay with the calle
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -43,10 +44,10 @@ def shared(
     with _lock:
         found = _answers.get(key)
     if found is not None and now - found[0] < FRESH_FOR:
-        return found[1]
+        return copy.deepcopy(found[1])  # a caller may change its copy; the shared one stays
     answer = compute()
     with _lock:
-        _answers[key] = (now, answer)
+        _answers[key] = (now, copy.deepcopy(answer))
         while len(_answers) > _LIMIT:
             del _answers[next(iter(_answers))]
     return answer
