@@ -90,7 +90,13 @@ def store(
 ) -> Iterator[Store]:
     """An initialised store in a temp dir; on PostgreSQL, in a schema of its own."""
     monkeypatch.chdir(tmp_path)
-    env = {"FIRELINE_HOME": str(tmp_path / "data"), "FIRELINE_ACTOR": "tester"}
+    # No outbox worker in the servers a test starts (in-process or not) unless it asks: its
+    # deadline tick would write into the store at moments of its own, against the tests' clocks.
+    env = {
+        "FIRELINE_HOME": str(tmp_path / "data"),
+        "FIRELINE_ACTOR": "tester",
+        "FIRELINE_NOTIFY_WORKER": "false",
+    }
     schema = None
     if request.param == "postgresql":
         schema = f"t_{uuid.uuid4().hex[:12]}"
