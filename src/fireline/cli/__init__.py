@@ -320,6 +320,21 @@ def viewing(as_: str | None) -> Iterator[tuple[Context, Identity]]:
         ctx.close()
 
 
+def read_model(
+    as_: str | None,
+    path: str,
+    local: Callable[[Context, Identity], Any],
+    params: Any = None,
+) -> Any:
+    """One read of `fireline.reads`: from the server (GET `path`) in client mode, else
+    `local(ctx, viewer)` on the local store — the same model either way."""
+    server = remote(as_)
+    if server is not None:
+        return fetch(server, path, params)
+    with viewing(as_) as (ctx, identity):
+        return local(ctx, identity)
+
+
 def fetch(server: Server, path: str, params: Any = None) -> Any:
     """GET a read model from the server (`fireline.api.reads`): the same model, masked the
     same way, as the local read returns."""

@@ -21,11 +21,9 @@ from fireline.cli import (
     app,
     echo,
     emit_json,
-    fetch,
     guarded,
-    open_store,
+    read_model,
     recorded,
-    remote,
     write,
 )
 from fireline.errors import InvalidCommandError
@@ -130,18 +128,9 @@ def remove(name: NameArg, as_: AsOption = None) -> None:
 @guarded
 def list_(as_: AsOption = None, format_: FormatOption = Format.table) -> None:
     """Channels and their subscriptions (never a URL's path or a credential)."""
-    server = remote(as_)
-    if server is not None:
-        found = fetch(server, "/api/v1/channels")
-    else:
-        from fireline.reads.channels import list_channels
-        from fireline.service import resolve_identity
+    from fireline.reads.channels import list_channels
 
-        ctx = open_store()
-        try:
-            found = list_channels(ctx, resolve_identity(as_, ctx.settings))
-        finally:
-            ctx.close()
+    found = read_model(as_, "/api/v1/channels", list_channels)
     if format_ is Format.json:
         emit_json(found)
         return
@@ -196,18 +185,14 @@ def outbox_(
     format_: FormatOption = Format.table,
 ) -> None:
     """What is queued, retrying, delivered and dead."""
-    server = remote(as_)
-    if server is not None:
-        rows = fetch(server, "/api/v1/outbox", {"failed": "true" if failed else "false"})
-    else:
-        from fireline.reads.channels import list_outbox
-        from fireline.service import resolve_identity
+    from fireline.reads.channels import list_outbox
 
-        ctx = open_store()
-        try:
-            rows = list_outbox(ctx, resolve_identity(as_, ctx.settings), failed=failed)
-        finally:
-            ctx.close()
+    rows = read_model(
+        as_,
+        "/api/v1/outbox",
+        lambda ctx, viewer: list_outbox(ctx, viewer, failed=failed),
+        {"failed": "true" if failed else "false"},
+    )
     if format_ is Format.json:
         emit_json(rows)
         return

@@ -20,14 +20,12 @@ from fireline.cli import (
     app,
     echo,
     emit_model,
-    fetch,
     guarded,
     local_only,
     open_store,
+    read_model,
     recorded,
-    remote,
     show_lines,
-    viewing,
     write,
 )
 from fireline.domain import parse_incident_id, parse_when
@@ -47,14 +45,13 @@ def list_(
 ) -> None:
     """Every deadline of an incident: what, owner, due, met or missed, and what met it."""
     wanted = parse_incident_id(incident_id)
-    server = remote(as_)
-    if server is not None:
-        model = fetch(server, f"/api/v1/incidents/{wanted}/obligations")
-    else:
-        from fireline.reads import obligations
+    from fireline.reads import obligations
 
-        with viewing(as_) as (ctx, identity):
-            model = obligations.obligations(ctx, identity, wanted)
+    model = read_model(
+        as_,
+        f"/api/v1/incidents/{wanted}/obligations",
+        lambda ctx, viewer: obligations.obligations(ctx, viewer, wanted),
+    )
     if format_ is Format.json:
         emit_model(model)
         return

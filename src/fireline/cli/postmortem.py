@@ -16,12 +16,10 @@ from fireline.cli import (
     IncidentArg,
     app,
     emit_model,
-    fetch,
     guarded,
+    read_model,
     recorded,
-    remote,
     show_lines,
-    viewing,
     write,
 )
 from fireline.domain import parse_day, parse_incident_id
@@ -195,14 +193,14 @@ def show(
 ) -> None:
     """Print the postmortem as Markdown (or HTML, or the JSON model)."""
     wanted = parse_incident_id(incident_id)
-    server = remote(as_)
-    if server is not None:
-        found = fetch(server, f"/api/v1/incidents/{wanted}/postmortem", {"external": external})
-    else:
-        from fireline.reads import postmortems
+    from fireline.reads import postmortems
 
-        with viewing(as_) as (ctx, identity):
-            found = postmortems.postmortem(ctx, identity, wanted, external=external)
+    found = read_model(
+        as_,
+        f"/api/v1/incidents/{wanted}/postmortem",
+        lambda ctx, viewer: postmortems.postmortem(ctx, viewer, wanted, external=external),
+        {"external": external},
+    )
     if format_ is Format.json:
         emit_model(found)
         return
@@ -228,14 +226,14 @@ def list_(
     as_: AsOption = None,
 ) -> None:
     """Postmortems begun on the incidents you may see, with their state and due date."""
-    server = remote(as_)
-    if server is not None:
-        found = fetch(server, "/api/v1/postmortems", {"overdue": overdue})
-    else:
-        from fireline.reads import postmortems
+    from fireline.reads import postmortems
 
-        with viewing(as_) as (ctx, identity):
-            found = postmortems.list_postmortems(ctx, identity, overdue_only=overdue)
+    found = read_model(
+        as_,
+        "/api/v1/postmortems",
+        lambda ctx, viewer: postmortems.list_postmortems(ctx, viewer, overdue_only=overdue),
+        {"overdue": overdue},
+    )
     if format_ is Format.json:
         emit_model(found)
         return

@@ -21,6 +21,7 @@ from fireline.cli import (
     fetch,
     guarded,
     load,
+    read_model,
     recorded,
     remote,
     show_lines,
@@ -110,14 +111,11 @@ def switch_lines(model: dict[str, Any]) -> list[str]:
 @guarded
 def list_(format_: FormatOption = Format.table, as_: AsOption = None) -> None:
     """Every switch's state and, when flipped, the incident holding it (if you may see it)."""
-    server = remote(as_)
-    if server is not None:
-        model = fetch(server, "/api/v1/switches")
-    else:
-        from fireline.reads import switches
+    from fireline.reads import switches
 
-        with viewing(as_) as (ctx, identity):
-            model = switches.list_switches(ctx, identity.actor)
+    model = read_model(
+        as_, "/api/v1/switches", lambda ctx, viewer: switches.list_switches(ctx, viewer.actor)
+    )
     if format_ is Format.json:
         emit_model(model)
     else:
@@ -223,14 +221,13 @@ def dataset_list(
 ) -> None:
     """The incident's datasets with their states, and the switches it touched."""
     incident = parse_incident_id(incident_id)
-    server = remote(as_)
-    if server is not None:
-        model = fetch(server, f"/api/v1/incidents/{incident}/switches")
-    else:
-        from fireline.reads import switches
+    from fireline.reads import switches
 
-        with viewing(as_) as (ctx, identity):
-            model = switches.on_incident(ctx, identity, incident)
+    model = read_model(
+        as_,
+        f"/api/v1/incidents/{incident}/switches",
+        lambda ctx, viewer: switches.on_incident(ctx, viewer, incident),
+    )
     if format_ is Format.json:
         emit_model(model)
         return
