@@ -463,6 +463,7 @@ def test_an_admin_reset_is_a_one_time_password(client: Client, seeded: Store, cl
     assert problem(answer, 403)["error"] == "PasswordChangeRequiredError"
 
 
+@pytest.mark.production_argon2
 def test_nothing_secret_lands_in_the_store(client: Client, seeded: Store) -> None:
     http = client()
     session = login(http)

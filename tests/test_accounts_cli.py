@@ -27,9 +27,12 @@ from fireline.errors import ConfigError, InvalidCommandError
 from tests.conftest import START, Cli, Store
 from tests.test_accounts_api import everything, registry_kinds
 
+pytestmark = pytest.mark.adapter
+
 LIMITS = throttle.Limits(failures=3, window=timedelta(minutes=15), lockout=timedelta(minutes=15))
 
 
+@pytest.mark.production_argon2
 def test_argon2id_hashes_verify_only_their_password() -> None:
     stored = hash_password("a long enough password")
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")

@@ -23,6 +23,8 @@ from fireline.domain import ActorId
 from tests.conftest import Store
 from tests.inprocess import running
 
+pytestmark = pytest.mark.adapter
+
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
 

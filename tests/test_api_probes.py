@@ -23,6 +23,8 @@ from fireline.domain import ActorId
 from tests.conftest import Store
 from tests.inprocess import running
 
+pytestmark = pytest.mark.adapter
+
 
 def sample(text: str, name: str, **labels: str) -> float:
     """The value of one series in a Prometheus text exposition."""

@@ -20,6 +20,8 @@ from fireline.domain import ActorId
 from tests.conftest import Store
 from tests.inprocess import ApiClient, running
 
+pytestmark = pytest.mark.adapter
+
 # Routes that answer without credentials, and why: probes and metrics carry no incident data,
 # login (and the password change) take a password instead, the schema and its docs page are
 # public by design. Anything else added to the app must refuse an anonymous request with 401.

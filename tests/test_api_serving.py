@@ -15,6 +15,8 @@ from fireline.api.app import create_app
 from fireline.api.serving import log_config, uvicorn_options
 from tests.conftest import Store
 
+pytestmark = pytest.mark.adapter
+
 
 def test_uvicorn_takes_the_options_and_the_shutdown_window_from_settings(store: Store) -> None:
     settings = dataclasses.replace(store.settings, shutdown_timeout=7)

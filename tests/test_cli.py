@@ -15,6 +15,8 @@ from fireline.db import events
 from tests.conftest import Cli, Store
 from tests.factories import snapshot
 
+pytestmark = pytest.mark.adapter
+
 # The CLI numbers incidents by the real UTC day, so the expected ids follow the calendar.
 TODAY = f"{datetime.now(UTC):%Y%m%d}"
 INC = f"INC-{TODAY}-001"

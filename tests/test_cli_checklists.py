@@ -11,6 +11,8 @@ from tests.conftest import Cli, Store
 from tests.test_checklists import RUNBOOK
 from tests.test_cli import INC, ok, refuse
 
+pytestmark = pytest.mark.adapter
+
 
 @pytest.fixture
 def incident(cli: Cli, tmp_path: Path) -> str:

@@ -23,6 +23,8 @@ from fireline.cli import app
 from fireline.errors import INTERNAL_ERROR_EXIT
 from tests.conftest import Cli
 
+pytestmark = pytest.mark.adapter
+
 NOW = datetime.now(UTC)
 # Commands whose exit code is their answer, printed on stdout: a non-zero verdict is no error.
 VERDICTS: dict[tuple[str, ...], set[int]] = {("freeze", "check"): {1}, ("runbook", "lint"): {1}}
@@ -114,6 +116,8 @@ def _leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[st
 
 # `serve` runs until it is stopped: its options' refusals are tested in tests/test_serve.py.
 LONG_RUNNING = {("serve",)}
+# So does `worker` without --once: it is fuzzed with it.
+ALWAYS: dict[tuple[str, ...], list[str]] = {("worker",): ["--once"]}
 COMMANDS = {path: cmd for path, cmd in _leaves(get_command(app)) if path not in LONG_RUNNING}
 
 
@@ -129,7 +133,7 @@ def _argv(data: st.DataObject, path: tuple[str, ...], incident: str) -> list[str
             return incident
         return _safe(data.draw(st.one_of(PLAUSIBLE, HOSTILE, ANY_TEXT), label=name))
 
-    argv = list(path)
+    argv = [*path, *ALWAYS.get(path, [])]
     for param in COMMANDS[path].params:
         name = param.name or "value"
         if param.param_type_name == "argument":
@@ -141,7 +145,7 @@ def _argv(data: st.DataObject, path: tuple[str, ...], incident: str) -> list[str
         if not param.required and not data.draw(st.booleans(), label=f"{name} given"):
             continue
         if param.is_flag:
-            argv.append(param.opts[0])
+            argv += [] if param.opts[0] in argv else param.opts[:1]
         else:
             argv += [param.opts[0], value(name)]
     return argv

@@ -20,6 +20,8 @@ from fireline.errors import INTERNAL_ERROR_EXIT
 from tests.conftest import Cli, Store
 from tests.test_cli import INC, ok, refuse
 
+pytestmark = pytest.mark.adapter
+
 HUGE = str(2**63)
 NOW = datetime.now(UTC)
 TODAY = NOW.date()

@@ -19,6 +19,8 @@ from tests.conftest import Cli, Store
 from tests.test_cli import INC, ok, refuse
 from tests.test_runbook_lint import make_runbook
 
+pytestmark = pytest.mark.adapter
+
 # A screen clear, a window-title OSC, a carriage return that overwrites, a newline that forges a
 # line, a right-to-left override, a zero-width joiner, the C1 CSI, NEL, DEL, a line separator.
 HOSTILE = (

@@ -9,6 +9,8 @@ import pytest
 from tests.conftest import Cli, Store
 from tests.test_cli import INC, ok, refuse
 
+pytestmark = pytest.mark.adapter
+
 
 @pytest.fixture
 def incident(cli: Cli) -> str:

@@ -16,6 +16,8 @@ from fireline.errors import ConfigError
 from tests.conftest import Cli, Store
 from tests.test_cli import refuse
 
+pytestmark = pytest.mark.adapter
+
 URL = "http://127.0.0.1:8080"
 OTHER = "https://fireline.example"
 

@@ -18,6 +18,8 @@ from fireline.client.credentials import Credentials, save
 from tests.conftest import Cli, Store
 from tests.test_cli import refuse
 
+pytestmark = pytest.mark.adapter
+
 INC = "INC-20261123-001"
 WRITE = ("log", INC, "fact", "5xx rate 38%")
 

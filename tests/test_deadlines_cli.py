@@ -13,7 +13,10 @@ from fireline.service import Context, execute
 from tests.conftest import Cli, Store
 from tests.test_cli import ok, refuse
 
-pytestmark = pytest.mark.slow  # each CLI run opens the store and compiles the policy
+pytestmark = [
+    pytest.mark.adapter,
+    pytest.mark.slow,
+]  # each CLI run opens the store and compiles the policy
 
 
 @pytest.fixture

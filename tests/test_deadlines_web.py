@@ -25,7 +25,10 @@ from tests.inprocess import running
 from tests.webclient import WebClient, add_user
 
 MISSING = "INC-20991231-999"
-pytestmark = pytest.mark.slow  # each test logs in (argon2id) and serves the app
+pytestmark = [
+    pytest.mark.adapter,
+    pytest.mark.slow,
+]  # each test logs in (argon2id) and serves the app
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ from tests import rawzip
 from tests.conftest import Cli
 from tests.factories import make_incident, run
 
+pytestmark = pytest.mark.adapter
+
 TIMELINE = "00_meta/timeline.md"
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from fireline.service import Context
 from tests import hostile
 from tests.alerting import add_source, alert, counts, webhook
 from tests.conftest import Store
 from tests.webclient import add_user, web_client
+
+pytestmark = pytest.mark.adapter
 
 
 def test_alerts_page_declares_and_attaches_from_alerts(store: Store, ctx: Context) -> None:

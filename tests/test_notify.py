@@ -300,6 +300,20 @@ def test_a_4xx_is_dead_at_once_and_a_500_only_delays(
     assert len(ids) == 1  # every retry under the same id
 
 
+def test_fireline_worker_once_delivers_what_is_due_then_exits(
+    cli: Cli, ctx: Context, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    add_channel(ctx, "chat", "mattermost", httpserver.url_for("/hook"))
+    run(ctx, Subscribe(channel="chat", events=("declared",)))
+    make_incident(ctx)
+    result = cli("worker", "--once")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "1 notification attempts"
+    assert [r.state for r in rows(ctx)] == ["delivered"]
+    assert cli("worker", "--once").stdout.strip() == "0 notification attempts"
+
+
 def test_unreachable_receiver_retries_then_goes_dead_after_max_attempts(
     ctx: Context, clock: Clock
 ) -> None:

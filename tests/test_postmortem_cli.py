@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import Cli
 
+pytestmark = pytest.mark.adapter
+
 
 @pytest.mark.slow
 def test_draft_edit_review_publish_and_export(cli: Cli, tmp_path: Path) -> None:

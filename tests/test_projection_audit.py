@@ -180,13 +180,14 @@ def where_key(table: sa.Table, row: dict[str, Any]) -> tuple[str, dict[str, Any]
 
 
 def changed(value: Any) -> Any:
-    """Another value of the same kind, as the driver takes it."""
+    """Another value of the same kind and length (a column may be VARCHAR(n)), as the driver
+    takes it."""
     if isinstance(value, bool):
         return not value
     if isinstance(value, int):
         return value + 1
     if isinstance(value, str):
-        return value + "x"
+        return value[:-1] + ("y" if value.endswith("x") else "x") if value else "x"
     return json.dumps(["tampered"])
 
 

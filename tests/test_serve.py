@@ -24,7 +24,7 @@ from fireline.service import Context
 from tests.conftest import Store
 from tests.factories import make_incident
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.adapter, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 

@@ -19,6 +19,8 @@ from tests.conftest import Clock, Store
 from tests.factories import meet_gates, run
 from tests.inprocess import ApiClient, running
 
+pytestmark = pytest.mark.adapter
+
 PUBLIC_TITLE = "Codename BLUEFIN shard 7 wedged"
 RESTRICTED_TITLE = "RESTRICTED leak of partner dataset"
 INTERNAL_FACT = "db-primary-7 ran out of inodes"

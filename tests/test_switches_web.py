@@ -3,6 +3,7 @@ form (CSRF, the policy, the refusal beside its control), hostile text shown iner
 
 from __future__ import annotations
 
+import pytest
 from starlette.requests import Request
 
 from fireline.api.auth import Principal
@@ -15,6 +16,8 @@ from tests.conftest import Store
 from tests.factories import make_incident, run, snapshot
 from tests.hostile import ALL, assert_inert
 from tests.webclient import add_user, web_client
+
+pytestmark = pytest.mark.adapter
 
 
 def test_the_page_lists_switches_and_a_flip_goes_on_the_record(store: Store, ctx: Context) -> None:

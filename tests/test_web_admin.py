@@ -21,7 +21,10 @@ from tests.conftest import Store
 from tests.factories import snapshot
 from tests.webclient import WebClient, add_user, web_client
 
-pytestmark = pytest.mark.slow  # logins hash passwords: about a second per test
+pytestmark = [
+    pytest.mark.adapter,
+    pytest.mark.slow,
+]  # logins hash passwords: about a second per test
 
 
 def run(ctx: Context, command: object, actor: str) -> None:

@@ -3,6 +3,7 @@ beside their control; non-admins refused; hostile input inert."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from fireline.db import channel_secrets, channels, events
@@ -11,6 +12,8 @@ from fireline.web.nav import links
 from tests.conftest import Store
 from tests.hostile import ALL, assert_inert
 from tests.webclient import add_user, web_client
+
+pytestmark = pytest.mark.adapter
 
 URL = "https://hooks.slack.com/services/T000/B000/pathIsTheSecret"
 

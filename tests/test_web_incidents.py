@@ -14,6 +14,8 @@ from tests.conftest import Clock, Store
 from tests.hostile import ALL, assert_inert
 from tests.webclient import add_user, count_events, web_client
 
+pytestmark = pytest.mark.adapter
+
 SECRET_TITLE = "Sitemap leak of partner contract"
 
 

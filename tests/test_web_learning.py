@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fireline.commands import Declare
 from fireline.service import Context
 from tests.conftest import Store
 from tests.factories import run
 from tests.hostile import ALL as HOSTILE
 from tests.webclient import add_user, web_client
+
+pytestmark = pytest.mark.adapter
 
 
 def test_metrics_page_shows_the_figures_and_an_svg_chart(store: Store, ctx: Context) -> None:

@@ -26,7 +26,10 @@ from tests.test_suggest import write_runbooks
 from tests.test_web_admin import error_beside
 from tests.webclient import WebClient, add_user, web_client
 
-pytestmark = pytest.mark.slow  # logins hash passwords: about a second per test
+pytestmark = [
+    pytest.mark.adapter,
+    pytest.mark.slow,
+]  # logins hash passwords: about a second per test
 MISSING = "INC-20000101-001"
 
 

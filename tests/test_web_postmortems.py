@@ -13,6 +13,8 @@ from tests.conftest import Store
 from tests.hostile import ALL, SCRIPT, assert_inert
 from tests.webclient import add_user, hidden_like_missing, web_client
 
+pytestmark = pytest.mark.adapter
+
 
 @pytest.fixture
 def team(ctx: Context) -> Context:

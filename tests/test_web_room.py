@@ -15,6 +15,8 @@ from tests.conftest import Clock, Store
 from tests.hostile import ALL, assert_inert
 from tests.webclient import add_user, count_events, web_client
 
+pytestmark = pytest.mark.adapter
+
 SECRET_TITLE = "Partner contract leak"
 MISSING = "INC-20991231-999"
 ROOM_PATHS = ("", "/ledger", "/gates", "/gates?fragment=1", "/verification", "/evidence/1/download")

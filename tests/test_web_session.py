@@ -19,6 +19,8 @@ from tests.conftest import Store
 from tests.hostile import ALL, assert_inert
 from tests.webclient import PASSWORD, add_user, count_events, csrf_of, web_client
 
+pytestmark = pytest.mark.adapter
+
 
 @pytest.fixture
 def alice(ctx: Context) -> Context:

@@ -18,6 +18,8 @@ from tests.conftest import Store
 from tests.web_pages import PAGES, WebPage, seed_hostile
 from tests.webclient import web_client
 
+pytestmark = pytest.mark.adapter
+
 __all__ = ["chromium"]  # the fixture, for pytest
 
 if TYPE_CHECKING:
