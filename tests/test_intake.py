@@ -42,6 +42,17 @@ def _timeline(store: Store, incident: str) -> list[tuple[str, str, str]]:
         engine.dispose()
 
 
+def _firing(store: Store, incident: str) -> list[str]:
+    """The incident's firing alert groups, read on an engine of its own (disposed: a pooled
+    PostgreSQL connection left to the garbage collector warns inside a later test)."""
+    engine = sa.create_engine(store.settings.database_url)
+    try:
+        with read_only(engine) as conn:
+            return list(firing_groups(conn, incident))
+    finally:
+        engine.dispose()
+
+
 def test_alertmanager_group_declares_once_and_notes_when_all_resolve(
     store: Store, cli: Cli
 ) -> None:
@@ -62,8 +73,7 @@ def test_alertmanager_group_declares_once_and_notes_when_all_resolve(
         more = it.post(webhook([alert(n=i) for i in range(4)]))
         assert more.json()["recorded"] == 1
         assert more.json()["routed"] == []  # still firing: no second incident
-        with read_only(sa.create_engine(store.settings.database_url)) as conn:
-            assert len(firing_groups(conn, incident)) == 1
+        assert len(_firing(store, incident)) == 1
         gone = it.post(webhook([alert(n=i, status="resolved") for i in range(4)]))
         assert gone.json()["routed"][0]["action"] == "resolved"
         groups = it.api.get("/api/v1/alerts").json()
@@ -78,8 +88,7 @@ def test_alertmanager_group_declares_once_and_notes_when_all_resolve(
     verified = cli("verify")
     assert verified.exit_code == 0, verified.output
     assert "the alert record" in verified.output
-    with read_only(sa.create_engine(store.settings.database_url)) as conn:
-        assert firing_groups(conn, incident) == []
+    assert _firing(store, incident) == []
 
 
 def test_verify_names_an_alert_record_edited_behind_fireline(store: Store, cli: Cli) -> None:

@@ -66,11 +66,13 @@ async def _answer(
     """200 with the model and its ETag, or 304 while it still has the ETag sent (held up to
     `wait` seconds, re-read whenever the store's switch fingerprint moves)."""
     ctx = context_of(request)
+    # The fingerprint is taken before the read, so a flip committed between the two still
+    # moves it and wakes the wait below (taken after, that flip would be missed until `wait`).
+    seen = await run_in_threadpool(reads.fingerprint, ctx) if wait > 0 else None
     model = await run_in_threadpool(read)
     tag = reads.etag(model)
     if _matches(if_none_match, tag) and wait > 0:
         deadline = time.monotonic() + wait
-        seen = await run_in_threadpool(reads.fingerprint, ctx)
         while time.monotonic() < deadline:
             await asyncio.sleep(POLL_SECONDS)
             now = await run_in_threadpool(reads.fingerprint, ctx)
