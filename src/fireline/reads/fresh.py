@@ -27,6 +27,7 @@ FRESH_FOR = 10.0  # seconds
 _LIMIT = 512  # cached answers kept at most (oldest dropped first)
 _lock = threading.Lock()
 _answers: dict[tuple[str, str, str, str], tuple[float, Any]] = {}
+_computing: dict[tuple[str, str, str, str], threading.Event] = {}
 
 
 def head_of(conn: Connection, incident_id: str) -> str:
@@ -38,19 +39,33 @@ def head_of(conn: Connection, incident_id: str) -> str:
 def shared(
     kind: str, store: str, conn: Connection, incident_id: str, compute: Callable[[], Any]
 ) -> Any:
-    """`compute()`'s answer for this store, incident and head, reused for FRESH_FOR seconds."""
+    """`compute()`'s answer for this store, incident and head, reused for FRESH_FOR seconds.
+
+    One asker computes a missing answer while the others for the same key wait for it: after
+    a write, every open room asks at once, and fifty concurrent replays of the same chain
+    would each hold a connection and a thread for the length of the replay.
+    """
     key = (kind, store, incident_id, head_of(conn, incident_id))
-    now = time.monotonic()
-    with _lock:
-        found = _answers.get(key)
-    if found is not None and now - found[0] < FRESH_FOR:
-        return copy.deepcopy(found[1])  # a caller may change its copy; the shared one stays
-    answer = compute()
-    with _lock:
-        _answers[key] = (now, copy.deepcopy(answer))
-        while len(_answers) > _LIMIT:
-            del _answers[next(iter(_answers))]
-    return answer
+    while True:
+        with _lock:
+            found = _answers.get(key)
+            if found is not None and time.monotonic() - found[0] < FRESH_FOR:
+                return copy.deepcopy(found[1])  # a caller may change its copy
+            underway = _computing.get(key)
+            if underway is None:
+                _computing[key] = threading.Event()
+                break
+        underway.wait()  # then read its answer, or compute it if that asker failed
+    try:
+        answer = compute()
+        with _lock:
+            _answers[key] = (time.monotonic(), copy.deepcopy(answer))
+            while len(_answers) > _LIMIT:
+                del _answers[next(iter(_answers))]
+        return answer
+    finally:
+        with _lock:
+            _computing.pop(key).set()
 
 
 def forget() -> None:

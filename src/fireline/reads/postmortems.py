@@ -76,6 +76,32 @@ def postmortem(ctx: Context, identity: Identity, incident_id: str, *, external: 
     return sight.mask(as_json(model))
 
 
+def postmortem_status(ctx: Context, identity: Identity, incident_id: str) -> Model:
+    """Where the postmortem stands (template, state, due, owner, overdue), from its projection
+    row: what the room's panel shows, without folding the whole record as `postmortem` must
+    to render the sections."""
+    import sqlalchemy as sa
+
+    from fireline.db import postmortems, read_only
+    from fireline.postmortem import document
+
+    sight = see(ctx, identity, "postmortem", incident_id)
+    with read_only(ctx.engine) as conn:
+        stored = conn.execute(
+            sa.select(postmortems.c.doc).where(postmortems.c.incident_id == incident_id)
+        ).scalar()
+    doc = stored or document.empty()
+    model = {
+        "incident_id": incident_id,
+        "template": doc["template"],
+        "state": doc["internal"]["state"],
+        "due": doc["due"],
+        "owner": doc["owner"],
+        "overdue": document.is_overdue(doc, _today(ctx)),
+    }
+    return sight.mask(as_json(model))
+
+
 def _edited(version: dict[str, Any], name: str) -> bool:
     return any(s["name"] == name and s.get("edited_by") for s in version["sections"])
 

@@ -260,8 +260,7 @@ def _room_panel(request: Request, principal: Principal, incident: Mapping[str, A
     from fireline.reads import postmortems
 
     ctx = request.app.state.context
-    model = postmortems.postmortem(ctx, Identity(principal.actor), incident["id"], external=False)
-    return {"pm": model}
+    return {"pm": postmortems.postmortem_status(ctx, Identity(principal.actor), incident["id"])}
 
 
 PANELS.append(RoomPanel("postmortem", "postmortems/panel.html", _room_panel, order=80))
