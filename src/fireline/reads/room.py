@@ -155,31 +155,47 @@ class Follower:
     incident_id: str
     sight: Sight
 
-    def head(self) -> int:
-        """The chain's last event number: cheap, so a poll with nothing new costs one query."""
+    def poll(self, after_seq: int, *, limit: int = WINDOW) -> list[dict[str, Any]]:
+        """The entries after `after_seq`, need-to-know asked again first.
+
+        Every stream of one viewer on one incident polls at the same moment after a write, so
+        the answer is shared among them (`fireline.reads.fresh`), keyed by the incident's head,
+        the registry's head and the policy: a role released, a clearance changed or a new
+        policy is a new key, so a stale answer is never given after the change is committed.
+        """
         import sqlalchemy as sa
 
         from fireline.db import heads, read_only
-
-        with read_only(self.ctx.engine) as conn:
-            seq = conn.execute(
-                sa.select(heads.c.seq).where(heads.c.incident_id == self.incident_id)
-            ).scalar()
-        return int(seq or 0)
-
-    def poll(self, after_seq: int, *, limit: int = WINDOW) -> list[dict[str, Any]]:
-        from fireline import governance, queries
-        from fireline.db import read_only
+        from fireline.domain import REGISTRY_CHAIN
         from fireline.errors import NotFoundError
+        from fireline.reads.fresh import shared
 
         with read_only(self.ctx.engine) as conn:
-            access = governance.access(
-                self.ctx.policy, conn, self.identity.actor, [self.incident_id], view="room"
+            registry = conn.execute(
+                sa.select(heads.c.seq).where(heads.c.incident_id == REGISTRY_CHAIN)
+            ).scalar()
+            kind = f"stream {self.identity.actor} {registry} {self.ctx.policy.digest} {after_seq}"
+            visible, entries = shared(
+                f"{kind} {limit}",
+                self.ctx.settings.database_url,
+                conn,
+                self.incident_id,
+                lambda: self._entries(conn, after_seq, limit),
             )
-            if self.incident_id not in access.visible:
-                raise NotFoundError(f"no incident {self.incident_id}")
-            page = queries.timeline_page(conn, self.incident_id, after_seq=after_seq, limit=limit)
-        return _masked_entries(page.entries, self.sight)
+        if not visible:
+            raise NotFoundError(f"no incident {self.incident_id}")
+        return _masked_entries(entries, self.sight)
+
+    def _entries(self, conn: Connection, after_seq: int, limit: int) -> tuple[bool, list[Any]]:
+        from fireline import governance, queries
+
+        access = governance.access(
+            self.ctx.policy, conn, self.identity.actor, [self.incident_id], view="room"
+        )
+        if self.incident_id not in access.visible:
+            return False, []
+        page = queries.timeline_page(conn, self.incident_id, after_seq=after_seq, limit=limit)
+        return True, page.entries
 
 
 def follow(ctx: Context, identity: Identity, incident_id: str) -> Follower:
