@@ -4,6 +4,9 @@ quiet incident's wait ends at its timeout, and the watcher stops once nothing is
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
@@ -11,6 +14,15 @@ from fireline.commands import LogEntry
 from fireline.service import Context
 from fireline.web.live import HeadWatch
 from tests.factories import make_incident, run
+
+T = TypeVar("T")
+
+
+def in_own_loop(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `scenario` on an event loop of its own thread: the browser tests' Playwright keeps
+    a loop on this process's main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result(30)
 
 
 def test_a_write_wakes_the_streams_of_its_incident_only(ctx: Context) -> None:
@@ -29,7 +41,7 @@ def test_a_write_wakes_the_streams_of_its_incident_only(ctx: Context) -> None:
         await asyncio.sleep(0.1)
         return before, after, still, watch._task is None
 
-    before, after, still, stopped = asyncio.run(scenario())
+    before, after, still, stopped = in_own_loop(scenario)
     assert after == before + 1
     assert 0 < still < 10**6
     assert stopped  # no followers left: no more queries
@@ -61,6 +73,6 @@ def test_a_read_that_fails_keeps_the_last_heads(
             watch.away = False
         return first, kept
 
-    first, kept = asyncio.run(scenario())
+    first, kept = in_own_loop(scenario)
     assert kept == first > 0
     assert "reading the followed incidents' heads failed" in caplog.text

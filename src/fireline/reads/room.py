@@ -161,7 +161,8 @@ class Follower:
         Every stream of one viewer on one incident polls at the same moment after a write, so
         the answer is shared among them (`fireline.reads.fresh`), keyed by the incident's head,
         the registry's head and the policy: a role released, a clearance changed or a new
-        policy is a new key, so a stale answer is never given after the change is committed.
+        policy is a new key, so no answer outlives a committed change. What only time changes
+        (a breakglass grant expiring) can show up to `fresh.FRESH_FOR` late, as in the gates.
         """
         import sqlalchemy as sa
 
