@@ -145,7 +145,8 @@ def _argv(data: st.DataObject, path: tuple[str, ...], incident: str) -> list[str
         if not param.required and not data.draw(st.booleans(), label=f"{name} given"):
             continue
         if param.is_flag:
-            argv += [] if param.opts[0] in argv else param.opts[:1]
+            if param.opts[0] not in argv:  # ALWAYS may have given it
+                argv.append(param.opts[0])
         else:
             argv += [param.opts[0], value(name)]
     return argv

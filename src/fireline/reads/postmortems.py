@@ -77,9 +77,8 @@ def postmortem(ctx: Context, identity: Identity, incident_id: str, *, external: 
 
 
 def postmortem_status(ctx: Context, identity: Identity, incident_id: str) -> Model:
-    """Where the postmortem stands (template, state, due, owner, overdue), from its projection
-    row: what the room's panel shows, without folding the whole record as `postmortem` must
-    to render the sections."""
+    """Where the postmortem stands (`_standing`), from its projection row: what the room's
+    panel shows, without folding the whole record as `postmortem` must for the sections."""
     import sqlalchemy as sa
 
     from fireline.db import postmortems, read_only
@@ -90,16 +89,23 @@ def postmortem_status(ctx: Context, identity: Identity, incident_id: str) -> Mod
         stored = conn.execute(
             sa.select(postmortems.c.doc).where(postmortems.c.incident_id == incident_id)
         ).scalar()
-    doc = stored or document.empty()
-    model = {
-        "incident_id": incident_id,
+    model = {"incident_id": incident_id, **_standing(stored or document.empty(), _today(ctx))}
+    return sight.mask(as_json(model))
+
+
+def _standing(doc: dict[str, Any], today: str) -> dict[str, Any]:
+    """A postmortem's standing from its folded document: what lists and the room show."""
+    from fireline.postmortem import document
+
+    return {
         "template": doc["template"],
         "state": doc["internal"]["state"],
+        "external_state": doc["external"]["state"],
         "due": doc["due"],
         "owner": doc["owner"],
-        "overdue": document.is_overdue(doc, _today(ctx)),
+        "done": doc.get("link") is not None,
+        "overdue": document.is_overdue(doc, today),
     }
-    return sight.mask(as_json(model))
 
 
 def _edited(version: dict[str, Any], name: str) -> bool:
@@ -111,7 +117,6 @@ def list_postmortems(ctx: Context, identity: Identity, *, overdue_only: bool = F
     import sqlalchemy as sa
 
     from fireline.db import incidents, postmortems, read_only
-    from fireline.postmortem import document
 
     query = (
         sa.select(postmortems.c.incident_id, incidents.c.title, postmortems.c.doc)
@@ -128,23 +133,10 @@ def list_postmortems(ctx: Context, identity: Identity, *, overdue_only: bool = F
         rows = [r for r in conn.execute(query) if r.incident_id in sight.visible]
     out = []
     for row in rows:
-        doc = row.doc
-        overdue = document.is_overdue(doc, today)
-        if overdue_only and not overdue:
+        standing = _standing(row.doc, today)
+        if overdue_only and not standing["overdue"]:
             continue
-        out.append(
-            {
-                "incident_id": row.incident_id,
-                "title": row.title,
-                "template": doc["template"],
-                "state": doc["internal"]["state"],
-                "external_state": doc["external"]["state"],
-                "due": doc["due"],
-                "owner": doc["owner"],
-                "done": doc.get("link") is not None,
-                "overdue": overdue,
-            }
-        )
+        out.append({"incident_id": row.incident_id, "title": row.title, **standing})
     return sight.mask(as_json(out))
 
 

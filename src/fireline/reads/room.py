@@ -175,9 +175,9 @@ class Follower:
             registry = conn.execute(
                 sa.select(heads.c.seq).where(heads.c.incident_id == REGISTRY_CHAIN)
             ).scalar()
-            kind = f"stream {self.identity.actor} {registry} {self.ctx.policy.digest} {after_seq}"
+            viewer = f"{self.identity.actor} {registry} {self.ctx.policy.digest}"
             visible, entries = shared(
-                f"{kind} {limit}",
+                f"stream {viewer} {after_seq} {limit}",
                 self.ctx.settings.database_url,
                 conn,
                 self.incident_id,

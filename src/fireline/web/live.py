@@ -70,7 +70,8 @@ class HeadWatch:
                 done, self._read_done = self._read_done, asyncio.Event()
                 done.set()  # wakes every waiter; each looks at its own incident's head
             await asyncio.sleep(self._interval)
-        self._task = None  # no await since the loop's test: a new follower starts a new task
+        # No await since the loop's test: a new follower starts a new task, and reads afresh.
+        self._task, self._heads = None, {}
 
     def _read(self, incident_ids: list[str]) -> dict[str, int]:
         with read_only(self._engine) as conn:
